@@ -1,0 +1,107 @@
+# acklab build: three programs (bin/chatd, bin/chatc, bin/acklab) and their tests.
+#
+# Sources are found by directory, so adding a module is adding a file:
+#   common/*.c          shared by every program (logging, clocks, small utils)
+#   fixtures/chatd/*.c  the reference chat server        -> bin/chatd
+#   fixtures/chatc/*.c  the reference chat client        -> bin/chatc
+#   harness/*.c         acklab itself                     -> bin/acklab
+#   tests/unit/<area>_<name>.c   one cmocka program each, linked against the
+#                       objects of <area> (chatd, chatc, harness, common) minus main.c
+#   tests/integration/*.c        cmocka programs that start the built binaries
+# Libraries come only through pkg-config. `make asan` rebuilds everything with
+# address and undefined-behaviour sanitizers in build/asan and runs the tests.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+BIN     ?= bin
+SAN     ?=
+
+CC      ?= cc
+PKGS    := libwebsockets libcurl sqlite3 jansson libnl-3.0 libnl-route-3.0 \
+           libnl-nf-3.0 libnftables libpcap uuid
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
+LIBS_chatc   := $(shell pkg-config --libs libwebsockets libcurl jansson uuid 2>/dev/null)
+LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl 2>/dev/null)
+LIBS_common  :=
+LIBS_cmocka  := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+SRC_common  := $(wildcard common/*.c)
+SRC_chatd   := $(wildcard fixtures/chatd/*.c)
+SRC_chatc   := $(wildcard fixtures/chatc/*.c)
+SRC_harness := $(wildcard harness/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+OBJ_common  := $(call obj,$(SRC_common))
+LIBOBJ_chatd   := $(call obj,$(filter-out %/main.c,$(SRC_chatd)))
+LIBOBJ_chatc   := $(call obj,$(filter-out %/main.c,$(SRC_chatc)))
+LIBOBJ_harness := $(call obj,$(filter-out %/main.c,$(SRC_harness)))
+LIBOBJ_common  :=
+
+PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab
+
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,$(UNIT_SRC))
+INTEG_SRC := $(wildcard tests/integration/*.c)
+INTEG_BIN := $(patsubst tests/integration/%.c,$(BIN)/tests/integration/%,$(INTEG_SRC))
+TEST_SUPPORT := $(call obj,$(wildcard tests/support/*.c))
+
+.PHONY: all test unit integration asan clean install matrix
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BIN)/chatd: $(call obj,$(SRC_chatd)) $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_chatd)
+$(BIN)/chatc: $(call obj,$(SRC_chatc)) $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_chatc)
+$(BIN)/acklab: $(call obj,$(SRC_harness)) $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_harness)
+
+# A unit test named <area>_<name>.c links against the objects of <area>.
+.SECONDEXPANSION:
+$(BIN)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(LIBOBJ_$$(firstword $$(subst _, ,$$*))) $(OBJ_common) $(TEST_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$(firstword $(subst _, ,$*))) $(LIBS_cmocka)
+$(BIN)/tests/integration/%: $(BUILD)/tests/integration/%.o $(OBJ_common) $(TEST_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl jansson 2>/dev/null) $(LIBS_cmocka)
+
+unit: $(PROGS) $(UNIT_BIN)
+	@tests/run-tests.sh $(BIN) unit
+
+integration: $(PROGS) $(INTEG_BIN)
+	@tests/run-tests.sh $(BIN) integration
+
+test: $(PROGS) $(UNIT_BIN) $(INTEG_BIN)
+	@tests/run-tests.sh $(BIN) unit integration matrix
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 test
+
+matrix: $(PROGS)
+	$(BIN)/acklab run
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/acklab/scenarios
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/acklab/scenarios/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

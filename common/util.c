@@ -1,0 +1,73 @@
+/*
+ * util: clock, error buffers, string copy and number parsing; see util.h.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+double ms_since(int64_t start_ns)
+{
+	return (double)(mono_ns() - start_ns) / 1e6;
+}
+
+int err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+size_t str_copy(char *dst, const char *src, size_t dstlen)
+{
+	size_t n = strlen(src);
+
+	if (dstlen) {
+		size_t c = n < dstlen - 1 ? n : dstlen - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int parse_long(const char *s, long min, long max, long *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return err_set(err, errlen, "empty value where a number was expected");
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || end == s)
+		return err_set(err, errlen, "'%s' is not a number", s);
+	if (errno == ERANGE || v < min || v > max)
+		return err_set(err, errlen, "'%s' is out of range %ld..%ld", s, min, max);
+	*out = v;
+	return 0;
+}
+
+void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}

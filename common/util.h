@@ -1,0 +1,36 @@
+/*
+ * util: the few helpers every program needs: one clock, error buffers,
+ * bounded string copies and number parsing with clear failure.
+ *
+ * Time: every event in acklab carries CLOCK_MONOTONIC nanoseconds. Namespaces
+ * do not change that clock, so the harness and every role share one time base.
+ */
+#ifndef ACKLAB_UTIL_H
+#define ACKLAB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t mono_ns(void);
+/* Milliseconds since an earlier mono_ns() reading. */
+double ms_since(int64_t start_ns);
+
+/* An error message for the caller: printf into err (may be NULL), returns -1. */
+int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Copy at most dstlen-1 bytes and always terminate; returns strlen(src). */
+size_t str_copy(char *dst, const char *src, size_t dstlen);
+
+/*
+ * Parse a whole decimal integer in [min, max]. Returns 0, or -1 with err
+ * filled ("'12x' is not a number", "'70000' is out of range 1..65535").
+ */
+int parse_long(const char *s, long min, long max, long *out, char *err, size_t errlen);
+
+/* Sleep for ms milliseconds, restarting after signals. For pacing only, never for waiting on a condition. */
+void sleep_ms(long ms);
+
+#endif

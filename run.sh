@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# run.sh: the one entry point. Installs the Debian packages acklab needs (only
+# the missing ones), builds, then hands over to the C program.
+#
+#   ./run.sh               run every scenario against every stack, print the matrix
+#   ./run.sh test          build and run every test (unit, integration, matrix)
+#   ./run.sh asan          the tests again under address/undefined sanitizers
+#   ./run.sh ARGS...       anything else goes to `bin/acklab`, e.g. ./run.sh doctor
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(gcc make pkg-config libc6-dev
+          libwebsockets-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev
+          libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
+          uuid-dev libcmocka-dev util-linux tshark)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "run.sh: installing missing Debian packages: ${missing[*]}" >&2
+	if [ "$(id -u)" -eq 0 ]; then
+		as_root=()
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		as_root=(sudo)
+	else
+		echo "run.sh: these packages are missing and I am neither root nor allowed to sudo:" >&2
+		echo "  sudo apt-get install -y ${missing[*]}" >&2
+		echo "run.sh: run that as an administrator, then ./run.sh again." >&2
+		exit 2
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	"${as_root[@]}" apt-get update -qq
+	"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+make -s -j"$jobs" all
+
+case "${1:-}" in
+test)  shift; exec make -s -j"$jobs" test "$@" ;;
+asan)  shift; exec make -s -j"$jobs" asan "$@" ;;
+"")    exec bin/acklab run ;;
+*)     exec bin/acklab "$@" ;;
+esac

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# run-tests.sh BIN SUITE...: runs every test program of the named suites
+# (unit, integration) and, for the suite "matrix", the whole acklab matrix once.
+# Each program's output goes to BIN/tests/logs/<name>.log and is shown when it
+# fails. Exit status 77 from a test program means "skipped here" (with the
+# reason on its last output line). Ends with one line "N passed, N failed, N skipped".
+set -u
+bin=$1; shift
+logs="$bin/tests/logs"
+mkdir -p "$logs"
+export ACKLAB_BIN="$(cd "$bin" && pwd)"
+export ACKLAB_SRC="$(pwd)"
+pass=0; fail=0; skip=0; failed=()
+
+run_one() { # name, command...
+	local name=$1; shift
+	local log="$logs/$name.log" start end rc
+	start=$(date +%s.%N)
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	end=$(date +%s.%N)
+	local secs
+	secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
+	case $rc in
+	0)  pass=$((pass+1)); printf 'PASS  %-40s %5ss\n' "$name" "$secs" ;;
+	77) skip=$((skip+1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log")" ;;
+	*)  fail=$((fail+1)); failed+=("$name"); printf 'FAIL  %-40s %5ss (exit %d)\n' "$name" "$secs" "$rc"
+	    sed 's/^/      | /' "$log" | tail -n 40 ;;
+	esac
+}
+
+for suite in "$@"; do
+	case $suite in
+	unit|integration)
+		for t in "$bin/tests/$suite"/*; do
+			[ -f "$t" ] && [ -x "$t" ] || continue
+			run_one "$suite/$(basename "$t")" "$t"
+		done ;;
+	matrix)
+		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report" ;;
+	esac
+done
+
+[ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
