@@ -1,0 +1,43 @@
+/*
+ * history: the observed history of one run, merged and time-ordered.
+ *
+ * Every role's event lines (JSON objects with "ev" and "t") and every fault
+ * applied or healed become entries on one CLOCK_MONOTONIC time base. Each
+ * entry is a JSON object with at least "t" (ns), "role" (which role or
+ * "acklab" for faults and harness steps) and "ev". Lines a role prints that
+ * are not JSON are kept as {"ev":"text","text":...}. An event without "t"
+ * gets the time acklab read it. The checker reads only this; the runner
+ * only writes it.
+ */
+#ifndef ACKLAB_HISTORY_H
+#define ACKLAB_HISTORY_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct history;
+
+struct history *history_new(void);
+void history_free(struct history *h);
+
+/*
+ * Add a line a role printed, read at t_read_ns. Returns the stored entry
+ * (borrowed: valid until history_free), never NULL unless out of memory.
+ */
+json_t *history_add_line(struct history *h, const char *role, const char *line, int64_t t_read_ns);
+
+/* Add an entry built by the caller; steals the reference to obj. Adds "role" and "t" if missing. */
+json_t *history_add(struct history *h, const char *role, json_t *obj, int64_t t_ns);
+
+/* Number of entries, and entry i in time order (stable for equal times). Borrowed. */
+size_t history_len(const struct history *h);
+json_t *history_at(struct history *h, size_t i);
+
+/* Write as JSON lines in time order, "t" rewritten relative to t0_ns as "t_ms" too. */
+int history_write_jsonl(struct history *h, const char *path, int64_t t0_ns, char *err, size_t errlen);
+
+/* Load a history written by history_write_jsonl (for checker tests and re-checks). */
+struct history *history_load_jsonl(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * report: the reporters. Each is a small ops table {begin, cell, end}
+ * writing one artifact of a run from results only (reporters never run
+ * anything): results.json, junit.xml, summary.md; and the matrix printed
+ * on the terminal. Adding a format is one file plus one row in report.c.
+ */
+#ifndef ACKLAB_REPORT_H
+#define ACKLAB_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "checker.h"
+#include "history.h"
+
+struct cell_result {
+	char scenario[64];            /* scenario name */
+	char title[128];              /* scenario title */
+	char lesson[2048];
+	char stack[64];
+	bool ran;                     /* false: could not run (error says why) */
+	char error[512];
+	struct chk_result chk;
+	double duration_ms;
+	char dir[512];                /* the cell's folder, relative to the run folder */
+	json_t *extra;                /* measurements, e.g. {"detect_ms": 312.4}; owned, may be NULL */
+	struct history *history;      /* borrowed: valid during cell(); NULL if not kept */
+	long long t0_ns;              /* the history's time zero */
+};
+
+struct run_info {
+	char dir[512];                /* the run folder */
+	char started[32];             /* ISO 8601 */
+	int ncells;
+	double duration_ms;
+	bool rootless;
+};
+
+struct reporter_ops {
+	const char *name;
+	int (*begin)(void **state, const struct run_info *run, char *err, size_t errlen);
+	int (*cell)(void *state, const struct cell_result *cell, char *err, size_t errlen);
+	int (*end)(void *state, const struct run_info *run, const struct cell_result *cells, int ncells,
+		   char *err, size_t errlen);
+};
+
+/* NULL-terminated table: json, junit, markdown. */
+extern const struct reporter_ops *const report_table[];
+
+/*
+ * Print the matrix: one row per scenario, one column per stack, each cell
+ * "LOST m3 ✓" style (ASCII "ok"/"FAIL" marks when !utf8).
+ */
+void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8);
+
+/* Escape s for XML into buf. */
+void report_xml_escape(const char *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * sandbox: acklab's private world, made once at start and gone when acklab is.
+ *
+ * sandbox_enter() unshares a user namespace (mapping the caller's uid and gid
+ * to 0 inside, as root and as a normal user alike, so both take one path), a
+ * network namespace that becomes acklab's "home" (empty but for loopback: the
+ * machine's own interfaces, routes, sysctls and ruleset are never reachable
+ * for change) and a PID namespace. It then forks: the child becomes PID 1 of
+ * the new PID namespace and returns from sandbox_enter() to run the program;
+ * the original process stays outside, forwards SIGINT/SIGTERM/SIGHUP to it,
+ * and exits with its status. When acklab's PID 1 dies for any reason the
+ * kernel kills every process in the namespace; the child also has
+ * PR_SET_PDEATHSIG so a SIGKILL of the outer process takes everything down.
+ * Network namespaces are held only by file descriptors (never bind-mounted or
+ * named), so they, their veths and their nftables rulesets vanish with the
+ * last fd. Nothing is left on the machine after any kind of exit.
+ */
+#ifndef ACKLAB_SANDBOX_H
+#define ACKLAB_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Enter the sandbox. Must be called before any thread exists. Returns 0 in
+ * the child (now PID 1 inside the sandbox, network namespace = home). The
+ * outer process never returns: it exits with the child's exit status (or
+ * 128+signal). Returns -1 with err filled when the kernel refuses (e.g.
+ * "unshare(CLONE_NEWUSER): Operation not permitted (unprivileged user
+ * namespaces are disabled: sysctl kernel.unprivileged_userns_clone=1)").
+ */
+int sandbox_enter(char *err, size_t errlen);
+
+/* True when sandbox_enter() has run in this process. */
+bool sandbox_active(void);
+
+/* The uid acklab was started as (0 for root), recorded before entering. */
+unsigned sandbox_outer_uid(void);
+
+/*
+ * Create a new network namespace and return an fd for it (caller closes).
+ * The calling thread is back in the namespace it was in before the call.
+ */
+int sandbox_netns_new(char *err, size_t errlen);
+
+/*
+ * Run fn(arg) with the calling thread inside netns_fd, then switch back to
+ * the namespace it came from. Sockets created by fn stay bound to netns_fd
+ * for their lifetime (the kernel binds a socket to the namespace it was made
+ * in), which is how acklab talks netlink, nftables and pcap into each host.
+ * Returns fn's return value, or -1 with err filled if switching failed.
+ */
+int sandbox_in_netns(int netns_fd, int (*fn)(void *arg, char *err, size_t errlen), void *arg,
+		     char *err, size_t errlen);
+
+/*
+ * Write a sysctl (e.g. "net.ipv4.tcp_retries2", "3") in the given network
+ * namespace through /proc/sys. Returns 0, or -1 with err naming key and host.
+ */
+int sandbox_sysctl_set(int netns_fd, const char *key, const char *value, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * scenario: one experiment, parsed from a .scn file into plain data.
+ * Parsing has no side effects; every node keeps its file, line and column
+ * so errors and reports can point at the source.
+ *
+ * The language is line-oriented; '#' starts a comment; words are separated
+ * by blanks; "double quoted" strings may hold blanks; durations are 250ms or
+ * 2s. The leading comment block is the scenario's lesson. Statements:
+ *
+ *   scenario NAME                       required, first statement
+ *   title "TEXT"                        one line for tables
+ *   recipients N                        recipient hosts/roles (0..8, default 1)
+ *   channel NAME                        default "general"
+ *   server failpoints SPEC              passed to the server's first life only
+ *   client KEY VALUE [KEY VALUE...]     client timers: timeout-ms attempts
+ *                                       backoff-base-ms backoff-cap-ms heartbeat-ms
+ *                                       tcp-user-timeout-ms connect-timeout-ms
+ *   listen KEY VALUE [...]              the same keys, for recipients
+ *   sysctl HOST KEY=VALUE               e.g. sysctl client net.ipv4.tcp_retries2=3
+ *   rate HOST RATE                      tbf limit on HOST's link, e.g. 1mbit
+ *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
+ *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
+ *        each optionally followed by "count N"
+ *   send MSG [to CHANNEL] ["TEXT"]      workload steps, run in order:
+ *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed
+ *   wait DURATION
+ *   fault FAULT ARGS...
+ *   heal [FAULT]
+ *   settle DURATION                     quiet time before reading the store (default 300ms)
+ *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...
+ *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-visible.
+ *        Bug classes not named must be empty; failed-visible is only
+ *        checked when named. "*" covers every default stack not named;
+ *        naming a stack outside the defaults adds it as an extra cell.
+ *
+ * Message text defaults to "MSG: message MSG"; the runner appends the token.
+ */
+#ifndef ACKLAB_SCENARIO_H
+#define ACKLAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "checker_class.h"
+#include "trigger.h"
+
+#define SCN_NAME_MAX 64
+#define SCN_ID_MAX 32
+#define SCN_MAX_STEPS 128
+#define SCN_MAX_RULES 16
+#define SCN_MAX_EXPECTS 16
+#define SCN_MAX_SETTINGS 16
+#define SCN_MAX_IDS 32
+
+struct scn_pos {
+	int line, col;                /* 1-based */
+};
+
+struct scn_fault {
+	char name[32];
+	char args[3][32];
+	int nargs;
+	struct scn_pos pos;
+};
+
+enum scn_step_kind { SCN_SEND, SCN_AWAIT, SCN_WAIT, SCN_FAULT, SCN_HEAL };
+
+struct scn_step {
+	enum scn_step_kind kind;
+	struct scn_pos pos;
+	char msg_id[SCN_ID_MAX];      /* SEND, AWAIT (optional) */
+	char channel[SCN_ID_MAX];     /* SEND; "" = the scenario's channel */
+	char text[256];               /* SEND; "" = default text */
+	char role[32];                /* AWAIT */
+	char ev[32];                  /* AWAIT */
+	int within_ms;                /* AWAIT; default 5000 */
+	int ms;                       /* WAIT */
+	struct scn_fault fault;       /* FAULT; HEAL (name may be "") */
+};
+
+struct scn_rule {
+	struct trigger trigger;
+	struct scn_fault fault;
+	struct scn_pos pos;
+};
+
+struct scn_class_expect {
+	bool named;                   /* appears in the expect line */
+	bool is_set;                  /* {a,b} (exact ids) rather than N (a count) */
+	char ids[SCN_MAX_IDS][SCN_ID_MAX];
+	int nids;
+	int count;
+};
+
+struct scn_expect {
+	char stack[SCN_NAME_MAX];     /* "*" for the default */
+	struct scn_class_expect cls[CHK_CLASS_COUNT];
+	struct scn_pos pos;
+};
+
+struct scn_setting {
+	char key[32];                 /* "timeout-ms" */
+	long value;
+};
+
+struct scn_sysctl {
+	char host[32], key[96], value[32];
+	struct scn_pos pos;
+};
+
+struct scn_rate {
+	char host[32], rate[32];
+	struct scn_pos pos;
+};
+
+struct scenario {
+	char path[512];
+	char name[SCN_NAME_MAX];
+	char title[128];
+	char lesson[2048];            /* the leading comment block, '#' stripped */
+	int recipients;
+	char channel[SCN_ID_MAX];
+	char failpoints[256];
+	struct scn_setting client[SCN_MAX_SETTINGS];
+	int nclient;
+	struct scn_setting listen[SCN_MAX_SETTINGS];
+	int nlisten;
+	struct scn_sysctl sysctls[8];
+	int nsysctls;
+	struct scn_rate rates[4];
+	int nrates;
+	struct scn_rule rules[SCN_MAX_RULES];
+	int nrules;
+	struct scn_step steps[SCN_MAX_STEPS];
+	int nsteps;
+	struct scn_expect expects[SCN_MAX_EXPECTS];
+	int nexpects;
+	int settle_ms;
+	char msg_ids[SCN_MAX_IDS][SCN_ID_MAX];   /* every message sent, in order */
+	int nmsgs;
+};
+
+/*
+ * Parse a file. On error returns -1 with err like
+ * "scenarios/lost-ack.scn:7:12: unknown fault 'drop-reply' (did you mean 'drop-replies'?)".
+ * On success *out is owned by the caller (scenario_free).
+ */
+int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen);
+/* Same, from a string; name is used as the file name in errors. */
+int scenario_parse_string(const char *name, const char *text, struct scenario **out,
+			  char *err, size_t errlen);
+void scenario_free(struct scenario *s);
+
+/* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
+const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
+					     bool is_default_stack);
+
+/* A client/listen setting, or def when not set. */
+long scenario_setting(const struct scn_setting *set, int n, const char *key, long def);
+
+#endif

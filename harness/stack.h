@@ -1,0 +1,72 @@
+/*
+ * stack: a send stack as data. A column of the matrix is a small text file,
+ * scenarios/stacks/NAME.stack, naming the commands to run, so a vendor's
+ * client or server is a new file, not a code change:
+ *
+ *   stack ws-ack
+ *   describe "WebSocket send that waits for an app-level ack; resends without a key"
+ *   client {bin}/chatc --server http://{server}:{port} --mode ws-ack --timeout-ms {timeout-ms} ...
+ *   listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel} ...
+ *   server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --ws-mode ack --events - {failpoints}
+ *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
+ *   port   8080
+ *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
+ *   needs  failpoints           # capabilities the server offers to scenarios
+ *   default yes                 # a column of the default matrix (else only when a scenario names it)
+ *
+ * Placeholders are {name}; each expands within its word. {failpoints}
+ * expands to two words "--failpoints SPEC", or to nothing. Scenario client
+ * settings appear as {timeout-ms} etc. with acklab's defaults when unset.
+ */
+#ifndef ACKLAB_STACK_H
+#define ACKLAB_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STACK_MAX_ARGS 48
+
+struct stack_cmd {
+	char *words[STACK_MAX_ARGS];  /* template words, owned */
+	int nwords;
+	int line;
+};
+
+struct stack {
+	char path[512];
+	char name[64];
+	char describe[256];
+	struct stack_cmd client, listen, server, store;
+	int port;
+	bool ready_port;              /* readiness by port instead of a ready line */
+	bool has_failpoints;
+	bool is_default;
+};
+
+struct stack_set {
+	struct stack *stacks;
+	int n;
+};
+
+/* Parse one .stack file. Errors as "scenarios/stacks/x.stack:3:1: ...". */
+int stack_parse_file(const char *path, struct stack **out, char *err, size_t errlen);
+int stack_parse_string(const char *name, const char *text, struct stack **out, char *err, size_t errlen);
+void stack_free(struct stack *s);
+
+/* Every *.stack in dir, sorted by file name. */
+int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t errlen);
+void stack_set_free(struct stack_set *set);
+struct stack *stack_find(struct stack_set *set, const char *name);
+
+/* Variables for expansion: NULL-terminated pairs {"server","198.18.2.2", ..., NULL}. */
+typedef const char *const *stack_vars;
+
+/*
+ * Expand cmd into a NULL-terminated argv (caller frees with stack_argv_free).
+ * An unknown placeholder is an error naming it and the stack file line.
+ */
+int stack_expand(const struct stack *s, const struct stack_cmd *cmd, stack_vars vars,
+		 char ***argv_out, char *err, size_t errlen);
+void stack_argv_free(char **argv);
+
+#endif

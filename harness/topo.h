@@ -1,0 +1,69 @@
+/*
+ * topo: the isolated network of one experiment.
+ *
+ *   client host ──veth── router host ──veth── server host
+ *   recipient hosts ─veth─┘  (forwarding, NAT masquerade toward the server,
+ *                             conntrack with tcp_loose=0, nftables filter)
+ *
+ * Every host is its own network namespace (held by fd). Each host-router link
+ * is its own /24 in 198.18.0.0/15: the router is .1 and the host .2 on
+ * 198.18.<link>.0/24 (client link 1, server link 2, recipient k link 10+k).
+ * Hosts route only 198.18.0.0/15 via the router; no default route exists
+ * anywhere. The router masquerades traffic leaving on the server link, and
+ * its forward chain (policy drop) accepts established/related flows and new
+ * SYNs only, with net.netfilter.nf_conntrack_tcp_loose=0, so a flow whose
+ * conntrack entry is evicted stays dead. Fault rules live in their own chain
+ * "faults", evaluated before the accept rules (see nft.h).
+ * Built with libnl-route (links, addresses, routes, tbf) and libnftables.
+ */
+#ifndef ACKLAB_TOPO_H
+#define ACKLAB_TOPO_H
+
+#include <stddef.h>
+
+#define TOPO_MAX_HOSTS 12
+#define TOPO_NAME_MAX 32
+
+enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT };
+
+struct topo_host {
+	char name[TOPO_NAME_MAX];     /* "client", "router", "server", "recipient1", ... */
+	enum topo_role role;
+	int netns_fd;
+	char addr[16];                /* the host's address ("198.18.1.2"); router: "" */
+	char ifname[16];              /* the host's interface toward the router ("eth0") */
+	char router_ifname[16];       /* the router's interface toward this host ("client0") */
+	char router_addr[16];         /* the router's address on this link ("198.18.1.1") */
+};
+
+struct topo {
+	struct topo_host hosts[TOPO_MAX_HOSTS];
+	int nhosts;
+	struct topo_host *router, *client, *server;
+	void *priv;                   /* nft context and netlink sockets; owned by topo */
+};
+
+struct topo_config {
+	int recipients;               /* 0..8 recipient hosts, named recipient1.. */
+};
+
+/* Build the whole topology. On success *out is owned by the caller (topo_free). */
+int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size_t errlen);
+
+/* Tear down (close every fd: namespaces and everything in them vanish). NULL ok. */
+void topo_free(struct topo *t);
+
+/* The host called name, or NULL. */
+struct topo_host *topo_host(struct topo *t, const char *name);
+
+/* A sysctl in one host's namespace, e.g. ("client", "net.ipv4.tcp_retries2", "3"). */
+int topo_set_sysctl(struct topo *t, const char *host, const char *key, const char *value,
+		    char *err, size_t errlen);
+
+/*
+ * Limit the rate of the link between host and router with a tbf qdisc on
+ * both ends (rate like "1mbit", "512kbit"); rate NULL removes it.
+ */
+int topo_set_rate(struct topo *t, const char *host, const char *rate, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * trigger: when a fault fires. Pure matching, no I/O, so it is unit-tested
+ * on canned events.
+ *
+ * Kinds: at a time offset from the start of the workload; when a role's
+ * event matches (role, event name, and optionally the message it concerns,
+ * found by its token in the event's "text"); when a packet crossing the
+ * router carries a message's token; when a role's process exits. Every kind
+ * takes a count: fire on the Nth match (default 1). A trigger fires once.
+ */
+#ifndef ACKLAB_TRIGGER_H
+#define ACKLAB_TRIGGER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum trigger_kind { TRIGGER_AT, TRIGGER_EVENT, TRIGGER_PACKET, TRIGGER_EXIT };
+
+struct trigger {
+	enum trigger_kind kind;
+	int64_t at_ms;                /* TRIGGER_AT */
+	char role[32];                /* TRIGGER_EVENT, TRIGGER_EXIT */
+	char ev[32];                  /* TRIGGER_EVENT: the "ev" value, e.g. "persisted" */
+	char msg_id[32];              /* TRIGGER_EVENT (optional), TRIGGER_PACKET: message id like "m3" */
+	char token[96];               /* that message's token, filled in by the runner */
+	int count;                    /* fire on the count-th match; >= 1 */
+	int seen;                     /* matches so far */
+	bool fired;
+};
+
+/* Does this event from role match? Counts it; returns true exactly when the trigger fires now. */
+bool trigger_on_event(struct trigger *tr, const char *role, json_t *ev);
+/* A packet carried token. Same contract. */
+bool trigger_on_packet(struct trigger *tr, const char *token);
+/* Time since workload start. Same contract. */
+bool trigger_on_time(struct trigger *tr, int64_t elapsed_ms);
+/* Role's process exited. Same contract. */
+bool trigger_on_exit(struct trigger *tr, const char *role);
+
+/* "persisted event of server for m3 (2nd)", "packet carrying m3", "at 500 ms", "exit of server". */
+void trigger_describe(const struct trigger *tr, char *buf, size_t len);
+
+#endif
