@@ -1,0 +1,274 @@
+/*
+ * chatc_fixture: what the chatc integration tests share: a scratch
+ * directory, a chatd on 127.0.0.1, a chatc fed commands on stdin whose
+ * events are collected as JSON, and the store read back with
+ * `chatc --mode history`. Header-only (static functions) because each
+ * integration program is linked on its own. Every wait has a deadline and
+ * every process started is stopped and reaped.
+ */
+#ifndef CHATC_FIXTURE_H
+#define CHATC_FIXTURE_H
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../support/spawn.h"
+#include "util.h"
+
+#define FX_MAX_EVENTS 4096
+
+struct fx_events {
+	json_t *ev[FX_MAX_EVENTS];
+	int n;
+};
+
+/* Skip the whole program (exit 77) unless bin/chatd and bin/chatc exist. */
+static void fx_require_bins(void)
+{
+	char p[512];
+
+	if (spawn_bin_path("chatd", p, sizeof(p)) == -1) {
+		printf("ACKLAB_BIN is not set\n");
+		exit(77);
+	}
+	if (access(p, X_OK) != 0) {
+		printf("%s is not built\n", p);
+		exit(77);
+	}
+	spawn_bin_path("chatc", p, sizeof(p));
+	if (access(p, X_OK) != 0) {
+		printf("%s is not built\n", p);
+		exit(77);
+	}
+}
+
+/* mkdtemp a scratch dir into dir (PATH_MAX-ish buffer). */
+static int fx_tmpdir(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/chatc-test-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static void fx_rmdir(const char *dir)
+{
+	char p[600];
+	static const char *files[] = { "db", "db-wal", "db-shm", "db-journal", "events", "events2" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/*
+ * Start chatd on 127.0.0.1:port (0 = any) with db in dir and extra flags
+ * (NULL-terminated). Returns its port, or -1.
+ */
+static int fx_chatd(struct spawn *sp, const char *dir, int port, ...)
+{
+	char bin[512], db[600], events[600], listen[64];
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	char *a, err[256];
+
+	spawn_bin_path("chatd", bin, sizeof(bin));
+	snprintf(db, sizeof(db), "%s/db", dir);
+	snprintf(events, sizeof(events), "%s/events", dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	argv[argc++] = bin;
+	argv[argc++] = "--listen";
+	argv[argc++] = listen;
+	argv[argc++] = "--db";
+	argv[argc++] = db;
+	argv[argc++] = "--events";
+	argv[argc++] = events;
+	va_start(ap, port);
+	while ((a = va_arg(ap, char *)) && argc < 30)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (spawn_start(sp, argv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "chatd: %s\n", err);
+		return -1;
+	}
+	return spawn_wait_ready_port(sp, 5000);
+}
+
+/* Start chatc --server http://127.0.0.1:port --mode mode [flags...] with a stdin pipe. */
+static int fx_chatc(struct spawn *sp, int port, const char *mode, ...)
+{
+	char bin[512], server[64];
+	char *argv[40];
+	int argc = 0;
+	va_list ap;
+	char *a, err[256];
+
+	spawn_bin_path("chatc", bin, sizeof(bin));
+	snprintf(server, sizeof(server), "http://127.0.0.1:%d", port);
+	argv[argc++] = bin;
+	argv[argc++] = "--server";
+	argv[argc++] = server;
+	argv[argc++] = "--mode";
+	argv[argc++] = (char *)mode;
+	argv[argc++] = "--seed";
+	argv[argc++] = "1";
+	va_start(ap, mode);
+	while ((a = va_arg(ap, char *)) && argc < 38)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	if (spawn_start_stdin(sp, argv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "chatc: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void fx_send(struct spawn *sp, const char *id, const char *channel, const char *text)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof(line),
+	    "{\"op\":\"send\",\"id\":\"%s\",\"channel\":\"%s\",\"text\":\"%s\"}\n", id, channel, text);
+
+	if (write(sp->in_fd, line, (size_t)n) != n)
+		fprintf(stderr, "write to chatc: %s\n", strerror(errno));
+}
+
+static void fx_close_stdin(struct spawn *sp)
+{
+	if (sp->in_fd >= 0) {
+		close(sp->in_fd);
+		sp->in_fd = -1;
+	}
+}
+
+/* Read one event line into evs; returns the event, or NULL at EOF/timeout. */
+static json_t *fx_next(struct spawn *sp, struct fx_events *evs, int timeout_ms)
+{
+	static char line[SPAWN_LINE_MAX];
+	json_t *j;
+
+	if (spawn_read_line(sp, line, sizeof(line), timeout_ms) != 1)
+		return NULL;
+	j = json_loads(line, 0, NULL);
+	if (!j) {
+		fprintf(stderr, "not JSON from chatc: %s\n", line);
+		return NULL;
+	}
+	if (evs->n < FX_MAX_EVENTS)
+		evs->ev[evs->n++] = j;
+	else
+		json_decref(j);
+	return j;
+}
+
+/* Read events until one has ev == name (and id == id when id is given). */
+static json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *name, const char *id,
+    int timeout_ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	json_t *j;
+
+	while (mono_ns() < deadline) {
+		j = fx_next(sp, evs, (int)((deadline - mono_ns()) / 1000000) + 1);
+		if (!j)
+			return NULL;
+		if (strcmp(json_string_value(json_object_get(j, "ev")) ?: "", name) == 0 &&
+		    (!id || strcmp(json_string_value(json_object_get(j, "id")) ?: "", id) == 0))
+			return j;
+	}
+	return NULL;
+}
+
+/* Read every remaining event until chatc's stdout ends; then reap it. Returns its exit status or -1. */
+static int fx_drain(struct spawn *sp, struct fx_events *evs, int timeout_ms)
+{
+	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	int st;
+
+	while (mono_ns() < deadline && fx_next(sp, evs, (int)((deadline - mono_ns()) / 1000000) + 1))
+		;
+	if (spawn_wait(sp, (int)((deadline - mono_ns()) / 1000000) + 1) == -1) {
+		spawn_stop(sp, SIGKILL, 0);
+		return -1;
+	}
+	st = sp->status;
+	spawn_stop(sp, SIGKILL, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Count events named ev (and with this id, when given). */
+static int fx_count(const struct fx_events *evs, const char *ev, const char *id)
+{
+	int i, n = 0;
+
+	for (i = 0; i < evs->n; i++)
+		if (strcmp(json_string_value(json_object_get(evs->ev[i], "ev")) ?: "", ev) == 0 &&
+		    (!id || strcmp(json_string_value(json_object_get(evs->ev[i], "id")) ?: "", id) == 0))
+			n++;
+	return n;
+}
+
+/* The first event named ev with this id, or NULL. */
+static json_t *fx_find(const struct fx_events *evs, const char *ev, const char *id)
+{
+	int i;
+
+	for (i = 0; i < evs->n; i++)
+		if (strcmp(json_string_value(json_object_get(evs->ev[i], "ev")) ?: "", ev) == 0 &&
+		    (!id || strcmp(json_string_value(json_object_get(evs->ev[i], "id")) ?: "", id) == 0))
+			return evs->ev[i];
+	return NULL;
+}
+
+static void fx_events_free(struct fx_events *evs)
+{
+	int i;
+
+	for (i = 0; i < evs->n; i++)
+		json_decref(evs->ev[i]);
+	evs->n = 0;
+}
+
+/*
+ * Read the store back with `chatc --mode history --channel general`: count
+ * rows, and rows whose text contains needle (when given). Returns rows, or -1.
+ */
+static int fx_history(int port, const char *needle, int *matching)
+{
+	struct spawn *sp = calloc(1, sizeof(*sp));
+	struct fx_events rows = { .n = 0 };
+	int i, n = -1, rc;
+
+	if (!sp || fx_chatc(sp, port, "history", "--timeout-ms", "3000", NULL) == -1)
+		goto done;
+	fx_close_stdin(sp);
+	rc = fx_drain(sp, &rows, 5000);
+	if (rc != 0) {
+		fprintf(stderr, "chatc --mode history exited %d\n", rc);
+		goto done;
+	}
+	n = rows.n;
+	if (matching) {
+		*matching = 0;
+		for (i = 0; i < rows.n; i++)
+			if (needle && strstr(json_string_value(json_object_get(rows.ev[i], "text")) ?: "", needle))
+				(*matching)++;
+	}
+done:
+	fx_events_free(&rows);
+	free(sp);
+	return n;
+}
+
+#endif

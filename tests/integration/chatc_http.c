@@ -1,0 +1,172 @@
+/*
+ * chatc_http: chatc's HTTP modes against a real chatd on 127.0.0.1.
+ *
+ * 200 sends all end Sent, are stored once each and reach a listen client;
+ * a 500 from the store is retried with the same key and stored once; a 4xx
+ * fails at once without a retry; a malformed command is reported and the
+ * client keeps going. Timers are tens of milliseconds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "chatc_fixture.h"
+
+struct ctx {
+	char dir[64];
+	struct spawn chatd;
+	int port;
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || fx_tmpdir(c->dir, sizeof(c->dir)) == -1)
+		return -1;
+	c->chatd.pid = 0;
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	if (c->chatd.pid)
+		spawn_stop(&c->chatd, SIGTERM, 2000);
+	fx_rmdir(c->dir);
+	free(c);
+	return 0;
+}
+
+static void test_200_sends(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client, listener;
+	static struct fx_events evs, levs;
+	char id[16], text[64];
+	int i, received = 0, rows, rc;
+	int64_t t0;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&listener, c->port, "listen", "--heartbeat-ms", "200",
+	    "--backoff-base-ms", "20", "--backoff-cap-ms", "100", NULL), 0);
+	assert_non_null(fx_wait_ev(&listener, &levs, "ready", NULL, 5000));
+	assert_int_equal(fx_chatc(&client, c->port, "http", "--timeout-ms", "2000",
+	    "--backoff-base-ms", "10", "--backoff-cap-ms", "50", NULL), 0);
+	t0 = mono_ns();
+	for (i = 1; i <= 200; i++) {
+		snprintf(id, sizeof(id), "m%d", i);
+		snprintf(text, sizeof(text), "%s: hello (acklab-t200-%s)", id, id);
+		fx_send(&client, id, "general", text);
+	}
+	fx_close_stdin(&client);
+	rc = fx_drain(&client, &evs, 15000);
+	printf("200 http sends took %.0f ms\n", ms_since(t0));
+	assert_int_equal(rc, 0);
+	assert_int_equal(fx_count(&evs, "sent", NULL), 200);
+	assert_int_equal(fx_count(&evs, "failed", NULL), 0);
+	assert_int_equal(fx_count(&evs, "sending", NULL), 200);
+	rows = fx_history(c->port, "acklab-t200-", &i);
+	assert_int_equal(rows, 200);
+	assert_int_equal(i, 200);
+	while (received < 200 && fx_wait_ev(&listener, &levs, "received", NULL, 5000))
+		received++;
+	assert_int_equal(received, 200);
+	assert_int_equal(fx_count(&levs, "received", NULL), 200);
+	fx_close_stdin(&listener);
+	assert_int_equal(fx_drain(&listener, &levs, 5000), 0);
+	fx_events_free(&evs);
+	fx_events_free(&levs);
+}
+
+static void test_store_failure_retried_once_stored(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *sent;
+	int match;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, "--failpoints", "persist=fail@1", NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&client, c->port, "http", "--timeout-ms", "2000",
+	    "--backoff-base-ms", "10", "--backoff-cap-ms", "50", NULL), 0);
+	fx_send(&client, "m1", "general", "m1: retry me (acklab-tfail-m1)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	sent = fx_find(&evs, "sent", "m1");
+	assert_non_null(sent);
+	assert_int_equal(json_integer_value(json_object_get(sent, "attempts")), 2);
+	assert_int_equal(fx_count(&evs, "sending", "m1"), 2);
+	assert_int_equal(fx_history(c->port, "acklab-tfail-m1", &match), 1);
+	assert_int_equal(match, 1);
+	fx_events_free(&evs);
+}
+
+static void test_4xx_fails_without_retry(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *failed;
+	const char *err;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&client, c->port, "http", "--timeout-ms", "2000",
+	    "--backoff-base-ms", "10", "--backoff-cap-ms", "50", NULL), 0);
+	fx_send(&client, "m1", "no-such-channel", "m1: nowhere (acklab-t4xx-m1)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	failed = fx_find(&evs, "failed", "m1");
+	assert_non_null(failed);
+	assert_int_equal(json_integer_value(json_object_get(failed, "attempts")), 1);
+	err = json_string_value(json_object_get(failed, "error"));
+	assert_non_null(err);
+	assert_memory_equal(err, "http 4", 6);
+	assert_int_equal(fx_count(&evs, "sending", "m1"), 1);
+	assert_int_equal(fx_count(&evs, "sent", NULL), 0);
+	fx_events_free(&evs);
+}
+
+static void test_bad_command_keeps_going(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	const char *bad = "{\"op\":\"send\",\"channel\":\"general\",\"text\":\"x\"}\n";
+	json_t *e;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&client, c->port, "http-nokey", "--timeout-ms", "2000", NULL), 0);
+	assert_int_equal(write(client.in_fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	fx_send(&client, "m2", "general", "m2: after a bad line (acklab-tbad-m2)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	e = fx_find(&evs, "error", NULL);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "detail")), "line 1: missing \"id\"");
+	assert_non_null(fx_find(&evs, "sent", "m2"));
+	assert_non_null(fx_find(&evs, "ready", NULL));
+	fx_events_free(&evs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_200_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failure_retried_once_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_4xx_fails_without_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_command_keeps_going, setup, teardown),
+	};
+
+	fx_require_bins();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
