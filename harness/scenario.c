@@ -1,0 +1,1145 @@
+/*
+ * scenario: the parser of .scn files (the language is documented in
+ * scenario.h). It is a plain line-at-a-time parser: each line is split into
+ * words (keeping each word's column), the first word picks a statement from
+ * a table, and the statement's handler fills struct scenario.
+ *
+ * Two things can only be checked once the whole file is read: which hosts
+ * exist (`recipients` may come after a `sysctl recipient2 ...`) and which
+ * message ids exist (a `send` defines an id anywhere in the file). Handlers
+ * record those references with their positions, and a final pass checks
+ * them, so every error still points at the word that caused it.
+ *
+ * Parsing has no side effects and never prints: errors come back as
+ * "FILE:LINE:COL: what (expected ...)" with a suggestion where one helps.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "scenario.h"
+#include "util.h"
+
+#define SCN_MAX_WORDS 64
+#define SCN_MAX_REFS 256
+#define SCN_LINE_MAX 4096
+
+struct scn_word {
+	char text[512];
+	int col;
+	bool quoted;
+};
+
+enum scn_ref_kind { SCN_REF_HOST, SCN_REF_ROLE, SCN_REF_MSG };
+
+/* A name that can only be checked after the whole file is read. */
+struct scn_ref {
+	enum scn_ref_kind kind;
+	char name[SCN_ID_MAX];
+	struct scn_pos pos;
+};
+
+struct scn_parser {
+	const char *file;
+	struct scenario *s;
+	char *err;
+	size_t errlen;
+	int line;
+	struct scn_word w[SCN_MAX_WORDS];
+	int nw;
+	int end_col;                  /* column just past the line's last word */
+	const char *usage;            /* the current statement's usage, for "expected" */
+	struct scn_ref refs[SCN_MAX_REFS];
+	int nrefs;
+	struct scn_pos scenario_pos;
+	bool seen_scenario;
+};
+
+static const char *const scn_setting_keys[] = {
+	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
+	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
+};
+
+static int scn_err(struct scn_parser *p, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int scn_err(struct scn_parser *p, int col, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(p->err, p->errlen, "%s:%d:%d: %s", p->file, p->line, col, msg);
+}
+
+static int scn_err_at(struct scn_parser *p, struct scn_pos pos, const char *msg)
+{
+	return err_set(p->err, p->errlen, "%s:%d:%d: %s", p->file, pos.line, pos.col, msg);
+}
+
+/* Optimal string alignment distance: a swapped pair of letters costs 1. */
+static int scn_distance(const char *a, const char *b)
+{
+	int la = (int)strlen(a), lb = (int)strlen(b), i, j, r;
+	int *d;
+
+	if (la > 64 || lb > 64)
+		return 99;
+	d = calloc((size_t)(la + 1) * (lb + 1), sizeof(*d));
+	if (!d)
+		return 99;
+#define D(x, y) d[(x) * (lb + 1) + (y)]
+	for (i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int v = D(i - 1, j) + 1;
+
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < v)
+				v = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+/* The closest of a NULL-terminated list, if close enough to be a typo; else NULL. */
+static const char *scn_suggest(const char *word, const char *const *names)
+{
+	const char *best = NULL;
+	int best_d = strlen(word) >= 8 ? 4 : 3, i;
+
+	for (i = 0; names[i]; i++) {
+		int d = scn_distance(word, names[i]);
+
+		if (d < best_d && d < (int)strlen(word)) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	return best;
+}
+
+/* A fault name for a misspelt one: the closest by our measure, else fault.c's guess. */
+static const char *scn_fault_suggest(const char *word)
+{
+	const char *s = scn_suggest(word, fault_names());
+
+	return s ? s : fault_suggest(word);
+}
+
+/* Writes " (did you mean 'x'?)" or "" into buf. */
+static const char *scn_did_you_mean(const char *suggestion, char *buf, size_t len)
+{
+	if (suggestion)
+		snprintf(buf, len, " (did you mean '%s'?)", suggestion);
+	else if (len)
+		buf[0] = '\0';
+	return buf;
+}
+
+static bool scn_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Split one line into words; '#' outside quotes ends it. */
+static int scn_split(struct scn_parser *p, const char *line)
+{
+	const char *c = line;
+
+	p->nw = 0;
+	p->end_col = 1;
+	for (;;) {
+		struct scn_word *w;
+		size_t n = 0;
+
+		while (scn_is_blank(*c))
+			c++;
+		if (*c == '\0' || *c == '#')
+			break;
+		if (p->nw == SCN_MAX_WORDS)
+			return scn_err(p, (int)(c - line) + 1, "too many words on one line (at most %d)",
+				       SCN_MAX_WORDS);
+		w = &p->w[p->nw];
+		w->col = (int)(c - line) + 1;
+		w->quoted = *c == '"';
+		if (w->quoted) {
+			for (c++; *c && *c != '"'; c++) {
+				if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
+					c++;
+				if (n + 1 >= sizeof(w->text))
+					return scn_err(p, w->col, "string too long (at most %zu bytes)",
+						       sizeof(w->text) - 1);
+				w->text[n++] = *c;
+			}
+			if (*c != '"')
+				return scn_err(p, w->col,
+					       "unterminated string (expected a closing '\"' on the same line)");
+			c++;
+		} else {
+			int depth = 0;
+
+			/* Blanks inside {a, b} stay in the word: a set is one word. */
+			for (; *c && *c != '"' && *c != '#' && (depth > 0 || !scn_is_blank(*c)); c++) {
+				if (*c == '{')
+					depth++;
+				else if (*c == '}' && depth > 0)
+					depth--;
+				if (n + 1 >= sizeof(w->text))
+					return scn_err(p, w->col, "word too long (at most %zu bytes)",
+						       sizeof(w->text) - 1);
+				w->text[n++] = *c;
+			}
+		}
+		w->text[n] = '\0';
+		p->nw++;
+		p->end_col = (int)(c - line) + 1;
+	}
+	return 0;
+}
+
+static struct scn_pos scn_pos_of(struct scn_parser *p, int i)
+{
+	struct scn_pos pos = { p->line, i < p->nw ? p->w[i].col : p->end_col + 1 };
+
+	return pos;
+}
+
+/* Word i must exist; what names it in the error. */
+static int scn_need(struct scn_parser *p, int i, const char *what)
+{
+	if (i < p->nw)
+		return 0;
+	return scn_err(p, p->end_col + 1, "missing %s (expected: %s)", what, p->usage);
+}
+
+/* Nothing may follow word i-1. */
+static int scn_no_more(struct scn_parser *p, int i)
+{
+	if (i >= p->nw)
+		return 0;
+	return scn_err(p, p->w[i].col, "unexpected '%s' (expected: %s)", p->w[i].text, p->usage);
+}
+
+static bool scn_is_ident(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+/* Copy word i into dst, which must be an identifier that fits. */
+static int scn_ident(struct scn_parser *p, int i, const char *what, char *dst, size_t len)
+{
+	const struct scn_word *w = &p->w[i];
+
+	if (!scn_is_ident(w->text))
+		return scn_err(p, w->col, "bad %s '%s' (expected letters, digits, '-', '_' or '.')",
+			       what, w->text);
+	if (strlen(w->text) >= len)
+		return scn_err(p, w->col, "%s '%s' is too long (at most %zu characters)", what, w->text,
+			       len - 1);
+	str_copy(dst, w->text, len);
+	return 0;
+}
+
+/* "250ms", "2s", "1.5s" -> milliseconds. */
+static int scn_duration(struct scn_parser *p, int i, int *ms)
+{
+	const struct scn_word *w = &p->w[i];
+	const char *s = w->text;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = isdigit((unsigned char)*s) ? strtod(s, &end) : -1;
+	if (v < 0 || errno || !(strcmp(end, "ms") == 0 || strcmp(end, "s") == 0))
+		return scn_err(p, w->col, "bad duration '%s' (expected a duration like 250ms or 2s)", s);
+	if (strcmp(end, "s") == 0)
+		v *= 1000.0;
+	if (v > 3600000.0)
+		return scn_err(p, w->col, "duration '%s' is too long (at most 1 hour)", s);
+	*ms = (int)(v + 0.5);
+	return 0;
+}
+
+static int scn_number(struct scn_parser *p, int i, long min, long max, const char *what, long *out)
+{
+	const struct scn_word *w = &p->w[i];
+	char tmp[128];
+
+	if (parse_long(w->text, min, max, out, tmp, sizeof(tmp)) == -1)
+		return scn_err(p, w->col, "bad %s '%s' (expected a number %ld..%ld)", what, w->text, min,
+			       max);
+	return 0;
+}
+
+static int scn_add_ref(struct scn_parser *p, enum scn_ref_kind kind, const char *name, int col)
+{
+	struct scn_ref *r;
+
+	if (p->nrefs == SCN_MAX_REFS)
+		return scn_err(p, col, "too many host, role and message references (at most %d)",
+			       SCN_MAX_REFS);
+	r = &p->refs[p->nrefs++];
+	r->kind = kind;
+	str_copy(r->name, name, sizeof(r->name));
+	r->pos.line = p->line;
+	r->pos.col = col;
+	return 0;
+}
+
+/* Word i names a message: an identifier checked against the sends at the end. */
+static int scn_msg_ref(struct scn_parser *p, int i, char *dst)
+{
+	if (scn_ident(p, i, "message id", dst, SCN_ID_MAX) == -1)
+		return -1;
+	return scn_add_ref(p, SCN_REF_MSG, dst, p->w[i].col);
+}
+
+static int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_ref_kind kind)
+{
+	if (scn_ident(p, i, kind == SCN_REF_HOST ? "host" : "role", dst, len) == -1)
+		return -1;
+	return scn_add_ref(p, kind, dst, p->w[i].col);
+}
+
+/* Words [i, nw) are FAULT ARGS...; "heal [FAULT]" is accepted when allow_heal. */
+static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allow_heal)
+{
+	const struct fault_ops *ops;
+	const struct scn_word *w;
+	char dym[96];
+	int nargs, j;
+
+	if (scn_need(p, i, "a fault") == -1)
+		return -1;
+	w = &p->w[i];
+	f->pos.line = p->line;
+	f->pos.col = w->col;
+	if (allow_heal && strcmp(w->text, "heal") == 0) {
+		str_copy(f->name, "heal", sizeof(f->name));
+		if (i + 1 < p->nw) {
+			if (!fault_lookup(p->w[i + 1].text))
+				return scn_err(p, p->w[i + 1].col, "unknown fault '%s'%s", p->w[i + 1].text,
+					       scn_did_you_mean(scn_fault_suggest(p->w[i + 1].text), dym,
+								sizeof(dym)));
+			str_copy(f->args[0], p->w[i + 1].text, sizeof(f->args[0]));
+			f->nargs = 1;
+		}
+		return scn_no_more(p, i + 2);
+	}
+	ops = fault_lookup(w->text);
+	if (!ops)
+		return scn_err(p, w->col, "unknown fault '%s'%s", w->text,
+			       scn_did_you_mean(scn_fault_suggest(w->text), dym, sizeof(dym)));
+	str_copy(f->name, ops->name, sizeof(f->name));
+	nargs = p->nw - i - 1;
+	if (nargs < ops->min_args || nargs > ops->max_args || nargs > 3) {
+		char want[48];
+
+		if (ops->min_args == ops->max_args)
+			snprintf(want, sizeof(want), "%d argument%s", ops->min_args,
+				 ops->min_args == 1 ? "" : "s");
+		else
+			snprintf(want, sizeof(want), "%d to %d arguments", ops->min_args, ops->max_args);
+		return scn_err(p, nargs > ops->max_args ? p->w[i + 1 + ops->max_args].col : w->col,
+			       "fault '%s' takes %s, got %d (usage: %s)", ops->name, want, nargs,
+			       ops->usage);
+	}
+	f->nargs = nargs;
+	for (j = 0; j < nargs; j++)
+		if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),
+				 ops->arg_kind == FAULT_ARG_ROLE ? SCN_REF_ROLE : SCN_REF_HOST) == -1)
+			return -1;
+	return 0;
+}
+
+static int st_scenario(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "the scenario's name") == -1 ||
+	    scn_ident(p, 1, "scenario name", p->s->name, sizeof(p->s->name)) == -1)
+		return -1;
+	return scn_no_more(p, 2);
+}
+
+static int st_title(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "the title") == -1)
+		return -1;
+	if (p->nw > 2)
+		return scn_err(p, p->w[2].col, "unexpected '%s' (expected the title in double quotes)",
+			       p->w[2].text);
+	str_copy(p->s->title, p->w[1].text, sizeof(p->s->title));
+	return 0;
+}
+
+static int st_recipients(struct scn_parser *p)
+{
+	long n;
+
+	if (scn_need(p, 1, "a number") == -1 ||
+	    scn_number(p, 1, 0, 8, "recipients count", &n) == -1)
+		return -1;
+	p->s->recipients = (int)n;
+	return scn_no_more(p, 2);
+}
+
+static int st_channel(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "a channel name") == -1 ||
+	    scn_ident(p, 1, "channel", p->s->channel, sizeof(p->s->channel)) == -1)
+		return -1;
+	return scn_no_more(p, 2);
+}
+
+static int st_server(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "'failpoints'") == -1)
+		return -1;
+	if (strcmp(p->w[1].text, "failpoints") != 0)
+		return scn_err(p, p->w[1].col, "unknown server setting '%s' (expected: %s)",
+			       p->w[1].text, p->usage);
+	if (scn_need(p, 2, "the failpoint spec") == -1)
+		return -1;
+	if (strlen(p->w[2].text) >= sizeof(p->s->failpoints))
+		return scn_err(p, p->w[2].col, "failpoint spec too long (at most %zu bytes)",
+			       sizeof(p->s->failpoints) - 1);
+	str_copy(p->s->failpoints, p->w[2].text, sizeof(p->s->failpoints));
+	return scn_no_more(p, 3);
+}
+
+/* client/listen KEY VALUE...: later values of a key override earlier ones. */
+static int scn_settings(struct scn_parser *p, struct scn_setting *set, int *n)
+{
+	int i, j;
+
+	if (scn_need(p, 1, "a setting") == -1)
+		return -1;
+	for (i = 1; i < p->nw; i += 2) {
+		const struct scn_word *k = &p->w[i];
+		char dym[96];
+		long v;
+
+		for (j = 0; scn_setting_keys[j]; j++)
+			if (strcmp(scn_setting_keys[j], k->text) == 0)
+				break;
+		if (!scn_setting_keys[j])
+			return scn_err(p, k->col, "unknown setting '%s'%s", k->text,
+				       scn_did_you_mean(scn_suggest(k->text, scn_setting_keys), dym,
+							sizeof(dym)));
+		if (scn_need(p, i + 1, "a value") == -1 ||
+		    scn_number(p, i + 1, 0, 3600000, "value", &v) == -1)
+			return -1;
+		for (j = 0; j < *n && strcmp(set[j].key, k->text) != 0; j++)
+			;
+		if (j == SCN_MAX_SETTINGS)
+			return scn_err(p, k->col, "too many settings (at most %d)", SCN_MAX_SETTINGS);
+		str_copy(set[j].key, k->text, sizeof(set[j].key));
+		set[j].value = v;
+		if (j == *n)
+			(*n)++;
+	}
+	return 0;
+}
+
+static int st_client(struct scn_parser *p)
+{
+	return scn_settings(p, p->s->client, &p->s->nclient);
+}
+
+static int st_listen(struct scn_parser *p)
+{
+	return scn_settings(p, p->s->listen, &p->s->nlisten);
+}
+
+static int st_sysctl(struct scn_parser *p)
+{
+	struct scn_sysctl *sc;
+	const char *eq;
+
+	if (p->s->nsysctls == (int)ARRAY_LEN(p->s->sysctls))
+		return scn_err(p, p->w[0].col, "too many sysctl lines (at most %zu)",
+			       ARRAY_LEN(p->s->sysctls));
+	sc = &p->s->sysctls[p->s->nsysctls];
+	if (scn_need(p, 1, "a host") == -1 ||
+	    scn_role_ref(p, 1, sc->host, sizeof(sc->host), SCN_REF_HOST) == -1 ||
+	    scn_need(p, 2, "KEY=VALUE") == -1)
+		return -1;
+	eq = strchr(p->w[2].text, '=');
+	if (!eq || eq == p->w[2].text || !eq[1])
+		return scn_err(p, p->w[2].col, "bad sysctl '%s' (expected KEY=VALUE like net.ipv4.tcp_retries2=3)",
+			       p->w[2].text);
+	if ((size_t)(eq - p->w[2].text) >= sizeof(sc->key) || strlen(eq + 1) >= sizeof(sc->value))
+		return scn_err(p, p->w[2].col, "sysctl '%s' is too long", p->w[2].text);
+	memcpy(sc->key, p->w[2].text, (size_t)(eq - p->w[2].text));
+	sc->key[eq - p->w[2].text] = '\0';
+	str_copy(sc->value, eq + 1, sizeof(sc->value));
+	sc->pos = scn_pos_of(p, 0);
+	if (scn_no_more(p, 3) == -1)
+		return -1;
+	p->s->nsysctls++;
+	return 0;
+}
+
+static int st_rate(struct scn_parser *p)
+{
+	static const char *const units[] = { "bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps", NULL };
+	struct scn_rate *r;
+	const char *c;
+	int i;
+
+	if (p->s->nrates == (int)ARRAY_LEN(p->s->rates))
+		return scn_err(p, p->w[0].col, "too many rate lines (at most %zu)", ARRAY_LEN(p->s->rates));
+	r = &p->s->rates[p->s->nrates];
+	if (scn_need(p, 1, "a host") == -1 ||
+	    scn_role_ref(p, 1, r->host, sizeof(r->host), SCN_REF_HOST) == -1 ||
+	    scn_need(p, 2, "a rate") == -1)
+		return -1;
+	for (c = p->w[2].text; isdigit((unsigned char)*c); c++)
+		;
+	for (i = 0; units[i] && (c == p->w[2].text || strcmp(c, units[i]) != 0); i++)
+		;
+	if (!units[i] || strlen(p->w[2].text) >= sizeof(r->rate))
+		return scn_err(p, p->w[2].col, "bad rate '%s' (expected a rate like 1mbit or 500kbit)",
+			       p->w[2].text);
+	str_copy(r->rate, p->w[2].text, sizeof(r->rate));
+	r->pos = scn_pos_of(p, 0);
+	if (scn_no_more(p, 3) == -1)
+		return -1;
+	p->s->nrates++;
+	return 0;
+}
+
+/* Words [1, colon) are the trigger. */
+static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
+{
+	static const char *const kinds[] = { "at", "event", "packet", "exit", NULL };
+	const struct scn_word *w = &p->w[1];
+	char dym[96];
+	int i = 2, ms;
+	long n;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->count = 1;
+	if (colon < 2)
+		return scn_err(p, p->w[colon].col, "missing trigger before ':' (expected: %s)", p->usage);
+	if (strcmp(w->text, "at") == 0) {
+		tr->kind = TRIGGER_AT;
+		if (i >= colon)
+			return scn_err(p, p->w[colon].col, "missing duration after 'at' (expected: at DURATION)");
+		if (scn_duration(p, i++, &ms) == -1)
+			return -1;
+		tr->at_ms = ms;
+	} else if (strcmp(w->text, "event") == 0) {
+		tr->kind = TRIGGER_EVENT;
+		if (i + 1 >= colon)
+			return scn_err(p, p->w[colon].col,
+				       "missing %s after 'event' (expected: event ROLE EV [MSG])",
+				       i >= colon ? "role and event" : "event");
+		if (scn_role_ref(p, i++, tr->role, sizeof(tr->role), SCN_REF_ROLE) == -1 ||
+		    scn_ident(p, i++, "event", tr->ev, sizeof(tr->ev)) == -1)
+			return -1;
+		if (i < colon && strcmp(p->w[i].text, "count") != 0 &&
+		    scn_msg_ref(p, i++, tr->msg_id) == -1)
+			return -1;
+	} else if (strcmp(w->text, "packet") == 0) {
+		tr->kind = TRIGGER_PACKET;
+		if (i >= colon)
+			return scn_err(p, p->w[colon].col, "missing message after 'packet' (expected: packet MSG)");
+		if (scn_msg_ref(p, i++, tr->msg_id) == -1)
+			return -1;
+	} else if (strcmp(w->text, "exit") == 0) {
+		tr->kind = TRIGGER_EXIT;
+		if (i >= colon)
+			return scn_err(p, p->w[colon].col, "missing role after 'exit' (expected: exit ROLE)");
+		if (scn_role_ref(p, i++, tr->role, sizeof(tr->role), SCN_REF_ROLE) == -1)
+			return -1;
+	} else {
+		const char *sug = scn_suggest(w->text, kinds);
+
+		return scn_err(p, w->col, "unknown trigger '%s'%s", w->text,
+			       sug ? scn_did_you_mean(sug, dym, sizeof(dym))
+				   : " (expected at, event, packet or exit)");
+	}
+	if (i < colon && strcmp(p->w[i].text, "count") == 0) {
+		if (i + 1 >= colon)
+			return scn_err(p, p->w[colon].col, "missing number after 'count' (expected: count N)");
+		if (scn_number(p, i + 1, 1, 1000000, "count", &n) == -1)
+			return -1;
+		tr->count = (int)n;
+		i += 2;
+	}
+	if (i < colon)
+		return scn_err(p, p->w[i].col, "unexpected '%s' in trigger (expected 'count N' or ':')",
+			       p->w[i].text);
+	return 0;
+}
+
+static int st_on(struct scn_parser *p)
+{
+	struct scn_rule *r;
+	int colon, i;
+
+	if (p->s->nrules == SCN_MAX_RULES)
+		return scn_err(p, p->w[0].col, "too many rules (at most %d)", SCN_MAX_RULES);
+	r = &p->s->rules[p->s->nrules];
+	if (scn_need(p, 1, "a trigger") == -1)
+		return -1;
+	/* The colon is a word of its own or ends the trigger's last word. */
+	for (colon = 1; colon < p->nw; colon++) {
+		struct scn_word *w = &p->w[colon];
+		size_t n = strlen(w->text);
+
+		if (strcmp(w->text, ":") == 0)
+			break;
+		if (!w->quoted && n > 1 && w->text[n - 1] == ':') {
+			/* Split "500ms:" into "500ms" and ":". */
+			if (p->nw == SCN_MAX_WORDS)
+				return scn_err(p, w->col, "too many words on one line");
+			for (i = p->nw; i > colon + 1; i--)
+				p->w[i] = p->w[i - 1];
+			p->nw++;
+			w->text[n - 1] = '\0';
+			p->w[colon + 1] = *w;
+			strcpy(p->w[colon + 1].text, ":");
+			p->w[colon + 1].col = w->col + (int)n - 1;
+			colon++;
+			break;
+		}
+	}
+	if (colon == p->nw) {
+		for (i = 2; i < p->nw; i++)
+			if (fault_lookup(p->w[i].text) || strcmp(p->w[i].text, "heal") == 0)
+				return scn_err(p, p->w[i].col, "missing ':' before '%s' (expected: %s)",
+					       p->w[i].text, p->usage);
+		return scn_err(p, p->end_col + 1, "missing ':' after the trigger (expected: %s)", p->usage);
+	}
+	if (scn_trigger(p, colon, &r->trigger) == -1)
+		return -1;
+	if (scn_fault(p, colon + 1, &r->fault, true) == -1)
+		return -1;
+	r->pos = scn_pos_of(p, 0);
+	p->s->nrules++;
+	return 0;
+}
+
+static struct scn_step *scn_new_step(struct scn_parser *p, enum scn_step_kind kind)
+{
+	struct scn_step *st;
+
+	if (p->s->nsteps == SCN_MAX_STEPS) {
+		scn_err(p, p->w[0].col, "too many steps (at most %d)", SCN_MAX_STEPS);
+		return NULL;
+	}
+	st = &p->s->steps[p->s->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->pos = scn_pos_of(p, 0);
+	return st;
+}
+
+static int st_send(struct scn_parser *p)
+{
+	struct scn_step *st;
+	int i = 2, j;
+
+	if (scn_need(p, 1, "a message id") == -1 || !(st = scn_new_step(p, SCN_SEND)) ||
+	    scn_ident(p, 1, "message id", st->msg_id, sizeof(st->msg_id)) == -1)
+		return -1;
+	for (j = 0; j < p->s->nmsgs; j++)
+		if (strcmp(p->s->msg_ids[j], st->msg_id) == 0)
+			return scn_err(p, p->w[1].col, "message '%s' is sent twice (ids must be unique)",
+				       st->msg_id);
+	if (p->s->nmsgs == SCN_MAX_IDS)
+		return scn_err(p, p->w[1].col, "too many messages (at most %d)", SCN_MAX_IDS);
+	str_copy(p->s->msg_ids[p->s->nmsgs++], st->msg_id, SCN_ID_MAX);
+	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "to") == 0) {
+		if (scn_need(p, i + 1, "a channel after 'to'") == -1 ||
+		    scn_ident(p, i + 1, "channel", st->channel, sizeof(st->channel)) == -1)
+			return -1;
+		i += 2;
+	}
+	if (i < p->nw && p->w[i].quoted) {
+		if (strlen(p->w[i].text) >= sizeof(st->text))
+			return scn_err(p, p->w[i].col, "message text too long (at most %zu bytes)",
+				       sizeof(st->text) - 1);
+		str_copy(st->text, p->w[i].text, sizeof(st->text));
+		i++;
+	}
+	return scn_no_more(p, i);
+}
+
+static int st_await(struct scn_parser *p)
+{
+	struct scn_step *st;
+	int i = 3;
+
+	if (scn_need(p, 1, "a role") == -1 || scn_need(p, 2, "an event") == -1 ||
+	    !(st = scn_new_step(p, SCN_AWAIT)) ||
+	    scn_role_ref(p, 1, st->role, sizeof(st->role), SCN_REF_ROLE) == -1 ||
+	    scn_ident(p, 2, "event", st->ev, sizeof(st->ev)) == -1)
+		return -1;
+	st->within_ms = 5000;
+	if (i < p->nw && strcmp(p->w[i].text, "within") != 0 && scn_msg_ref(p, i++, st->msg_id) == -1)
+		return -1;
+	if (i < p->nw && strcmp(p->w[i].text, "within") == 0) {
+		if (scn_need(p, i + 1, "a duration after 'within'") == -1 ||
+		    scn_duration(p, i + 1, &st->within_ms) == -1)
+			return -1;
+		i += 2;
+	}
+	return scn_no_more(p, i);
+}
+
+static int st_wait(struct scn_parser *p)
+{
+	struct scn_step *st;
+
+	if (scn_need(p, 1, "a duration") == -1 || !(st = scn_new_step(p, SCN_WAIT)) ||
+	    scn_duration(p, 1, &st->ms) == -1)
+		return -1;
+	return scn_no_more(p, 2);
+}
+
+static int st_fault(struct scn_parser *p)
+{
+	struct scn_step *st = scn_new_step(p, SCN_FAULT);
+
+	return st ? scn_fault(p, 1, &st->fault, false) : -1;
+}
+
+static int st_heal(struct scn_parser *p)
+{
+	struct scn_step *st = scn_new_step(p, SCN_HEAL);
+	char dym[96];
+
+	if (!st)
+		return -1;
+	st->fault.pos = st->pos;
+	if (p->nw > 1) {
+		if (!fault_lookup(p->w[1].text))
+			return scn_err(p, p->w[1].col, "unknown fault '%s'%s", p->w[1].text,
+				       scn_did_you_mean(scn_fault_suggest(p->w[1].text), dym, sizeof(dym)));
+		str_copy(st->fault.name, p->w[1].text, sizeof(st->fault.name));
+	}
+	return scn_no_more(p, 2);
+}
+
+static int st_settle(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "a duration") == -1 || scn_duration(p, 1, &p->s->settle_ms) == -1)
+		return -1;
+	return scn_no_more(p, 2);
+}
+
+/* "{m1, m2}" or "3" for one class of an expect line. */
+static int scn_expect_value(struct scn_parser *p, int wi, const char *v, int vcol,
+			    struct scn_class_expect *ce)
+{
+	const char *c;
+	long n;
+	char tmp[128];
+
+	if (*v != '{') {
+		if (parse_long(v, 0, 100000, &n, tmp, sizeof(tmp)) == -1)
+			return scn_err(p, vcol, "bad value '%s' (expected {m1,m2} or a count)", v);
+		ce->count = (int)n;
+		return 0;
+	}
+	ce->is_set = true;
+	for (c = v + 1;;) {
+		char id[SCN_ID_MAX];
+		size_t len = 0;
+		int col;
+
+		while (*c == ' ' || *c == '\t')
+			c++;
+		if (*c == '}' && ce->nids == 0)
+			break;
+		col = vcol + (int)(c - v);
+		while (*c && *c != ',' && *c != '}' && !scn_is_blank(*c)) {
+			if (len + 1 < sizeof(id))
+				id[len++] = *c;
+			c++;
+		}
+		id[len] = '\0';
+		if (!len || !scn_is_ident(id))
+			return scn_err(p, col, "bad message id in set (expected {m1,m2})");
+		if (ce->nids == SCN_MAX_IDS)
+			return scn_err(p, col, "too many ids (at most %d)", SCN_MAX_IDS);
+		str_copy(ce->ids[ce->nids++], id, SCN_ID_MAX);
+		if (scn_add_ref(p, SCN_REF_MSG, id, col) == -1)
+			return -1;
+		while (*c == ' ' || *c == '\t')
+			c++;
+		if (*c == ',') {
+			c++;
+			continue;
+		}
+		if (*c == '}')
+			break;
+		return scn_err(p, vcol + (int)(c - v), "missing '}' (expected {m1,m2})");
+	}
+	if (c[1])
+		return scn_err(p, vcol + (int)(c - v) + 1, "unexpected '%s' after '}'", c + 1);
+	ce->count = ce->nids;
+	(void)wi;
+	return 0;
+}
+
+static int st_expect(struct scn_parser *p)
+{
+	static const char *const classes[] = { "lost", "duplicate", "phantom", "gap", "orphan-reply",
+					       "failed-visible", "clean", NULL };
+	struct scn_expect *e;
+	bool clean = false, bug_named = false;
+	int i, j;
+
+	if (p->s->nexpects == SCN_MAX_EXPECTS)
+		return scn_err(p, p->w[0].col, "too many expect lines (at most %d)", SCN_MAX_EXPECTS);
+	e = &p->s->expects[p->s->nexpects];
+	memset(e, 0, sizeof(*e));
+	if (scn_need(p, 1, "a stack name or '*'") == -1)
+		return -1;
+	if (strcmp(p->w[1].text, "*") == 0)
+		str_copy(e->stack, "*", sizeof(e->stack));
+	else if (scn_ident(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
+		return -1;
+	for (j = 0; j < p->s->nexpects; j++)
+		if (strcmp(p->s->expects[j].stack, e->stack) == 0)
+			return scn_err(p, p->w[1].col, "duplicate expect for stack '%s' (first at line %d)",
+				       e->stack, p->s->expects[j].pos.line);
+	if (scn_need(p, 2, "'clean' or CLASS={ids}") == -1)
+		return -1;
+	for (i = 2; i < p->nw; i++) {
+		struct scn_word *w = &p->w[i];
+		char name[32], dym[96];
+		char *eq = strchr(w->text, '=');
+		int c;
+
+		if (strcmp(w->text, "clean") == 0) {
+			clean = true;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - w->text) : (int)strlen(w->text),
+			 w->text);
+		c = chk_class_parse(name);
+		if (c == CHK_OK)
+			return scn_err(p, w->col, "'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-visible)");
+		if (c < 0)
+			return scn_err(p, w->col, "unknown class '%s'%s", name,
+				       scn_did_you_mean(scn_suggest(name, classes), dym, sizeof(dym))[0]
+					       ? dym
+					       : " (expected lost, duplicate, phantom, gap, orphan-reply or failed-visible)");
+		if (!eq)
+			return scn_err(p, w->col, "missing '=' after '%s' (expected %s={m1,m2} or %s=N)",
+				       name, name, name);
+		if (e->cls[c].named)
+			return scn_err(p, w->col, "class '%s' named twice", name);
+		e->cls[c].named = true;
+		if (chk_class_is_bug(c))
+			bug_named = true;
+		if (scn_expect_value(p, i, eq + 1, w->col + (int)(eq - w->text) + 1, &e->cls[c]) == -1)
+			return -1;
+	}
+	if (clean && bug_named)
+		return scn_err(p, p->w[2].col, "'clean' and a bug class on one line (expected one or the other)");
+	e->pos = scn_pos_of(p, 0);
+	p->s->nexpects++;
+	return 0;
+}
+
+struct scn_statement {
+	const char *name;
+	int (*parse)(struct scn_parser *p);
+	const char *usage;
+};
+
+static const struct scn_statement scn_statements[] = {
+	{ "scenario", st_scenario, "scenario NAME" },
+	{ "title", st_title, "title \"TEXT\"" },
+	{ "recipients", st_recipients, "recipients N" },
+	{ "channel", st_channel, "channel NAME" },
+	{ "server", st_server, "server failpoints SPEC" },
+	{ "client", st_client, "client KEY VALUE [KEY VALUE...]" },
+	{ "listen", st_listen, "listen KEY VALUE [KEY VALUE...]" },
+	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
+	{ "rate", st_rate, "rate HOST RATE" },
+	{ "on", st_on, "on TRIGGER: FAULT ARGS..." },
+	{ "send", st_send, "send MSG [to CHANNEL] [\"TEXT\"]" },
+	{ "await", st_await, "await ROLE EV [MSG] [within DURATION]" },
+	{ "wait", st_wait, "wait DURATION" },
+	{ "fault", st_fault, "fault FAULT ARGS..." },
+	{ "heal", st_heal, "heal [FAULT]" },
+	{ "settle", st_settle, "settle DURATION" },
+	{ "expect", st_expect, "expect STACK|* clean | CLASS={m1,m2} | CLASS=N ..." },
+};
+
+static int scn_statement(struct scn_parser *p)
+{
+	const char *names[ARRAY_LEN(scn_statements) + 1];
+	const struct scn_word *w = &p->w[0];
+	char dym[96];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(scn_statements); i++) {
+		names[i] = scn_statements[i].name;
+		if (strcmp(w->text, scn_statements[i].name) != 0 || w->quoted)
+			continue;
+		if (!p->seen_scenario && i != 0)
+			return scn_err(p, w->col, "'%s' before 'scenario' (expected 'scenario NAME' as the first statement)",
+				       w->text);
+		if (p->seen_scenario && i == 0)
+			return scn_err(p, w->col, "second 'scenario' statement (the first is at line %d)",
+				       p->scenario_pos.line);
+		if (i == 0) {
+			p->seen_scenario = true;
+			p->scenario_pos = scn_pos_of(p, 0);
+		}
+		p->usage = scn_statements[i].usage;
+		return scn_statements[i].parse(p);
+	}
+	names[i] = NULL;
+	return scn_err(p, w->col, "unknown statement '%s'%s", w->text,
+		       scn_did_you_mean(scn_suggest(w->text, names), dym, sizeof(dym)));
+}
+
+/* Does role or host name exist with n recipients? */
+static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n)
+{
+	long k;
+
+	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0)
+		return true;
+	if (kind == SCN_REF_HOST && strcmp(name, "router") == 0)
+		return true;
+	if (strncmp(name, "recipient", 9) == 0 && parse_long(name + 9, 1, n, &k, NULL, 0) == 0)
+		return true;
+	return false;
+}
+
+static int scn_check_refs(struct scn_parser *p)
+{
+	struct scenario *s = p->s;
+	char msg[768], list[512], dym[96];
+	int i, j;
+
+	for (i = 0; i < p->nrefs; i++) {
+		const struct scn_ref *r = &p->refs[i];
+		const char *names[SCN_MAX_IDS + 16];
+		char recips[8][16];
+		int n = 0;
+
+		if (r->kind == SCN_REF_MSG) {
+			for (j = 0; j < s->nmsgs; j++)
+				if (strcmp(s->msg_ids[j], r->name) == 0)
+					break;
+			if (j < s->nmsgs)
+				continue;
+			for (j = 0; j < s->nmsgs; j++)
+				names[n++] = s->msg_ids[j];
+		} else {
+			if (scn_known_name(r->name, r->kind, s->recipients))
+				continue;
+			names[n++] = "client";
+			names[n++] = "server";
+			if (r->kind == SCN_REF_HOST)
+				names[n++] = "router";
+			for (j = 0; j < s->recipients; j++) {
+				snprintf(recips[j], sizeof(recips[j]), "recipient%d", j + 1);
+				names[n++] = recips[j];
+			}
+		}
+		names[n] = NULL;
+		list[0] = '\0';
+		for (j = 0; j < n; j++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 j ? ", " : "", names[j]);
+		if (scn_suggest(r->name, names))
+			scn_did_you_mean(scn_suggest(r->name, names), dym, sizeof(dym));
+		else
+			snprintf(dym, sizeof(dym), "%s", "");
+		if (r->kind == SCN_REF_MSG)
+			snprintf(msg, sizeof(msg), "message '%s' is never sent%s (expected an id defined by a send: %s)",
+				 r->name, dym, n ? list : "no send statements");
+		else
+			snprintf(msg, sizeof(msg), "unknown %s '%s'%s (expected %s: %s)",
+				 r->kind == SCN_REF_HOST ? "host" : "role", r->name, dym,
+				 r->kind == SCN_REF_HOST ? "a host" : "a role", list);
+		return scn_err_at(p, r->pos, msg);
+	}
+	return 0;
+}
+
+int scenario_parse_string(const char *name, const char *text, struct scenario **out, char *err,
+			  size_t errlen)
+{
+	struct scn_parser *p = NULL;
+	struct scenario *s = NULL;
+	const char *line = text;
+	bool in_lesson = true;
+	char buf[SCN_LINE_MAX];
+	int rc = -1;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	s = calloc(1, sizeof(*s));
+	if (!p || !s) {
+		err_set(err, errlen, "%s: out of memory", name);
+		goto done;
+	}
+	str_copy(s->path, name, sizeof(s->path));
+	s->recipients = 1;
+	str_copy(s->channel, "general", sizeof(s->channel));
+	s->settle_ms = 300;
+	p->file = name;
+	p->s = s;
+	p->err = err;
+	p->errlen = errlen;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *c;
+
+		p->line++;
+		if (len >= sizeof(buf)) {
+			scn_err(p, 1, "line too long (at most %zu bytes)", sizeof(buf) - 1);
+			goto done;
+		}
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (len && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+		line = nl ? nl + 1 : line + len;
+		for (c = buf; scn_is_blank(*c); c++)
+			;
+		if (in_lesson && *c == '#') {
+			c++;
+			if (*c == ' ')
+				c++;
+			if (s->lesson[0])
+				strncat(s->lesson, "\n", sizeof(s->lesson) - strlen(s->lesson) - 1);
+			strncat(s->lesson, c, sizeof(s->lesson) - strlen(s->lesson) - 1);
+			continue;
+		}
+		in_lesson = false;
+		if (scn_split(p, buf) == -1)
+			goto done;
+		if (p->nw == 0)
+			continue;
+		if (scn_statement(p) == -1)
+			goto done;
+	}
+	if (!p->seen_scenario) {
+		err_set(err, errlen, "%s:%d:1: empty scenario (expected 'scenario NAME' as the first statement)",
+			name, p->line ? p->line : 1);
+		goto done;
+	}
+	if (s->nexpects == 0) {
+		err_set(err, errlen, "%s:%d:%d: scenario '%s' has no expect statement (expected at least one, like 'expect * clean')",
+			name, p->scenario_pos.line, p->scenario_pos.col, s->name);
+		goto done;
+	}
+	if (scn_check_refs(p) == -1)
+		goto done;
+	if (!s->title[0])
+		str_copy(s->title, s->name, sizeof(s->title));
+	*out = s;
+	s = NULL;
+	rc = 0;
+done:
+	free(s);
+	free(p);
+	return rc;
+}
+
+int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *text = NULL;
+	long size;
+	int rc = -1;
+
+	*out = NULL;
+	f = fopen(path, "r");
+	if (!f) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (size > 1 << 20) {
+		err_set(err, errlen, "%s: file too large (%ld bytes; at most 1 MiB)", path, size);
+		goto done;
+	}
+	text = calloc(1, (size_t)size + 1);
+	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size) {
+		err_set(err, errlen, "%s: read failed", path);
+		goto done;
+	}
+	if (memchr(text, '\0', (size_t)size)) {
+		err_set(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+		goto done;
+	}
+	rc = scenario_parse_string(path, text, out, err, errlen);
+done:
+	free(text);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+void scenario_free(struct scenario *s)
+{
+	free(s);
+}
+
+const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
+					     bool is_default_stack)
+{
+	int i;
+
+	for (i = 0; i < s->nexpects; i++)
+		if (strcmp(s->expects[i].stack, stack) == 0)
+			return &s->expects[i];
+	if (!is_default_stack)
+		return NULL;
+	for (i = 0; i < s->nexpects; i++)
+		if (strcmp(s->expects[i].stack, "*") == 0)
+			return &s->expects[i];
+	return NULL;
+}
+
+long scenario_setting(const struct scn_setting *set, int n, const char *key, long def)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(set[i].key, key) == 0)
+			return set[i].value;
+	return def;
+}

@@ -1,0 +1,300 @@
+/*
+ * Tests of the scenario parser: one full scenario parsed into the expected
+ * structure, and a table of broken inputs, each with the exact error
+ * message it must produce (file, line, column and wording).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "../../harness/scenario.h"
+
+static const char full_text[] =
+	"# Lost ack: the server stores the message but its reply is lost.\n"
+	"#\n"
+	"#  The client retries.\n"
+	"scenario lost-ack\n"
+	"title \"lost ack: reply dropped after persist\"\n"
+	"recipients 2\n"
+	"channel random\n"
+	"server failpoints after-persist=sleep:100\n"
+	"client timeout-ms 800 attempts 3\n"
+	"client timeout-ms 900\n"
+	"listen heartbeat-ms 200\n"
+	"sysctl client net.ipv4.tcp_retries2=3\n"
+	"rate router 1mbit\n"
+	"\n"
+	"# a comment in the body\n"
+	"on event server persisted m1 count 2: drop-replies client server\n"
+	"on at 1.5s : crash server\n"
+	"on packet m2: evict-nat client   # trailing comment\n"
+	"on exit server: restart server\n"
+	"send m1\n"
+	"send m2 to general \"hello \\\"you\\\"\"\n"
+	"await client done m1 within 3s\n"
+	"await recipient2 received\n"
+	"wait 250ms\n"
+	"fault blackhole recipient1\n"
+	"heal\n"
+	"heal blackhole\n"
+	"settle 2s\n"
+	"expect ws-naive clean\n"
+	"expect ws-ack duplicate={m1} failed-visible={m2}\n"
+	"expect * lost=1 gap={ m1 , m2 }\n";
+
+static void test_full(void **state)
+{
+	struct scenario *s = NULL;
+	const struct scn_expect *e;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("full.scn", full_text, &s, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(s->name, "lost-ack");
+	assert_string_equal(s->title, "lost ack: reply dropped after persist");
+	assert_string_equal(s->lesson, "Lost ack: the server stores the message but its reply is lost.\n\n The client retries.");
+	assert_int_equal(s->recipients, 2);
+	assert_string_equal(s->channel, "random");
+	assert_string_equal(s->failpoints, "after-persist=sleep:100");
+	assert_int_equal(s->nclient, 2);
+	assert_int_equal(scenario_setting(s->client, s->nclient, "timeout-ms", 5), 900);
+	assert_int_equal(scenario_setting(s->client, s->nclient, "attempts", 5), 3);
+	assert_int_equal(scenario_setting(s->client, s->nclient, "heartbeat-ms", 5), 5);
+	assert_int_equal(scenario_setting(s->listen, s->nlisten, "heartbeat-ms", 5), 200);
+	assert_int_equal(s->nsysctls, 1);
+	assert_string_equal(s->sysctls[0].host, "client");
+	assert_string_equal(s->sysctls[0].key, "net.ipv4.tcp_retries2");
+	assert_string_equal(s->sysctls[0].value, "3");
+	assert_int_equal(s->sysctls[0].pos.line, 12);
+	assert_int_equal(s->nrates, 1);
+	assert_string_equal(s->rates[0].rate, "1mbit");
+
+	assert_int_equal(s->nrules, 4);
+	assert_int_equal(s->rules[0].trigger.kind, TRIGGER_EVENT);
+	assert_string_equal(s->rules[0].trigger.role, "server");
+	assert_string_equal(s->rules[0].trigger.ev, "persisted");
+	assert_string_equal(s->rules[0].trigger.msg_id, "m1");
+	assert_int_equal(s->rules[0].trigger.count, 2);
+	assert_string_equal(s->rules[0].fault.name, "drop-replies");
+	assert_int_equal(s->rules[0].fault.nargs, 2);
+	assert_string_equal(s->rules[0].fault.args[1], "server");
+	assert_int_equal(s->rules[0].fault.pos.line, 16);
+	assert_int_equal(s->rules[0].fault.pos.col, 39);
+	assert_int_equal(s->rules[1].trigger.kind, TRIGGER_AT);
+	assert_int_equal(s->rules[1].trigger.at_ms, 1500);
+	assert_int_equal(s->rules[1].trigger.count, 1);
+	assert_string_equal(s->rules[1].fault.name, "crash");
+	assert_int_equal(s->rules[2].trigger.kind, TRIGGER_PACKET);
+	assert_string_equal(s->rules[2].trigger.msg_id, "m2");
+	assert_int_equal(s->rules[2].fault.nargs, 1);
+	assert_int_equal(s->rules[3].trigger.kind, TRIGGER_EXIT);
+	assert_string_equal(s->rules[3].trigger.role, "server");
+	assert_string_equal(s->rules[3].fault.name, "restart");
+
+	assert_int_equal(s->nsteps, 8);
+	assert_int_equal(s->steps[0].kind, SCN_SEND);
+	assert_string_equal(s->steps[0].msg_id, "m1");
+	assert_string_equal(s->steps[0].channel, "");
+	assert_string_equal(s->steps[0].text, "");
+	assert_string_equal(s->steps[1].channel, "general");
+	assert_string_equal(s->steps[1].text, "hello \"you\"");
+	assert_int_equal(s->steps[2].kind, SCN_AWAIT);
+	assert_string_equal(s->steps[2].role, "client");
+	assert_string_equal(s->steps[2].ev, "done");
+	assert_string_equal(s->steps[2].msg_id, "m1");
+	assert_int_equal(s->steps[2].within_ms, 3000);
+	assert_string_equal(s->steps[3].role, "recipient2");
+	assert_string_equal(s->steps[3].msg_id, "");
+	assert_int_equal(s->steps[3].within_ms, 5000);
+	assert_int_equal(s->steps[4].kind, SCN_WAIT);
+	assert_int_equal(s->steps[4].ms, 250);
+	assert_int_equal(s->steps[5].kind, SCN_FAULT);
+	assert_string_equal(s->steps[5].fault.name, "blackhole");
+	assert_string_equal(s->steps[5].fault.args[0], "recipient1");
+	assert_int_equal(s->steps[6].kind, SCN_HEAL);
+	assert_string_equal(s->steps[6].fault.name, "");
+	assert_string_equal(s->steps[7].fault.name, "blackhole");
+	assert_int_equal(s->settle_ms, 2000);
+	assert_int_equal(s->nmsgs, 2);
+	assert_string_equal(s->msg_ids[1], "m2");
+
+	assert_int_equal(s->nexpects, 3);
+	e = scenario_expect_for(s, "ws-naive", true);
+	assert_non_null(e);
+	assert_string_equal(e->stack, "ws-naive");
+	for (int c = 0; c < CHK_CLASS_COUNT; c++)
+		assert_false(e->cls[c].named);
+	e = scenario_expect_for(s, "ws-ack", true);
+	assert_true(e->cls[CHK_DUPLICATE].named);
+	assert_true(e->cls[CHK_DUPLICATE].is_set);
+	assert_int_equal(e->cls[CHK_DUPLICATE].nids, 1);
+	assert_string_equal(e->cls[CHK_DUPLICATE].ids[0], "m1");
+	assert_true(e->cls[CHK_FAILED_VISIBLE].named);
+	assert_false(e->cls[CHK_LOST].named);
+	e = scenario_expect_for(s, "http", true);
+	assert_string_equal(e->stack, "*");
+	assert_false(e->cls[CHK_LOST].is_set);
+	assert_int_equal(e->cls[CHK_LOST].count, 1);
+	assert_int_equal(e->cls[CHK_GAP].nids, 2);
+	assert_string_equal(e->cls[CHK_GAP].ids[1], "m2");
+	assert_null(scenario_expect_for(s, "vendor-x", false));
+	scenario_free(s);
+}
+
+static void test_defaults(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("d.scn", "scenario d\nsend m1\nexpect * clean\n", &s,
+					       err, sizeof(err)), 0);
+	assert_string_equal(s->lesson, "");
+	assert_string_equal(s->title, "d");
+	assert_int_equal(s->recipients, 1);
+	assert_string_equal(s->channel, "general");
+	assert_int_equal(s->settle_ms, 300);
+	assert_int_equal(s->nrules, 0);
+	scenario_free(s);
+	scenario_free(NULL);
+}
+
+struct bad_case {
+	const char *text;
+	const char *err;
+};
+
+#define HEAD "scenario x\nsend m1\n"
+
+static const struct bad_case bad_cases[] = {
+	{ "title \"t\"\nscenario x\n",
+	  "bad.scn:1:1: 'title' before 'scenario' (expected 'scenario NAME' as the first statement)" },
+	{ "", "bad.scn:1:1: empty scenario (expected 'scenario NAME' as the first statement)" },
+	{ "# only a lesson\n\n", "bad.scn:2:1: empty scenario (expected 'scenario NAME' as the first statement)" },
+	{ "scenario x\nsned m1\n", "bad.scn:2:1: unknown statement 'sned' (did you mean 'send'?)" },
+	{ "scenario x\nfrobnicate\n", "bad.scn:2:1: unknown statement 'frobnicate'" },
+	{ HEAD "on packet m1: drop-reply client server\n",
+	  "bad.scn:3:15: unknown fault 'drop-reply' (did you mean 'drop-replies'?)" },
+	{ HEAD "fault crash\n",
+	  "bad.scn:3:7: fault 'crash' takes 1 argument, got 0 (usage: crash ROLE)" },
+	{ HEAD "fault drop-replies client server router\n",
+	  "bad.scn:3:34: fault 'drop-replies' takes 2 arguments, got 3 (usage: drop-replies FROM-HOST TO-HOST)" },
+	{ HEAD "expect * duplicat={m1}\n",
+	  "bad.scn:3:10: unknown class 'duplicat' (did you mean 'duplicate'?)" },
+	{ HEAD "expect * ok=1\n",
+	  "bad.scn:3:10: 'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-visible)" },
+	{ HEAD "expect * lost\n",
+	  "bad.scn:3:10: missing '=' after 'lost' (expected lost={m1,m2} or lost=N)" },
+	{ HEAD "wait 250\n",
+	  "bad.scn:3:6: bad duration '250' (expected a duration like 250ms or 2s)" },
+	{ HEAD "wait\n", "bad.scn:3:6: missing a duration (expected: wait DURATION)" },
+	{ HEAD "wait 1s 2s\n", "bad.scn:3:9: unexpected '2s' (expected: wait DURATION)" },
+	{ HEAD "send m2 \"oops\n",
+	  "bad.scn:3:9: unterminated string (expected a closing '\"' on the same line)" },
+	{ HEAD "sysctl clinet net.ipv4.tcp_retries2=3\nexpect * clean\n",
+	  "bad.scn:3:8: unknown host 'clinet' (did you mean 'client'?) (expected a host: client, server, router, recipient1)" },
+	{ HEAD "rate recipient3 1mbit\nrecipients 2\nexpect * clean\n",
+	  "bad.scn:3:6: unknown host 'recipient3' (did you mean 'recipient1'?) (expected a host: client, server, router, recipient1, recipient2)" },
+	{ HEAD "fault crash router\nexpect * clean\n",
+	  "bad.scn:3:13: unknown role 'router' (expected a role: client, server, recipient1)" },
+	{ HEAD "fault evict-nat nowhere\nexpect * clean\n",
+	  "bad.scn:3:17: unknown host 'nowhere' (expected a host: client, server, router, recipient1)" },
+	{ HEAD "await client done m9\nexpect * clean\n",
+	  "bad.scn:3:19: message 'm9' is never sent (did you mean 'm1'?) (expected an id defined by a send: m1)" },
+	{ HEAD "expect * lost={m1,zz}\n",
+	  "bad.scn:3:19: message 'zz' is never sent (expected an id defined by a send: m1)" },
+	{ HEAD "on packet m7: crash server\nexpect * clean\n",
+	  "bad.scn:3:11: message 'm7' is never sent (did you mean 'm1'?) (expected an id defined by a send: m1)" },
+	{ HEAD "expect ws-ack clean\nexpect ws-ack lost={m1}\n",
+	  "bad.scn:4:8: duplicate expect for stack 'ws-ack' (first at line 3)" },
+	{ HEAD "wait 1s\n",
+	  "bad.scn:1:1: scenario 'x' has no expect statement (expected at least one, like 'expect * clean')" },
+	{ HEAD "scenario y\n", "bad.scn:3:1: second 'scenario' statement (the first is at line 1)" },
+	{ HEAD "on at 1s crash server\n",
+	  "bad.scn:3:10: missing ':' before 'crash' (expected: on TRIGGER: FAULT ARGS...)" },
+	{ HEAD "on at 1s\n",
+	  "bad.scn:3:10: missing ':' after the trigger (expected: on TRIGGER: FAULT ARGS...)" },
+	{ HEAD "on at 1s:\n", "bad.scn:3:11: missing a fault (expected: on TRIGGER: FAULT ARGS...)" },
+	{ HEAD "on att 1s: crash server\n", "bad.scn:3:4: unknown trigger 'att' (did you mean 'at'?)" },
+	{ HEAD "on event server: crash server\n",
+	  "bad.scn:3:16: missing event after 'event' (expected: event ROLE EV [MSG])" },
+	{ HEAD "on at 1s count 0: crash server\n",
+	  "bad.scn:3:16: bad count '0' (expected a number 1..1000000)" },
+	{ HEAD "client timeout 100\n",
+	  "bad.scn:3:8: unknown setting 'timeout'" },
+	{ HEAD "client timout-ms 100\n",
+	  "bad.scn:3:8: unknown setting 'timout-ms' (did you mean 'timeout-ms'?)" },
+	{ HEAD "client attempts\n", "bad.scn:3:17: missing a value (expected: client KEY VALUE [KEY VALUE...])" },
+	{ HEAD "recipients 9\n", "bad.scn:3:12: bad recipients count '9' (expected a number 0..8)" },
+	{ HEAD "rate client fast\n",
+	  "bad.scn:3:13: bad rate 'fast' (expected a rate like 1mbit or 500kbit)" },
+	{ HEAD "sysctl client net.ipv4.tcp_retries2\n",
+	  "bad.scn:3:15: bad sysctl 'net.ipv4.tcp_retries2' (expected KEY=VALUE like net.ipv4.tcp_retries2=3)" },
+	{ HEAD "send m1\n", "bad.scn:3:6: message 'm1' is sent twice (ids must be unique)" },
+	{ HEAD "server faults x\n",
+	  "bad.scn:3:8: unknown server setting 'faults' (expected: server failpoints SPEC)" },
+	{ HEAD "heal crahs\n", "bad.scn:3:6: unknown fault 'crahs' (did you mean 'crash'?)" },
+	{ HEAD "expect * lost={m1\n", "bad.scn:3:18: missing '}' (expected {m1,m2})" },
+	{ HEAD "expect * clean lost=1\n",
+	  "bad.scn:3:10: 'clean' and a bug class on one line (expected one or the other)" },
+	{ HEAD "expect * lost=1 lost=2\n", "bad.scn:3:17: class 'lost' named twice" },
+	{ HEAD "expect *\n", "bad.scn:3:10: missing 'clean' or CLASS={ids} (expected: expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...)" },
+	{ HEAD "title \"a\" b\n", "bad.scn:3:11: unexpected 'b' (expected the title in double quotes)" },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct scenario *s = (struct scenario *)1;
+		char err[512] = "";
+		int rc = scenario_parse_string("bad.scn", bad_cases[i].text, &s, err, sizeof(err));
+
+		if (rc != -1 || strcmp(err, bad_cases[i].err) != 0)
+			print_error("case %zu: rc %d\n  got:  %s\n  want: %s\n", i, rc, err,
+				    bad_cases[i].err);
+		assert_int_equal(rc, -1);
+		assert_null(s);
+		assert_string_equal(err, bad_cases[i].err);
+	}
+}
+
+static void test_file(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "", path[] = "/tmp/acklab-scn-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("scenario f\nsend m1\nexpect * clean\n", f);
+	fclose(f);
+	assert_int_equal(scenario_parse_file(path, &s, err, sizeof(err)), 0);
+	assert_string_equal(s->path, path);
+	scenario_free(s);
+	unlink(path);
+	assert_int_equal(scenario_parse_file("/nonexistent/x.scn", &s, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/x.scn: No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
