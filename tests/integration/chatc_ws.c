@@ -1,0 +1,195 @@
+/*
+ * chatc_ws: chatc's WebSocket modes and the listen catch-up against a real
+ * chatd on 127.0.0.1, with chatd crashing and restarting on the same
+ * database and port.
+ *
+ * Two-sided: after a crash between persist and ack, ws-ack-key resends m2
+ * with its key and the store holds one m2; ws-ack resends without one and
+ * the store holds two. ws-naive shows Sent without waiting for a server
+ * that is slow to store. A listen client that lost its connection reports
+ * what was stored meanwhile with "via":"history".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "chatc_fixture.h"
+
+struct ctx {
+	char dir[64];
+	struct spawn chatd;
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || fx_tmpdir(c->dir, sizeof(c->dir)) == -1)
+		return -1;
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	if (c->chatd.pid)
+		spawn_stop(&c->chatd, SIGTERM, 2000);
+	fx_rmdir(c->dir);
+	free(c);
+	return 0;
+}
+
+/*
+ * chatd (ws-mode wsmode) crashes after persisting the 2nd message and before
+ * acking it; restart it on the same port and db; the client resends. Returns
+ * how many rows hold m2's token.
+ */
+static int crash_after_persist(struct ctx *c, const char *wsmode, const char *clientmode)
+{
+	static struct spawn client;
+	static struct fx_events evs;
+	int port, port2, i, m2_rows = -1, rows;
+	const char *ids[] = { "m1", "m2", "m3" };
+	char text[64];
+
+	port = fx_chatd(&c->chatd, c->dir, 0, "--ws-mode", wsmode, "--failpoints", "after_persist=crash@2", NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&client, port, clientmode, "--timeout-ms", "500", "--attempts", "20",
+	    "--backoff-base-ms", "20", "--backoff-cap-ms", "100", "--connect-timeout-ms", "300",
+	    "--heartbeat-ms", "200", NULL), 0);
+	assert_non_null(fx_wait_ev(&client, &evs, "connected", NULL, 5000));
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "%s: crash (acklab-tcrash-%s)", ids[i], ids[i]);
+		fx_send(&client, ids[i], "general", text);
+	}
+	fx_close_stdin(&client);
+	assert_non_null(fx_wait_ev(&client, &evs, "disconnected", NULL, 5000));
+	/* chatd died at the failpoint; reap it and bring it back on the same port and store */
+	assert_int_equal(spawn_wait(&c->chatd, 5000), 0);
+	port2 = fx_chatd(&c->chatd, c->dir, port, "--ws-mode", wsmode, NULL);
+	assert_int_equal(port2, port);
+	assert_int_equal(fx_drain(&client, &evs, 10000), 0);
+	for (i = 0; i < 3; i++) {
+		json_t *sent = fx_find(&evs, "sent", ids[i]);
+
+		assert_non_null(sent);
+		assert_non_null(json_object_get(sent, "ts"));
+	}
+	assert_non_null(fx_find(&evs, "connected", NULL));
+	assert_true(json_integer_value(json_object_get(fx_find(&evs, "sent", "m2"), "attempts")) >= 2);
+	assert_int_equal(fx_count(&evs, "failed", NULL), 0);
+	rows = fx_history(port, "acklab-tcrash-m2", &m2_rows);
+	assert_true(rows >= 3);
+	fx_events_free(&evs);
+	return m2_rows;
+}
+
+static void test_ws_ack_key_dedups_resend(void **state)
+{
+	assert_int_equal(crash_after_persist(*state, "ack-key", "ws-ack-key"), 1);
+}
+
+static void test_ws_ack_without_key_duplicates(void **state)
+{
+	assert_int_equal(crash_after_persist(*state, "ack", "ws-ack"), 2);
+}
+
+static void test_ws_naive_does_not_wait(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *sending, *sent;
+	int64_t waited;
+	int port, match;
+
+	/* the server takes 600 ms to store; a naive client shows Sent long before */
+	port = fx_chatd(&c->chatd, c->dir, 0, "--ws-mode", "naive", "--failpoints", "persist=delay:600", NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&client, port, "ws-naive", "--timeout-ms", "2000", NULL), 0);
+	assert_non_null(fx_wait_ev(&client, &evs, "connected", NULL, 5000));
+	fx_send(&client, "m1", "general", "m1: fire and forget (acklab-tnaive-m1)");
+	sent = fx_wait_ev(&client, &evs, "sent", "m1", 5000);
+	assert_non_null(sent);
+	sending = fx_find(&evs, "sending", "m1");
+	assert_non_null(sending);
+	waited = json_integer_value(json_object_get(sent, "t")) - json_integer_value(json_object_get(sending, "t"));
+	printf("ws-naive: sending -> sent in %.2f ms\n", (double)waited / 1e6);
+	assert_true(waited < 300 * 1000000LL);
+	assert_null(json_object_get(sent, "ts"));
+	assert_int_equal(json_integer_value(json_object_get(sent, "attempts")), 1);
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	/* it did arrive, later */
+	assert_int_equal(fx_history(port, "acklab-tnaive-m1", &match) >= 1, 1);
+	assert_int_equal(match, 1);
+	fx_events_free(&evs);
+}
+
+static void test_listen_catches_up_via_history(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn listener, sender, other;
+	static struct fx_events levs, sevs;
+	json_t *r;
+	int port, port_b;
+
+	port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&listener, port, "listen", "--heartbeat-ms", "200", "--timeout-ms", "2000",
+	    "--backoff-base-ms", "40", "--backoff-cap-ms", "100", "--connect-timeout-ms", "300", NULL), 0);
+	assert_non_null(fx_wait_ev(&listener, &levs, "ready", NULL, 5000));
+
+	assert_int_equal(fx_chatc(&sender, port, "http", "--timeout-ms", "2000", NULL), 0);
+	fx_send(&sender, "m1", "general", "m1: live (acklab-tlisten-m1)");
+	fx_close_stdin(&sender);
+	assert_int_equal(fx_drain(&sender, &sevs, 5000), 0);
+	r = fx_wait_ev(&listener, &levs, "received", NULL, 5000);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "via")), "ws");
+
+	/* the server dies; while the listener is cut off, a second server on the same store takes m2 */
+	spawn_stop(&c->chatd, SIGKILL, 0);
+	assert_non_null(fx_wait_ev(&listener, &levs, "disconnected", NULL, 5000));
+	port_b = fx_chatd(&other, c->dir, 0, NULL);
+	assert_true(port_b > 0);
+	fx_events_free(&sevs);
+	assert_int_equal(fx_chatc(&sender, port_b, "http", "--timeout-ms", "2000", NULL), 0);
+	fx_send(&sender, "m2", "general", "m2: while you were away (acklab-tlisten-m2)");
+	fx_close_stdin(&sender);
+	assert_int_equal(fx_drain(&sender, &sevs, 5000), 0);
+	assert_non_null(fx_find(&sevs, "sent", "m2"));
+	spawn_stop(&other, SIGTERM, 2000);
+
+	/* the first server comes back where the listener looks for it */
+	assert_int_equal(fx_chatd(&c->chatd, c->dir, port, NULL), port);
+	r = fx_wait_ev(&listener, &levs, "received", NULL, 5000);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "via")), "history");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "text")), "acklab-tlisten-m2"));
+	fx_close_stdin(&listener);
+	assert_int_equal(fx_drain(&listener, &levs, 5000), 0);
+	/* m1 was shown once, not again after the catch-up */
+	assert_int_equal(fx_count(&levs, "received", NULL), 2);
+	assert_true(fx_count(&levs, "connected", NULL) >= 2);
+	fx_events_free(&levs);
+	fx_events_free(&sevs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ws_ack_key_dedups_resend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_ack_without_key_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_naive_does_not_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen_catches_up_via_history, setup, teardown),
+	};
+
+	fx_require_bins();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
