@@ -181,6 +181,70 @@ static void test_listen_catches_up_via_history(void **state)
 	fx_events_free(&sevs);
 }
 
+/*
+ * A frozen server (SIGSTOP: its TCP stays up, nothing answers) is what a
+ * half-open connection looks like to the client. The heartbeat must notice.
+ */
+static void test_heartbeat_detects_silent_server(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *d;
+	int port;
+
+	port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&client, port, "listen", "--heartbeat-ms", "100", "--timeout-ms", "1000",
+	    "--backoff-base-ms", "20", "--backoff-cap-ms", "50", "--connect-timeout-ms", "200", NULL), 0);
+	assert_non_null(fx_wait_ev(&client, &evs, "ready", NULL, 5000));
+	kill(c->chatd.pid, SIGSTOP);
+	d = fx_wait_ev(&client, &evs, "disconnected", NULL, 2000);
+	kill(c->chatd.pid, SIGCONT);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "reason")), "heartbeat");
+	/* back on its feet: the recipient reconnects */
+	assert_non_null(fx_wait_ev(&client, &evs, "connected", NULL, 5000));
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	fx_events_free(&evs);
+}
+
+/*
+ * ws-ack-key against a frozen server: the ack times out, the connection is
+ * condemned, and once the server thaws the resend (same key) is acked. The
+ * first frame, still in the dead connection's buffer, is stored too, once.
+ */
+static void test_ack_timeout_resends_with_key(void **state)
+{
+	struct ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *d, *sent;
+	int port, match;
+
+	port = fx_chatd(&c->chatd, c->dir, 0, "--ws-mode", "ack-key", NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&client, port, "ws-ack-key", "--heartbeat-ms", "0", "--timeout-ms", "200",
+	    "--attempts", "30", "--backoff-base-ms", "20", "--backoff-cap-ms", "50",
+	    "--connect-timeout-ms", "200", NULL), 0);
+	assert_non_null(fx_wait_ev(&client, &evs, "connected", NULL, 5000));
+	kill(c->chatd.pid, SIGSTOP);
+	fx_send(&client, "m1", "general", "m1: frozen (acklab-tfrozen-m1)");
+	fx_close_stdin(&client);
+	d = fx_wait_ev(&client, &evs, "disconnected", NULL, 2000);
+	kill(c->chatd.pid, SIGCONT);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "reason")), "ack timeout");
+	assert_int_equal(fx_drain(&client, &evs, 10000), 0);
+	sent = fx_find(&evs, "sent", "m1");
+	assert_non_null(sent);
+	assert_true(json_integer_value(json_object_get(sent, "attempts")) >= 2);
+	assert_true(fx_history(port, "acklab-tfrozen-m1", &match) >= 1);
+	assert_int_equal(match, 1);
+	fx_events_free(&evs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +252,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ws_ack_without_key_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_naive_does_not_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_catches_up_via_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_detects_silent_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_timeout_resends_with_key, setup, teardown),
 	};
 
 	fx_require_bins();
