@@ -1,0 +1,494 @@
+/*
+ * stack: reads .stack files (the format is in stack.h) and expands their
+ * command templates into argv vectors. A stack is data, so the parser keeps
+ * each command as template words with their line, and expansion happens
+ * only when the runner knows the addresses, ports and settings of a cell:
+ * an unknown placeholder is reported then, pointing at the stack file line.
+ *
+ * Words are split on blanks; "double quoted" words may hold blanks; '#' at
+ * the start of a word begins a comment (so URLs with '#' inside survive).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack.h"
+#include "util.h"
+
+#define STACK_LINE_MAX 4096
+
+struct stack_word {
+	char text[1024];
+	int col;
+};
+
+static int stack_err(char *err, size_t errlen, const char *file, int line, int col,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int stack_err(char *err, size_t errlen, const char *file, int line, int col,
+		     const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(err, errlen, "%s:%d:%d: %s", file, line, col, msg);
+}
+
+/* Split one line; returns the number of words or -1 with err. */
+static int stack_split(const char *file, int lineno, const char *line, struct stack_word *w,
+		       int max, char *err, size_t errlen)
+{
+	const char *c = line;
+	int n = 0;
+
+	for (;;) {
+		size_t len = 0;
+		bool quoted;
+
+		while (*c == ' ' || *c == '\t' || *c == '\r')
+			c++;
+		if (!*c || *c == '#')
+			return n;
+		if (n == max)
+			return stack_err(err, errlen, file, lineno, (int)(c - line) + 1,
+					 "too many words (at most %d)", max - 1);
+		w[n].col = (int)(c - line) + 1;
+		quoted = *c == '"';
+		if (quoted)
+			c++;
+		for (; *c && (quoted ? *c != '"' : (*c != ' ' && *c != '\t' && *c != '\r')); c++) {
+			if (quoted && *c == '\\' && (c[1] == '"' || c[1] == '\\'))
+				c++;
+			if (len + 1 >= sizeof(w[n].text))
+				return stack_err(err, errlen, file, lineno, w[n].col, "word too long");
+			w[n].text[len++] = *c;
+		}
+		if (quoted) {
+			if (*c != '"')
+				return stack_err(err, errlen, file, lineno, w[n].col,
+						 "unterminated string (expected a closing '\"' on the same line)");
+			c++;
+		}
+		w[n].text[len] = '\0';
+		n++;
+	}
+}
+
+static void stack_cmd_clear(struct stack_cmd *cmd)
+{
+	int i;
+
+	for (i = 0; i < cmd->nwords; i++)
+		free(cmd->words[i]);
+	cmd->nwords = 0;
+}
+
+void stack_free(struct stack *s)
+{
+	if (!s)
+		return;
+	stack_cmd_clear(&s->client);
+	stack_cmd_clear(&s->listen);
+	stack_cmd_clear(&s->server);
+	stack_cmd_clear(&s->store);
+	free(s);
+}
+
+/* One statement; w[0] is the keyword. */
+static int stack_statement(struct stack *s, const char *file, int lineno, struct stack_word *w,
+			   int n, char *err, size_t errlen)
+{
+	struct stack_cmd *cmd = NULL;
+	const char *kw = w[0].text;
+	long port;
+	int i;
+
+	if (strcmp(kw, "client") == 0)
+		cmd = &s->client;
+	else if (strcmp(kw, "listen") == 0)
+		cmd = &s->listen;
+	else if (strcmp(kw, "server") == 0)
+		cmd = &s->server;
+	else if (strcmp(kw, "store") == 0)
+		cmd = &s->store;
+	if (cmd) {
+		if (cmd->nwords)
+			return stack_err(err, errlen, file, lineno, w[0].col,
+					 "second '%s' command (the first is at line %d)", kw, cmd->line);
+		if (n < 2)
+			return stack_err(err, errlen, file, lineno, w[0].col,
+					 "missing command (expected: %s PROGRAM ARGS...)", kw);
+		for (i = 1; i < n; i++) {
+			cmd->words[cmd->nwords] = strdup(w[i].text);
+			if (!cmd->words[cmd->nwords])
+				return err_set(err, errlen, "%s: out of memory", file);
+			cmd->nwords++;
+		}
+		cmd->line = lineno;
+		return 0;
+	}
+	if (n != 2)
+		return stack_err(err, errlen, file, lineno, n > 2 ? w[2].col : w[0].col,
+				 n > 2 ? "unexpected '%s' (expected one value)" :
+					 "missing value after '%s'",
+				 n > 2 ? w[2].text : kw);
+	if (strcmp(kw, "stack") == 0) {
+		if (strlen(w[1].text) >= sizeof(s->name))
+			return stack_err(err, errlen, file, lineno, w[1].col, "stack name too long");
+		str_copy(s->name, w[1].text, sizeof(s->name));
+	} else if (strcmp(kw, "describe") == 0) {
+		str_copy(s->describe, w[1].text, sizeof(s->describe));
+	} else if (strcmp(kw, "port") == 0) {
+		if (parse_long(w[1].text, 1, 65535, &port, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad port '%s' (expected a number 1..65535)", w[1].text);
+		s->port = (int)port;
+	} else if (strcmp(kw, "ready") == 0) {
+		if (strcmp(w[1].text, "line") != 0 && strcmp(w[1].text, "port") != 0)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad readiness '%s' (expected line or port)", w[1].text);
+		s->ready_port = strcmp(w[1].text, "port") == 0;
+	} else if (strcmp(kw, "needs") == 0) {
+		if (strcmp(w[1].text, "failpoints") != 0)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "unknown capability '%s' (expected failpoints)", w[1].text);
+		s->has_failpoints = true;
+	} else if (strcmp(kw, "default") == 0) {
+		if (strcmp(w[1].text, "yes") != 0 && strcmp(w[1].text, "no") != 0)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad value '%s' (expected yes or no)", w[1].text);
+		s->is_default = strcmp(w[1].text, "yes") == 0;
+	} else {
+		return stack_err(err, errlen, file, lineno, w[0].col,
+				 "unknown statement '%s' (expected stack, describe, client, listen, "
+				 "server, store, port, ready, needs or default)", kw);
+	}
+	return 0;
+}
+
+int stack_parse_string(const char *name, const char *text, struct stack **out, char *err,
+		       size_t errlen)
+{
+	struct stack_word *w = NULL;
+	struct stack *s = NULL;
+	const char *line = text;
+	char buf[STACK_LINE_MAX];
+	int lineno = 0, rc = -1, n;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	w = calloc(STACK_MAX_ARGS + 1, sizeof(*w));
+	if (!s || !w) {
+		err_set(err, errlen, "%s: out of memory", name);
+		goto done;
+	}
+	str_copy(s->path, name, sizeof(s->path));
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		lineno++;
+		if (len >= sizeof(buf)) {
+			stack_err(err, errlen, name, lineno, 1, "line too long");
+			goto done;
+		}
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		line = nl ? nl + 1 : line + len;
+		n = stack_split(name, lineno, buf, w, STACK_MAX_ARGS + 1, err, errlen);
+		if (n < 0)
+			goto done;
+		if (n == 0)
+			continue;
+		if (!s->name[0] && strcmp(w[0].text, "stack") != 0) {
+			stack_err(err, errlen, name, lineno, w[0].col,
+				  "'%s' before 'stack' (expected 'stack NAME' first)", w[0].text);
+			goto done;
+		}
+		if (s->name[0] && strcmp(w[0].text, "stack") == 0) {
+			stack_err(err, errlen, name, lineno, w[0].col, "second 'stack' statement");
+			goto done;
+		}
+		if (stack_statement(s, name, lineno, w, n, err, errlen) == -1)
+			goto done;
+	}
+	if (!s->name[0]) {
+		stack_err(err, errlen, name, lineno ? lineno : 1, 1, "empty stack file (expected 'stack NAME' first)");
+		goto done;
+	}
+	if (!s->client.nwords || !s->server.nwords || !s->store.nwords || !s->port) {
+		stack_err(err, errlen, name, lineno, 1, "stack '%s' has no '%s' line", s->name,
+			  !s->client.nwords ? "client" : !s->server.nwords ? "server" :
+			  !s->store.nwords ? "store" : "port");
+		goto done;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+done:
+	free(w);
+	stack_free(s);
+	return rc;
+}
+
+int stack_parse_file(const char *path, struct stack **out, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t cap = 0, len = 0, r;
+	FILE *f;
+	int rc = -1;
+
+	*out = NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
+
+			if (!t) {
+				err_set(err, errlen, "%s: out of memory", path);
+				goto done;
+			}
+			text = t;
+		}
+		r = fread(text + len, 1, cap - len - 1, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err_set(err, errlen, "%s: read failed", path);
+		goto done;
+	}
+	text[len] = '\0';
+	rc = stack_parse_string(path, text, out, err, errlen);
+done:
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+static int stack_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t errlen)
+{
+	char **names = NULL, path[1024];
+	size_t nnames = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1, j;
+
+	memset(out, 0, sizeof(*out));
+	d = opendir(dir);
+	if (!d)
+		return err_set(err, errlen, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l <= 6 || strcmp(de->d_name + l - 6, ".stack") != 0 || de->d_name[0] == '.')
+			continue;
+		if (nnames == cap) {
+			char **t = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*names));
+
+			if (!t)
+				goto oom;
+			names = t;
+		}
+		if (!(names[nnames] = strdup(de->d_name)))
+			goto oom;
+		nnames++;
+	}
+	if (nnames == 0) {
+		err_set(err, errlen, "%s: no *.stack files", dir);
+		goto done;
+	}
+	qsort(names, nnames, sizeof(*names), stack_cmp_name);
+	out->stacks = calloc(nnames, sizeof(*out->stacks));
+	if (!out->stacks)
+		goto oom;
+	for (i = 0; i < nnames; i++) {
+		struct stack *s;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (stack_parse_file(path, &s, err, errlen) == -1)
+			goto done;
+		for (j = 0; j < out->n; j++)
+			if (strcmp(out->stacks[j].name, s->name) == 0) {
+				err_set(err, errlen, "%s: stack '%s' is also defined in %s", path,
+					s->name, out->stacks[j].path);
+				stack_free(s);
+				goto done;
+			}
+		/* Move the stack into the array; its words change owner with it. */
+		out->stacks[out->n++] = *s;
+		free(s);
+	}
+	rc = 0;
+	goto done;
+oom:
+	err_set(err, errlen, "%s: out of memory", dir);
+done:
+	if (rc == -1)
+		stack_set_free(out);
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+void stack_set_free(struct stack_set *set)
+{
+	int i;
+
+	if (!set)
+		return;
+	for (i = 0; i < set->n; i++) {
+		stack_cmd_clear(&set->stacks[i].client);
+		stack_cmd_clear(&set->stacks[i].listen);
+		stack_cmd_clear(&set->stacks[i].server);
+		stack_cmd_clear(&set->stacks[i].store);
+	}
+	free(set->stacks);
+	set->stacks = NULL;
+	set->n = 0;
+}
+
+struct stack *stack_find(struct stack_set *set, const char *name)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->stacks[i].name, name) == 0)
+			return &set->stacks[i];
+	return NULL;
+}
+
+static const char *stack_var(stack_vars vars, const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; vars && vars[i]; i += 2)
+		if (strlen(vars[i]) == len && strncmp(vars[i], name, len) == 0)
+			return vars[i + 1] ? vars[i + 1] : "";
+	return NULL;
+}
+
+void stack_argv_free(char **argv)
+{
+	int i;
+
+	if (!argv)
+		return;
+	for (i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+/* Expand the placeholders of one word into a fresh string. */
+static char *stack_expand_word(const struct stack *s, const struct stack_cmd *cmd, const char *word,
+			       stack_vars vars, char *err, size_t errlen)
+{
+	size_t cap = strlen(word) + 64, len = 0;
+	char *out = malloc(cap);
+	const char *c = word;
+
+	if (!out)
+		goto oom;
+	while (*c) {
+		const char *close = *c == '{' ? strchr(c, '}') : NULL;
+		const char *val = "";
+		size_t vlen;
+
+		if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1))) {
+			val = stack_var(vars, c + 1, (size_t)(close - c - 1));
+			if (!val) {
+				char known[512] = "";
+				int k;
+
+				for (k = 0; vars && vars[k]; k += 2)
+					snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+						 k ? ", " : "", vars[k]);
+				err_set(err, errlen, "%s:%d: unknown placeholder %.*s (known: %s)", s->path,
+					cmd->line, (int)(close - c + 1), c, known[0] ? known : "none");
+				free(out);
+				return NULL;
+			}
+			if (strncmp(c, "{failpoints}", 12) == 0) {
+				err_set(err, errlen, "%s:%d: {failpoints} must be a word of its own in '%s'",
+					s->path, cmd->line, word);
+				free(out);
+				return NULL;
+			}
+			c = close + 1;
+		} else {
+			val = c++;
+			vlen = 1;
+			goto append;
+		}
+		vlen = strlen(val);
+append:
+		if (len + vlen + 1 > cap) {
+			char *t = realloc(out, cap = (len + vlen + 1) * 2);
+
+			if (!t)
+				goto oom;
+			out = t;
+		}
+		memcpy(out + len, val, vlen);
+		len += vlen;
+	}
+	out[len] = '\0';
+	return out;
+oom:
+	free(out);
+	err_set(err, errlen, "%s:%d: out of memory", s->path, cmd->line);
+	return NULL;
+}
+
+int stack_expand(const struct stack *s, const struct stack_cmd *cmd, stack_vars vars,
+		 char ***argv_out, char *err, size_t errlen)
+{
+	char **argv;
+	int i, n = 0;
+
+	*argv_out = NULL;
+	if (!cmd->nwords)
+		return err_set(err, errlen, "%s: stack '%s' has no such command", s->path, s->name);
+	/* {failpoints} may become two words. */
+	argv = calloc((size_t)cmd->nwords * 2 + 1, sizeof(*argv));
+	if (!argv)
+		return err_set(err, errlen, "%s:%d: out of memory", s->path, cmd->line);
+	for (i = 0; i < cmd->nwords; i++) {
+		if (strcmp(cmd->words[i], "{failpoints}") == 0) {
+			const char *fp = stack_var(vars, "failpoints", 10);
+
+			if (!fp || !*fp)
+				continue;
+			if (!(argv[n++] = strdup("--failpoints")) || !(argv[n++] = strdup(fp)))
+				goto oom;
+			continue;
+		}
+		argv[n] = stack_expand_word(s, cmd, cmd->words[i], vars, err, errlen);
+		if (!argv[n])
+			goto fail;
+		n++;
+	}
+	*argv_out = argv;
+	return 0;
+oom:
+	err_set(err, errlen, "%s:%d: out of memory", s->path, cmd->line);
+fail:
+	stack_argv_free(argv);
+	return -1;
+}

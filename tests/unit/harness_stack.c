@@ -1,0 +1,185 @@
+/*
+ * Tests of .stack files: parsing, errors with file:line:col, loading a
+ * directory in name order, and placeholder expansion ({failpoints} as two
+ * words or none; an unknown placeholder names itself and the line).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../harness/stack.h"
+
+static const char ws_ack[] =
+	"# the reference ws-ack stack\n"
+	"stack ws-ack\n"
+	"describe \"WebSocket send that waits for an ack\"\n"
+	"client {bin}/chatc --server http://{server}:{port} --mode ws-ack --timeout-ms {timeout-ms}\n"
+	"listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel}\n"
+	"server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --events - {failpoints}\n"
+	"store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}\n"
+	"port   8080\n"
+	"ready  line   # a ready line on stdout\n"
+	"needs  failpoints\n"
+	"default yes\n";
+
+static const char *const vars_fp[] = {
+	"bin", "/opt/acklab/bin", "server", "198.18.2.2", "addr", "198.18.2.2", "port", "8080",
+	"dir", "/tmp/cell", "channel", "general", "timeout-ms", "800",
+	"failpoints", "after-persist=crash", NULL,
+};
+
+static const char *const vars_nofp[] = {
+	"bin", "/b", "server", "s", "addr", "198.18.2.2", "port", "8080", "dir", "/d",
+	"failpoints", "", NULL,
+};
+
+static char *join(char **argv)
+{
+	static char buf[2048];
+
+	buf[0] = '\0';
+	for (int i = 0; argv[i]; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", argv[i]);
+	return buf;
+}
+
+static void test_parse_expand(void **state)
+{
+	struct stack *s = NULL;
+	char err[512] = "", **argv = NULL;
+
+	(void)state;
+	assert_int_equal(stack_parse_string("ws-ack.stack", ws_ack, &s, err, sizeof(err)), 0);
+	assert_string_equal(s->name, "ws-ack");
+	assert_string_equal(s->describe, "WebSocket send that waits for an ack");
+	assert_int_equal(s->port, 8080);
+	assert_false(s->ready_port);
+	assert_true(s->has_failpoints);
+	assert_true(s->is_default);
+	assert_int_equal(s->server.line, 6);
+	assert_int_equal(s->server.nwords, 8);
+
+	assert_int_equal(stack_expand(s, &s->server, vars_fp, &argv, err, sizeof(err)), 0);
+	assert_string_equal(join(argv), "/opt/acklab/bin/chatd --listen 198.18.2.2:8080 --db /tmp/cell/chat.db "
+					"--events - --failpoints after-persist=crash");
+	stack_argv_free(argv);
+	assert_int_equal(stack_expand(s, &s->client, vars_fp, &argv, err, sizeof(err)), 0);
+	assert_string_equal(join(argv), "/opt/acklab/bin/chatc --server http://198.18.2.2:8080 --mode ws-ack --timeout-ms 800");
+	stack_argv_free(argv);
+
+	assert_int_equal(stack_expand(s, &s->server, vars_nofp, &argv, err, sizeof(err)), 0);
+	assert_string_equal(join(argv), "/b/chatd --listen 198.18.2.2:8080 --db /d/chat.db --events -");
+	stack_argv_free(argv);
+
+	assert_int_equal(stack_expand(s, &s->store, vars_nofp, &argv, err, sizeof(err)), -1);
+	assert_null(argv);
+	assert_string_equal(err, "ws-ack.stack:7: unknown placeholder {channel} (known: bin, server, addr, port, dir, failpoints)");
+	/* Not placeholders: braces that do not close, empty braces. */
+	stack_free(s);
+	assert_int_equal(stack_parse_string("j.stack",
+					    "stack j\nclient x {} {a {b}c\nserver y\nstore z\nport 1\n",
+					    &s, err, sizeof(err)), 0);
+	{
+		const char *const v[] = { "b", "B", NULL };
+
+		assert_int_equal(stack_expand(s, &s->client, v, &argv, err, sizeof(err)), 0);
+		assert_string_equal(join(argv), "x {} {a Bc");
+		stack_argv_free(argv);
+	}
+	stack_free(s);
+	stack_free(NULL);
+}
+
+struct bad_case {
+	const char *text, *err;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "", "b.stack:1:1: empty stack file (expected 'stack NAME' first)" },
+	{ "client x\n", "b.stack:1:1: 'client' before 'stack' (expected 'stack NAME' first)" },
+	{ "stack a\nclinet x\n",
+	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, client, listen, server, store, port, ready, needs or default)" },
+	{ "stack a\nport 99999\n", "b.stack:2:6: bad port '99999' (expected a number 1..65535)" },
+	{ "stack a\nready soon\n", "b.stack:2:7: bad readiness 'soon' (expected line or port)" },
+	{ "stack a\nneeds wings\n", "b.stack:2:7: unknown capability 'wings' (expected failpoints)" },
+	{ "stack a\ndescribe \"x\n", "b.stack:2:10: unterminated string (expected a closing '\"' on the same line)" },
+	{ "stack a\nclient x\nclient y\n", "b.stack:3:1: second 'client' command (the first is at line 2)" },
+	{ "stack a\nclient x\nserver y\nport 1\n", "b.stack:4:1: stack 'a' has no 'store' line" },
+	{ "stack a\nport\n", "b.stack:2:1: missing value after 'port'" },
+	{ "stack a\nport 1 2\n", "b.stack:2:8: unexpected '2' (expected one value)" },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct stack *s = (struct stack *)1;
+		char err[512] = "";
+
+		assert_int_equal(stack_parse_string("b.stack", bad_cases[i].text, &s, err, sizeof(err)), -1);
+		assert_null(s);
+		assert_string_equal(err, bad_cases[i].err);
+	}
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_load_dir(void **state)
+{
+	char dir[] = "/tmp/acklab-stacks-XXXXXX", err[512] = "", cmd[600];
+	struct stack_set set;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(stack_load_dir(dir, &set, err, sizeof(err)), -1);
+	snprintf(cmd, sizeof(cmd), "%s: no *.stack files", dir);
+	assert_string_equal(err, cmd);
+	write_file(dir, "ws-ack.stack", ws_ack);
+	write_file(dir, "http.stack", "stack http\nclient c\nserver s\nstore t\nport 80\nready port\n");
+	write_file(dir, "notes.txt", "not a stack\n");
+	assert_int_equal(stack_load_dir(dir, &set, err, sizeof(err)), 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.stacks[0].name, "http");
+	assert_true(set.stacks[0].ready_port);
+	assert_false(set.stacks[0].is_default);
+	assert_string_equal(set.stacks[1].name, "ws-ack");
+	assert_ptr_equal(stack_find(&set, "ws-ack"), &set.stacks[1]);
+	assert_null(stack_find(&set, "nope"));
+	stack_set_free(&set);
+
+	write_file(dir, "zz.stack", "stack http\nclient c\nserver s\nstore t\nport 80\n");
+	assert_int_equal(stack_load_dir(dir, &set, err, sizeof(err)), -1);
+	snprintf(cmd, sizeof(cmd), "%s/zz.stack: stack 'http' is also defined in %s/http.stack", dir, dir);
+	assert_string_equal(err, cmd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_expand),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_load_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
