@@ -73,7 +73,7 @@ static void test_crash_before_persist_then_restart(void **state)
 	assert_string_equal(ts4, ts2);
 	assert_int_equal(ct_send(srv.port, "general", "crash-4", NULL, ts4, sizeof ts4), 200);
 	assert_true(strcmp(ts4, ts2) > 0);
-	assert_true(WIFEXITED(ct_stop(&srv)));
+	ct_stop_clean(&srv);
 }
 
 static void test_fanout_first_persist_failure_is_a_phantom(void **state)
@@ -98,7 +98,7 @@ static void test_fanout_first_persist_failure_is_a_phantom(void **state)
 	json_decref(f);
 	assert_int_equal(ct_count_text(srv.port, "general", "real"), 1);
 	rawws_close(&ws);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 static void test_persist_first_failure_pushes_nothing(void **state)
@@ -120,7 +120,7 @@ static void test_persist_first_failure_pushes_nothing(void **state)
 	json_decref(f);
 	assert_int_equal(ct_count_text(srv.port, "general", "not-stored"), 0);
 	rawws_close(&ws);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 static void test_sigterm_is_clean_and_keeps_rows(void **state)
@@ -136,7 +136,7 @@ static void test_sigterm_is_clean_and_keeps_rows(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	ct_start(&srv, NULL);
 	assert_int_equal(ct_count_text(srv.port, "random", "kept"), 10);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 int main(void)

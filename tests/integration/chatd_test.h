@@ -98,6 +98,15 @@ static inline int ct_stop(struct ct_server *s)
 	return spawn_stop(&s->sp, SIGTERM, 3000);
 }
 
+/* SIGTERM and require a clean exit 0 (a leak under ASan fails it too). */
+static inline void ct_stop_clean(struct ct_server *s)
+{
+	int status = ct_stop(s);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("chatd did not exit cleanly on SIGTERM (wait status 0x%x)", status);
+}
+
 /* Stop if running and remove the temporary directory. */
 static inline void ct_cleanup(struct ct_server *s)
 {

@@ -94,7 +94,7 @@ static void test_ack_mode_acks_then_pushes_without_dedup(void **state)
 	expect_ack(&ws, 3, ts2, sizeof ts2);
 	rawws_close(&ws);
 	rawws_close(&other);
-	assert_true(WIFEXITED(ct_stop(&srv)));
+	ct_stop_clean(&srv);
 }
 
 static void test_ack_key_resend_is_one_message(void **state)
@@ -116,7 +116,7 @@ static void test_ack_key_resend_is_one_message(void **state)
 	expect_push(&ws, "marker", ts3);
 	assert_int_equal(ct_count_text(srv.port, "general", "keyed"), 1);
 	rawws_close(&ws);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 static void test_oversized_frame_is_closed_1009(void **state)
@@ -144,7 +144,7 @@ static void test_oversized_frame_is_closed_1009(void **state)
 	expect_ack(&ws, 2, ts, sizeof ts);
 	rawws_close(&ws);
 	assert_int_equal(ct_send(srv.port, "general", "http after big", NULL, ts, sizeof ts), 200);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 static void test_naive_pushes_then_loses_on_persist_failure(void **state)
@@ -164,7 +164,7 @@ static void test_naive_pushes_then_loses_on_persist_failure(void **state)
 	assert_string_equal(ct_str(json_array_get(all, 0), "text"), "naive-2");
 	json_decref(all);
 	rawws_close(&ws);
-	ct_stop(&srv);
+	ct_stop_clean(&srv);
 }
 
 int main(void)
