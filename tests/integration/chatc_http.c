@@ -158,6 +158,46 @@ static void test_bad_command_keeps_going(void **state)
 	fx_events_free(&evs);
 }
 
+/*
+ * The first reply comes too late (the server stored the message, then
+ * stalls before replying): the client times out and retries. With a key the
+ * store holds one copy; without one it holds two or more. Both sides must show.
+ */
+static int lost_reply_rows(struct ctx *c, const char *mode, const char *token)
+{
+	static struct spawn client;
+	static struct fx_events evs;
+	char text[80];
+	json_t *sent;
+	int match = -1;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, "--failpoints", "before_reply=delay:400@1", NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&client, c->port, mode, "--timeout-ms", "150",
+	    "--backoff-base-ms", "10", "--backoff-cap-ms", "20", NULL), 0);
+	snprintf(text, sizeof(text), "m1: slow reply (%s)", token);
+	fx_send(&client, "m1", "general", text);
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 10000), 0);
+	sent = fx_find(&evs, "sent", "m1");
+	assert_non_null(sent);
+	assert_true(json_integer_value(json_object_get(sent, "attempts")) >= 2);
+	assert_true(fx_history(c->port, token, &match) >= 1);
+	fx_events_free(&evs);
+	return match;
+}
+
+static void test_lost_reply_with_key_stored_once(void **state)
+{
+	assert_int_equal(lost_reply_rows(*state, "http", "acklab-tslow-key"), 1);
+}
+
+static void test_lost_reply_without_key_duplicates(void **state)
+{
+	/* chatd stalls its whole loop, so more than one retry may time out: each is a copy */
+	assert_true(lost_reply_rows(*state, "http-nokey", "acklab-tslow-nokey") >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +205,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_failure_retried_once_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_4xx_fails_without_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_command_keeps_going, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_reply_with_key_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_reply_without_key_duplicates, setup, teardown),
 	};
 
 	fx_require_bins();
