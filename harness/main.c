@@ -1,0 +1,450 @@
+/*
+ * acklab: the command line. Subcommands run, list, check, doctor.
+ *
+ * Parsing and validation happen outside the sandbox, so a typo is a plain
+ * usage error (exit 2) that never creates a namespace. `run` and `doctor`
+ * then enter the sandbox (sandbox.h) and do everything inside it.
+ * Exit codes: 0 every cell met its expectation, 1 one did not, 2 usage or
+ * scenario error, 4 this machine cannot run it (the reason is printed).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "doctor.h"
+#include "fault.h"
+#include "log.h"
+#include "matrix.h"
+#include "sandbox.h"
+#include "scenario.h"
+#include "stack.h"
+#include "util.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_SKIP 4
+
+static volatile int stop_requested;
+
+static const char usage_main[] =
+	"usage: acklab COMMAND [ARGS]\n"
+	"\n"
+	"acklab builds an isolated network of Linux namespaces, runs a chat server and\n"
+	"clients on it, breaks the network, the processes or the storage at precise\n"
+	"moments, and checks every message: lost, duplicated, phantom, or fine.\n"
+	"\n"
+	"commands:\n"
+	"  run [SCENARIO...]   run scenarios against send stacks and print the matrix\n"
+	"  list                the scenarios, the stacks and the fault primitives\n"
+	"  check [FILE...]     parse and validate scenario/stack files without running\n"
+	"  doctor              check this machine and prove every fault primitive on TCP\n"
+	"  help COMMAND        help on one command\n"
+	"\n"
+	"exit status: 0 every cell met its expectation, 1 one did not, 2 usage or\n"
+	"scenario error, 4 this machine cannot run it (the reason is printed).\n"
+	"Works as root and as a normal user (it uses a user namespace).\n";
+
+static const char usage_run[] =
+	"usage: acklab run [SCENARIO...] [--stack S,...] [--out DIR] [-j N] [-v]\n"
+	"\n"
+	"Runs every SCENARIO (a name like lost-ack, or a .scn path; default: all in\n"
+	"the scenarios folder) against every stack (default: the five send stacks,\n"
+	"plus any control stack a scenario names), one isolated network per cell.\n"
+	"\n"
+	"  --stack S,...   only these stacks (see `acklab list`)\n"
+	"  --out DIR       write the run to DIR (default: reports/<time>-<id>, and\n"
+	"                  reports/latest points at it)\n"
+	"  -j N            cells at a time (default 1; the verdicts do not depend on it)\n"
+	"  -v              print every event of every cell as it happens\n"
+	"\n"
+	"The run folder holds summary.md (the matrix and the story of every affected\n"
+	"message), results.json, junit.xml, and per cell: history.jsonl, capture.pcap\n"
+	"(open it in Wireshark), chat.db and every role's logs.\n";
+
+static const char usage_check[] =
+	"usage: acklab check [FILE...]\n"
+	"\n"
+	"Parses scenario (.scn) and stack (.stack) files and reports the first error\n"
+	"of each as FILE:LINE:COL: message. Default: every file in the scenarios\n"
+	"folder and its stacks/ folder. Exit 0 when all are valid, 2 otherwise.\n";
+
+static const char usage_list[] =
+	"usage: acklab list\n"
+	"\n"
+	"Prints the scenarios (name and what each demonstrates), the stacks, and\n"
+	"the fault primitives scenarios can use.\n";
+
+struct paths {
+	char bin[PATH_MAX];
+	char scenarios[PATH_MAX];
+	char stacks[PATH_MAX];
+	char reports[PATH_MAX];
+};
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void paths_find(struct paths *p)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	const char *env = getenv("ACKLAB_SCENARIOS");
+
+	if (n <= 0)
+		fatal("cannot find my own executable");
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	*slash = '\0';
+	str_copy(p->bin, exe, sizeof p->bin);
+	if (env) {
+		str_copy(p->scenarios, env, sizeof p->scenarios);
+		snprintf(p->reports, sizeof p->reports, "reports");
+	} else {
+		snprintf(p->scenarios, sizeof p->scenarios, "%s/../scenarios", exe);
+		if (is_dir(p->scenarios)) {
+			snprintf(p->reports, sizeof p->reports, "%s/../reports", exe);
+		} else {
+			snprintf(p->scenarios, sizeof p->scenarios, "%s/../share/acklab/scenarios", exe);
+			snprintf(p->reports, sizeof p->reports, "reports");
+		}
+	}
+	if (realpath(p->scenarios, exe))
+		str_copy(p->scenarios, exe, sizeof p->scenarios);
+	snprintf(p->stacks, sizeof p->stacks, "%.*s/stacks", PATH_MAX - 8, p->scenarios);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every FILE in dir ending with suffix, sorted; NULL-terminated, caller frees each and the array. */
+static char **list_files(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, sl = strlen(suffix);
+
+	if (!d)
+		return calloc(1, sizeof *names);
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char **p;
+
+		if (l <= sl || strcmp(e->d_name + l - sl, suffix) != 0)
+			continue;
+		p = realloc(names, (n + 2) * sizeof *names);
+		if (!p)
+			break;
+		names = p;
+		if (asprintf(&names[n], "%s/%s", dir, e->d_name) == -1)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (!names)
+		return calloc(1, sizeof *names);
+	qsort(names, n, sizeof *names, name_cmp);
+	names[n] = NULL;
+	return names;
+}
+
+static void free_list(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Resolve a scenario argument: a path, or a name in the scenarios folder. */
+static int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len)
+{
+	struct stat st;
+
+	if (strchr(arg, '/') || (strlen(arg) > 4 && strcmp(arg + strlen(arg) - 4, ".scn") == 0)) {
+		str_copy(out, arg, len);
+		return 0;
+	}
+	snprintf(out, len, "%s/%s.scn", p->scenarios, arg);
+	return stat(out, &st) == 0 ? 0 : -1;
+}
+
+static void scenarios_free(struct scenario **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		scenario_free(v[i]);
+	free(v);
+}
+
+static int cmd_run(const struct paths *p, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "stack", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct matrix_opts mo;
+	struct stack_set stacks = { NULL, 0 };
+	struct scenario **scns = NULL;
+	char *stack_list = NULL, *only[32];
+	char err[1024], path[PATH_MAX];
+	char **files = NULL;
+	int c, nscn = 0, rc = EXIT_USAGE;
+	long jobs = 1;
+
+	memset(&mo, 0, sizeof mo);
+	while ((c = getopt_long(argc, argv, "s:o:j:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': stack_list = optarg; break;
+		case 'o': mo.out_dir = optarg; break;
+		case 'j':
+			if (parse_long(optarg, 1, 16, &jobs, err, sizeof err) == -1) {
+				log_warnx("run: -j: %s", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v': mo.verbose = true; break;
+		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
+		default: fputs(usage_run, stderr); return EXIT_USAGE;
+		}
+	}
+	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		return EXIT_USAGE;
+	}
+	if (stacks.n == 0) {
+		log_warnx("run: no stack definitions in %s", p->stacks);
+		goto done;
+	}
+	if (stack_list) {
+		int n = 0;
+
+		for (char *tok = strtok(stack_list, ","); tok && n < 31; tok = strtok(NULL, ",")) {
+			if (!stack_find(&stacks, tok)) {
+				log_warnx("run: --stack: unknown stack '%s' (see `acklab list`)", tok);
+				goto done;
+			}
+			only[n++] = tok;
+		}
+		only[n] = NULL;
+		mo.only_stacks = (const char *const *)only;
+	}
+	if (optind < argc) {
+		files = calloc((size_t)(argc - optind + 1), sizeof *files);
+		for (int i = optind; i < argc; i++) {
+			if (scenario_resolve(p, argv[i], path, sizeof path) == -1) {
+				log_warnx("run: no scenario '%s' in %s (see `acklab list`)", argv[i], p->scenarios);
+				goto done;
+			}
+			files[i - optind] = strdup(path);
+		}
+	} else {
+		files = list_files(p->scenarios, ".scn");
+	}
+	for (int i = 0; files[i]; i++) {
+		struct scenario **v = realloc(scns, (size_t)(nscn + 1) * sizeof *scns);
+
+		if (!v)
+			goto done;
+		scns = v;
+		if (scenario_parse_file(files[i], &scns[nscn], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
+		nscn++;
+	}
+	if (nscn == 0) {
+		log_warnx("run: no scenario to run in %s", p->scenarios);
+		goto done;
+	}
+	if (sandbox_enter(err, sizeof err) == -1) {
+		log_warnx("cannot build the sandbox: %s", err);
+		log_warnx("run `acklab doctor` to see what this machine lacks");
+		rc = EXIT_SKIP;
+		goto done;
+	}
+	install_stop_handlers();
+	mo.scenarios = scns;
+	mo.nscenarios = nscn;
+	mo.stacks = &stacks;
+	mo.reports_dir = p->reports;
+	mo.bin_dir = p->bin;
+	mo.jobs = (int)jobs;
+	mo.stop = &stop_requested;
+	rc = matrix_run(&mo);
+done:
+	free_list(files);
+	scenarios_free(scns, nscn);
+	stack_set_free(&stacks);
+	return rc;
+}
+
+static int cmd_check(const struct paths *p, int argc, char **argv)
+{
+	char **files, **stacks_files = NULL, err[1024];
+	int bad = 0, n = 0;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage_check, stdout);
+		return EXIT_PASS;
+	}
+	if (argc > 1) {
+		files = calloc((size_t)argc, sizeof *files);
+		for (int i = 1; i < argc; i++)
+			files[i - 1] = strdup(argv[i]);
+	} else {
+		files = list_files(p->scenarios, ".scn");
+		stacks_files = list_files(p->stacks, ".stack");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		char **list = pass == 0 ? files : stacks_files;
+
+		for (int i = 0; list && list[i]; i++) {
+			size_t l = strlen(list[i]);
+			int rc;
+
+			if (l > 6 && strcmp(list[i] + l - 6, ".stack") == 0) {
+				struct stack *st = NULL;
+
+				rc = stack_parse_file(list[i], &st, err, sizeof err);
+				stack_free(st);
+			} else {
+				struct scenario *s = NULL;
+
+				rc = scenario_parse_file(list[i], &s, err, sizeof err);
+				scenario_free(s);
+			}
+			n++;
+			if (rc == -1) {
+				fprintf(stderr, "%s\n", err);
+				bad++;
+			} else {
+				printf("ok    %s\n", list[i]);
+			}
+		}
+	}
+	free_list(files);
+	free_list(stacks_files);
+	if (n == 0) {
+		log_warnx("check: no files to check in %s", p->scenarios);
+		return EXIT_USAGE;
+	}
+	printf("%d file%s checked, %d with errors\n", n, n == 1 ? "" : "s", bad);
+	return bad ? EXIT_USAGE : EXIT_PASS;
+}
+
+static int cmd_list(const struct paths *p, int argc, char **argv)
+{
+	char **files = list_files(p->scenarios, ".scn"), err[1024];
+	struct stack_set stacks = { NULL, 0 };
+	const char *const *faults = fault_names();
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		free_list(files);
+		fputs(usage_list, stdout);
+		return EXIT_PASS;
+	}
+	printf("| scenario | what it demonstrates |\n| --- | --- |\n");
+	for (int i = 0; files[i]; i++) {
+		struct scenario *s = NULL;
+
+		if (scenario_parse_file(files[i], &s, err, sizeof err) == -1) {
+			printf("| %s | (invalid: %s) |\n", files[i], err);
+			continue;
+		}
+		printf("| %s | %s |\n", s->name, s->title);
+		scenario_free(s);
+	}
+	printf("\n| stack | default | what it is |\n| --- | --- | --- |\n");
+	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0)
+		for (int i = 0; i < stacks.n; i++)
+			printf("| %s | %s | %s |\n", stacks.stacks[i].name,
+			       stacks.stacks[i].is_default ? "yes" : "control", stacks.stacks[i].describe);
+	printf("\n| fault | usage | what it does |\n| --- | --- | --- |\n");
+	for (int i = 0; faults[i]; i++) {
+		const struct fault_ops *f = fault_lookup(faults[i]);
+
+		printf("| %s | `%s` | %s |\n", f->name, f->usage, f->summary);
+	}
+	printf("| heal | `heal [FAULT]` | undo every active fault (or those of FAULT) |\n");
+	stack_set_free(&stacks);
+	free_list(files);
+	return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	struct paths p;
+	const char *cmd;
+
+	log_init("acklab", LOG_LEVEL_INFO);
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    (strcmp(cmd, "help") == 0 && argc == 2)) {
+		fputs(usage_main, stdout);
+		return EXIT_PASS;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		const char *what = argv[2];
+
+		if (strcmp(what, "run") == 0) fputs(usage_run, stdout);
+		else if (strcmp(what, "check") == 0) fputs(usage_check, stdout);
+		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);
+		else if (strcmp(what, "doctor") == 0) fputs(doctor_usage, stdout);
+		else {
+			log_warnx("help: no command '%s' (commands: run, list, check, doctor)", what);
+			return EXIT_USAGE;
+		}
+		return EXIT_PASS;
+	}
+	if (strcmp(cmd, "probe-echo") == 0 && argc == 3)
+		return doctor_probe_echo(argv[2]);
+	paths_find(&p);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0) {
+		install_stop_handlers();
+		return doctor_main(argc - 1, argv + 1, p.bin);
+	}
+	log_warnx("unknown command '%s' (commands: run, list, check, doctor; see acklab --help)", cmd);
+	return EXIT_USAGE;
+}
