@@ -317,6 +317,10 @@ static void test_capture_in_netns(void **state)
 	if (system("command -v tshark >/dev/null 2>&1") == 0) {
 		snprintf(cmd, sizeof(cmd), "tshark -r '%s' -Y tcp >/dev/null 2>&1", path);
 		assert_int_equal(system(cmd), 0);
+		/* And it decodes the TCP payload, not just the file. */
+		snprintf(cmd, sizeof(cmd), "tshark -r '%s' -Y 'tcp contains \"%s\"' 2>/dev/null | grep -q .",
+			 path, TOKEN);
+		assert_int_equal(system(cmd), 0);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
