@@ -161,6 +161,12 @@ int nft_run(struct topo *t, const char *cmds, char *err, size_t errlen)
 	return nft_exec(t, cmds, 0, NULL, err, errlen);
 }
 
+int nft_query(struct topo *t, const char *cmds, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	return nft_exec(t, cmds, 0, out, err, errlen);
+}
+
 /* Append one rule to chain faults and record its handle in f. */
 static int nft_add_rule(struct topo *t, struct nft_fault *f, const char *rule, char *err,
 			size_t errlen)

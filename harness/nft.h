@@ -4,7 +4,10 @@
  * topo_build() installs table "ip acklab" in the router: chain "forward"
  * (filter hook forward, policy drop: jump faults; ct state established,related
  * accept; new SYNs accept), chain "faults" (empty until a fault is applied),
- * chain "postrouting" (nat: masquerade out of the server link). Every fault
+ * chain "postrouting" (nat: masquerade out of the server link), chain
+ * "input" (ct state invalid drop: packets of an evicted flow addressed to the
+ * router's masqueraded port are dropped silently instead of being answered
+ * with a reset by the router's own TCP stack). Every fault
  * below adds rules to "faults" and remembers their handles in a struct
  * nft_fault, so heal removes exactly what apply added. All commands go
  * through libnftables inside the router's namespace.
@@ -30,6 +33,12 @@ int nft_setup_router(struct topo *t, char *err, size_t errlen);
 
 /* Run arbitrary nft command text in the router (for tests and doctor). */
 int nft_run(struct topo *t, const char *cmds, char *err, size_t errlen);
+
+/*
+ * Like nft_run, and *out gets what nft printed (e.g. for "list ruleset"),
+ * malloc'd, caller frees; NULL when nft printed nothing.
+ */
+int nft_query(struct topo *t, const char *cmds, char **out, char *err, size_t errlen);
 
 /*
  * drop-replies: from now on, packets carrying data (tcp psh) in the reply

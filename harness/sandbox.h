@@ -25,7 +25,14 @@
  * Enter the sandbox. Must be called before any thread exists. Returns 0 in
  * the child (now PID 1 inside the sandbox, network namespace = home). The
  * outer process never returns: it exits with the child's exit status (or
- * 128+signal). Returns -1 with err filled when the kernel refuses (e.g.
+ * 128+signal); stdio is flushed before the fork so nothing prints twice.
+ * Being PID 1 has two consequences the program must handle:
+ *  - the kernel delivers to PID 1 only the signals it has a handler for, so
+ *    the program must install SIGINT/SIGTERM (and SIGHUP) handlers if it
+ *    wants to stop cleanly; the outer process forwards the first such signal
+ *    and answers a second one by SIGKILLing the sandbox (everything in it);
+ *  - orphaned descendants are reparented to it: reap them (waitpid(-1)).
+ * When PID 1 exits, every other process in the sandbox is killed. Returns -1 with err filled when the kernel refuses (e.g.
  * "unshare(CLONE_NEWUSER): Operation not permitted (unprivileged user
  * namespaces are disabled: sysctl kernel.unprivileged_userns_clone=1)").
  */
