@@ -1,0 +1,305 @@
+/*
+ * Tests of the checker on canned histories (no network, no root): every
+ * class is produced from the entries that define it, and the comparison
+ * with expectations is two-sided: runs that must pass and runs that must
+ * fail (a naive stack coming out clean when LOST is expected is a failure).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../harness/checker.h"
+#include "util.h"
+
+#define MS 1000000LL
+#define T0 5000000000LL
+
+static void add(struct history *h, const char *role, long long ms, json_t *obj)
+{
+	assert_non_null(history_add(h, role, obj, T0 + ms * MS));
+}
+
+static void add_send(struct history *h, const char *id, long long ms)
+{
+	char token[64];
+
+	snprintf(token, sizeof(token), "acklab-5f2c-%s", id);
+	add(h, "acklab", ms, json_pack("{s:s,s:s,s:s,s:s}", "ev", "send", "id", id, "token", token,
+				       "channel", "general"));
+}
+
+static void add_client(struct history *h, const char *ev, const char *id, int attempts, long long ms)
+{
+	add(h, "client", ms, json_pack("{s:s,s:s,s:i}", "ev", ev, "id", id,
+				       strcmp(ev, "sending") == 0 ? "attempt" : "attempts", attempts));
+}
+
+static void add_text(struct history *h, const char *role, const char *ev, const char *id,
+		     const char *ts, long long ms)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "%s: message %s (acklab-5f2c-%s)", id, id, id);
+	add(h, role, ms, json_pack("{s:s,s:s,s:s}", "ev", ev, "ts", ts, "text", text));
+}
+
+/* m sent, stored once as ts, seen by recipient1 (ok). */
+static void add_ok(struct history *h, const char *id, const char *ts, long long ms)
+{
+	add_send(h, id, ms);
+	add_client(h, "sending", id, 1, ms + 1);
+	add_client(h, "sent", id, 1, ms + 5);
+	add_text(h, "recipient1", "received", id, ts, ms + 6);
+	add_text(h, "store", "stored", id, ts, 10000);
+}
+
+static struct scn_expect expect_of(int cls, const char *id, int count)
+{
+	struct scn_expect e;
+
+	memset(&e, 0, sizeof(e));
+	str_copy(e.stack, "*", sizeof(e.stack));
+	if (cls >= 0) {
+		e.cls[cls].named = true;
+		if (id) {
+			e.cls[cls].is_set = true;
+			str_copy(e.cls[cls].ids[0], id, SCN_ID_MAX);
+			e.cls[cls].nids = 1;
+			e.cls[cls].count = 1;
+		} else {
+			e.cls[cls].count = count;
+		}
+	}
+	return e;
+}
+
+static void test_classes(void **state)
+{
+	struct history *h = history_new();
+	struct chk_result r;
+	char err[256] = "";
+
+	(void)state;
+	add_ok(h, "m1", "100.000001", 0);
+	/* m2: lost (client showed Sent, store has nothing; recipient saw nothing). */
+	add_send(h, "m2", 100);
+	add_client(h, "sending", "m2", 1, 101);
+	add_client(h, "sent", "m2", 1, 412);
+	/* m3: duplicate (stored twice after a resend). */
+	add_send(h, "m3", 200);
+	add_client(h, "sending", "m3", 1, 201);
+	add_client(h, "sending", "m3", 2, 900);
+	add_client(h, "sent", "m3", 2, 950);
+	add_text(h, "recipient1", "received", "m3", "100.000003", 210);
+	add_text(h, "recipient1", "received", "m3", "100.000004", 960);
+	add_text(h, "store", "stored", "m3", "100.000003", 10000);
+	add_text(h, "store", "stored", "m3", "100.000004", 10000);
+	/* m4: phantom (a recipient saw a ts the store lacks). */
+	add_send(h, "m4", 300);
+	add_client(h, "sent", "m4", 1, 305);
+	add_text(h, "recipient1", "received", "m4", "100.000005", 303);
+	/* m5: failed-visible. */
+	add_send(h, "m5", 400);
+	add_client(h, "sending", "m5", 1, 401);
+	add_client(h, "failed", "m5", 3, 700);
+	/* m6: gap (stored, recipient never saw it). */
+	add_send(h, "m6", 500);
+	add_client(h, "sent", "m6", 1, 505);
+	add_text(h, "store", "stored", "m6", "100.000006", 10000);
+	/* r1: orphan reply (its parent ts is not stored). */
+	add(h, "acklab", 600, json_pack("{s:s,s:s,s:s,s:s}", "ev", "send", "id", "r1", "token",
+					"acklab-5f2c-r1", "parent_ts", "99.999"));
+	add_client(h, "sent", "r1", 1, 605);
+	add_text(h, "recipient1", "received", "r1", "100.000007", 606);
+	add_text(h, "store", "stored", "r1", "100.000007", 10000);
+	/* m7: the client never said anything and nothing is stored: lost. */
+	add_send(h, "m7", 700);
+	/* r2: a reply to m1, which is stored: ok. */
+	add(h, "acklab", 800, json_pack("{s:s,s:s,s:s,s:s}", "ev", "send", "id", "r2", "token",
+					"acklab-5f2c-r2", "parent_ts", "100.000001"));
+	add_client(h, "sent", "r2", 1, 805);
+	add_text(h, "recipient1", "received", "r2", "100.000008", 806);
+	add_text(h, "store", "stored", "r2", "100.000008", 10000);
+
+	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.nmsgs, 9);
+	assert_string_equal(r.msgs[0].id, "m1");
+	assert_int_equal(r.msgs[0].cls, CHK_OK);
+	assert_string_equal(r.msgs[0].client_outcome, "sent");
+	assert_int_equal(r.msgs[0].stored, 1);
+	assert_int_equal(r.msgs[0].delivered_max, 1);
+	assert_string_equal(r.msgs[0].why, "stored once (ts 100.000001); client showed Sent at 5 ms after 1 attempt");
+	assert_int_equal(r.msgs[1].cls, CHK_LOST);
+	assert_string_equal(r.msgs[1].why, "client showed Sent at 412 ms after 1 attempt; store has 0 rows");
+	assert_int_equal(r.msgs[2].cls, CHK_DUPLICATE);
+	assert_int_equal(r.msgs[2].attempts, 2);
+	assert_int_equal(r.msgs[2].stored, 2);
+	assert_int_equal(r.msgs[2].delivered_max, 2);
+	assert_string_equal(r.msgs[2].why, "stored 2 times (first at 10000 ms); client showed Sent at 950 ms after 2 attempts");
+	assert_int_equal(r.msgs[3].cls, CHK_PHANTOM);
+	assert_int_equal(r.msgs[3].phantom_copies, 1);
+	assert_string_equal(r.msgs[3].why, "recipient1 saw a copy (ts 100.000005) the store does not have; store has 0 rows");
+	assert_int_equal(r.msgs[4].cls, CHK_FAILED_VISIBLE);
+	assert_string_equal(r.msgs[4].client_outcome, "failed");
+	assert_int_equal(r.msgs[4].attempts, 3);
+	assert_int_equal(r.msgs[5].cls, CHK_GAP);
+	assert_int_equal(r.msgs[5].recipients_missing, 1);
+	assert_string_equal(r.msgs[5].why, "stored (ts 100.000006) but recipient1 never saw it");
+	assert_int_equal(r.msgs[6].cls, CHK_ORPHAN_REPLY);
+	assert_int_equal(r.msgs[7].cls, CHK_LOST);
+	assert_string_equal(r.msgs[7].client_outcome, "none");
+	assert_string_equal(r.msgs[7].why, "client never showed Sent or Failed; store has 0 rows");
+	assert_int_equal(r.msgs[8].cls, CHK_OK);
+	assert_int_equal(r.counts[CHK_LOST], 2);
+	assert_int_equal(r.counts[CHK_OK], 2);
+	assert_false(r.pass);
+	assert_string_equal(r.verdict, "LOST m2,m7, DUP m3, PHANTOM m4, GAP m6, ORPHAN r1");
+	assert_string_equal(r.expected, "clean");
+	assert_string_equal(r.reason, "expected clean, observed lost={m2,m7} duplicate={m3} phantom={m4} gap={m6} orphan-reply={r1}");
+	history_free(h);
+}
+
+static void test_recipient_duplicate(void **state)
+{
+	struct history *h = history_new();
+	struct chk_result r;
+	char err[256];
+
+	(void)state;
+	/* The same copy shown twice (same ts) is one copy, not a duplicate. */
+	add_ok(h, "m1", "1.1", 0);
+	add_text(h, "recipient1", "received", "m1", "1.1", 50);   /* same copy again: not a dup */
+	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.msgs[0].cls, CHK_OK);
+	assert_true(r.pass);
+	assert_string_equal(r.verdict, "clean");
+	assert_string_equal(r.reason, "");
+	/* A second recipient that never saw m1: a gap with recipients = 2. */
+	assert_int_equal(checker_run(h, NULL, 2, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.msgs[0].cls, CHK_GAP);
+	assert_string_equal(r.msgs[0].why, "stored (ts 1.1) but recipient2 never saw it");
+	history_free(h);
+}
+
+/* The ws-naive crash-before-persist cell: LOST m3 expected. */
+static struct history *naive_history(bool fault_bit)
+{
+	struct history *h = history_new();
+
+	add_ok(h, "m1", "7.1", 0);
+	add_ok(h, "m2", "7.2", 100);
+	add_send(h, "m3", 200);
+	add_client(h, "sending", "m3", 1, 201);
+	add_client(h, "sent", "m3", 1, 202);
+	if (!fault_bit) {
+		add_text(h, "recipient1", "received", "m3", "7.3", 206);
+		add_text(h, "store", "stored", "m3", "7.3", 10000);
+	}
+	return h;
+}
+
+static void test_two_sided(void **state)
+{
+	struct scn_expect lost_m3 = expect_of(CHK_LOST, "m3", 0);
+	struct scn_expect lost_1 = expect_of(CHK_LOST, NULL, 1);
+	struct scn_expect lost_m2 = expect_of(CHK_LOST, "m2", 0);
+	struct scn_expect clean = expect_of(-1, NULL, 0);
+	struct history *h;
+	struct chk_result r;
+	char err[256];
+
+	(void)state;
+	/* Must pass: the fault bit and the expectation says so. */
+	h = naive_history(true);
+	assert_int_equal(checker_run(h, &lost_m3, 1, &r, err, sizeof(err)), 0);
+	assert_true(r.pass);
+	assert_string_equal(r.verdict, "LOST m3");
+	assert_string_equal(r.expected, "LOST m3");
+	assert_int_equal(checker_run(h, &lost_1, 1, &r, err, sizeof(err)), 0);
+	assert_true(r.pass);
+	assert_string_equal(r.expected, "LOST ×1");
+	/* The wrong message lost: fail. */
+	assert_int_equal(checker_run(h, &lost_m2, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.reason, "expected lost={m2}, observed lost={m3}");
+	/* A clean expectation on a lossy run: fail. */
+	assert_int_equal(checker_run(h, &clean, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.reason, "expected clean, observed lost={m3}");
+	history_free(h);
+
+	/* Must fail: the naive stack came out clean, so the fault did not bite. */
+	h = naive_history(false);
+	assert_int_equal(checker_run(h, &lost_m3, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.verdict, "clean");
+	assert_string_equal(r.reason, "expected lost={m3}, observed none: the fault did not bite");
+	assert_int_equal(checker_run(h, &lost_1, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.reason, "expected lost=1, observed none: the fault did not bite");
+	assert_int_equal(checker_run(h, &clean, 1, &r, err, sizeof(err)), 0);
+	assert_true(r.pass);
+
+	/* An extra duplicate on top of the expected loss: fail. */
+	add_text(h, "store", "stored", "m1", "7.9", 10001);
+	assert_int_equal(checker_run(h, &clean, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.verdict, "DUP m1");
+	assert_string_equal(r.reason, "expected clean, observed duplicate={m1}");
+	history_free(h);
+}
+
+static void test_failed_visible_named(void **state)
+{
+	struct scn_expect fv = expect_of(CHK_FAILED_VISIBLE, "m1", 0);
+	struct scn_expect fv0 = expect_of(CHK_FAILED_VISIBLE, NULL, 0);
+	struct scn_expect clean = expect_of(-1, NULL, 0);
+	struct history *h = history_new();
+	struct chk_result r;
+	char err[256];
+
+	(void)state;
+	add_send(h, "m1", 0);
+	add_client(h, "failed", "m1", 2, 30);
+	/* Not named: an honest failure passes. */
+	assert_int_equal(checker_run(h, &clean, 1, &r, err, sizeof(err)), 0);
+	assert_true(r.pass);
+	assert_string_equal(r.verdict, "clean");
+	assert_int_equal(checker_run(h, &fv, 1, &r, err, sizeof(err)), 0);
+	assert_true(r.pass);
+	/* Named as none: the failure is a mismatch. */
+	assert_int_equal(checker_run(h, &fv0, 1, &r, err, sizeof(err)), 0);
+	assert_false(r.pass);
+	assert_string_equal(r.reason, "expected failed-visible=0, observed failed-visible={m1}");
+	history_free(h);
+}
+
+static void test_unusable(void **state)
+{
+	struct history *h = history_new();
+	struct chk_result r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, "checker: the history has no send entries (the workload never ran)");
+	history_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_recipient_duplicate),
+		cmocka_unit_test(test_two_sided),
+		cmocka_unit_test(test_failed_visible_named),
+		cmocka_unit_test(test_unusable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
