@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../../harness/proc.h"
+#include "../../harness/sandbox.h"
 #include "util.h"
 
 struct lines {
@@ -396,6 +397,40 @@ static void test_missing_binary(void **state)
 	proc_free(NULL);
 }
 
+/* Inside the sandbox: a child started with netns_fd runs in that namespace. */
+static void test_runs_in_netns(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { "readlink", "/proc/self/ns/net", NULL };
+	struct proc_spec spec = { "server", -1, argv, fx->dir, false };
+	struct lines l = { 0 };
+	struct proc *p = NULL;
+	char err[256] = "", want[64], buf[64];
+	struct stat st;
+
+	spec.netns_fd = sandbox_netns_new(err, sizeof(err));
+	if (spec.netns_fd < 0)
+		fail_msg("%s", err);
+	assert_int_equal(fstat(spec.netns_fd, &st), 0);
+	snprintf(want, sizeof(want), "net:[%lu]", (unsigned long)st.st_ino);
+	if (proc_start(&p, &spec, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	/* The caller may close its fd at once: proc keeps its own for restarts. */
+	close(spec.netns_fd);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.text[0], want);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	assert_int_equal(proc_restart(p, err, sizeof(err)), 0);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.text[1], want);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	assert_string_equal(proc_describe_exit(p, buf, sizeof(buf)), "exit 0");
+	proc_free(p);
+	lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,5 +446,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest in_sandbox[] = {
+		cmocka_unit_test_setup_teardown(test_runs_in_netns, setup, teardown),
+	};
+	char err[256] = "";
+	int failed = cmocka_run_group_tests_name("proc", tests, NULL, NULL);
+
+	if (failed)
+		return failed;
+	fflush(NULL);
+	if (sandbox_enter(err, sizeof(err)) != 0) {
+		printf("skip: namespaces unavailable: %s\n", err);
+		return 77;
+	}
+	return cmocka_run_group_tests_name("proc in a namespace", in_sandbox, NULL, NULL);
 }
