@@ -85,7 +85,8 @@ static void sandbox_forward(int sig)
 		kill(pid, SIGKILL);
 }
 
-static void __attribute__((noreturn)) sandbox_outer_wait(pid_t pid)
+/* Signals arriving between fork and here were held by the caller's mask. */
+static void __attribute__((noreturn)) sandbox_outer_wait(pid_t pid, const sigset_t *oldmask)
 {
 	struct sigaction sa;
 	int status;
@@ -97,6 +98,7 @@ static void __attribute__((noreturn)) sandbox_outer_wait(pid_t pid)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	for (;;) {
 		pid_t r = waitpid(pid, &status, 0);
 
@@ -117,6 +119,7 @@ int sandbox_enter(char *err, size_t errlen)
 	char map[64];
 	int alive[2] = { -1, -1 };
 	unsigned uid = (unsigned)getuid(), gid = (unsigned)getgid();
+	sigset_t fwd, oldmask;
 	struct pollfd pfd;
 	pid_t pid;
 
@@ -144,10 +147,17 @@ int sandbox_enter(char *err, size_t errlen)
 	if (pipe2(alive, O_CLOEXEC) < 0)
 		return err_set(err, errlen, "sandbox: pipe: %s", strerror(errno));
 
+	/* Hold the forwarded signals until the outer process can forward them. */
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigprocmask(SIG_BLOCK, &fwd, &oldmask);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		err_set(err, errlen, "sandbox: fork into the PID namespace: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		close(alive[0]);
 		close(alive[1]);
 		return -1;
@@ -155,9 +165,10 @@ int sandbox_enter(char *err, size_t errlen)
 	if (pid > 0) {
 		close(alive[0]);
 		/* alive[1] stays open until this process exits. */
-		sandbox_outer_wait(pid);
+		sandbox_outer_wait(pid, &oldmask);
 	}
 
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	close(alive[1]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(125);
