@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# determinism.sh [N] [-- acklab run args]: runs the whole matrix N times
+# (default 20) and compares the per-message outcome of every cell across runs:
+# for each cell, the list "id=class" of its messages must be identical in
+# every run. Prints one line per run and a verdict; exits 0 when all N runs
+# agree, 1 when any cell's outcome differed (and shows how).
+set -u
+cd "$(dirname "$0")/.."
+n=${1:-20}; shift || true
+[ "${1:-}" = "--" ] && shift
+make -s all || exit 1
+command -v jq >/dev/null || { echo "determinism.sh needs jq (apt-get install jq)"; exit 2; }
+out=$(mktemp -d /tmp/acklab-determinism.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+for i in $(seq 1 "$n"); do
+	bin/acklab run --out "$out/run$i" "$@" >"$out/run$i.log" 2>&1
+	rc=$?
+	jq -r '.cells[] | "\(.scenario) \(.stack) \(.verdict) :: \([.messages[] | "\(.id)=\(.class)"] | join(" "))"' \
+		"$out/run$i/results.json" | sort >"$out/outcome$i.txt"
+	if cmp -s "$out/outcome1.txt" "$out/outcome$i.txt"; then same=same; else same=DIFFERENT; fi
+	echo "run $i: exit $rc, $(wc -l <"$out/outcome$i.txt") cells, outcome $same as run 1"
+done
+differ=0
+for i in $(seq 2 "$n"); do
+	if ! cmp -s "$out/outcome1.txt" "$out/outcome$i.txt"; then
+		differ=1
+		echo "--- run 1 vs run $i:"
+		diff "$out/outcome1.txt" "$out/outcome$i.txt"
+	fi
+done
+echo
+if [ "$differ" -eq 0 ]; then
+	echo "deterministic: $n runs, identical per-message outcomes in every cell:"
+	sed 's/^/  /' "$out/outcome1.txt"
+else
+	echo "NOT deterministic: see the differences above"
+fi
+exit "$differ"
