@@ -62,7 +62,30 @@ struct proc {
 
 	char *line;                /* the partial line read so far */
 	size_t line_len;
+
+	bool exit_unreported;      /* collected by proc_reap_children(), not yet told by proc_reap() */
+	struct proc *next;         /* in proc_all, while alive */
 };
+
+/* Every role with a live (unreaped) child, so proc_reap_children() can tell roles from orphans. */
+static struct proc *proc_all;
+
+static void proc_register(struct proc *p)
+{
+	p->next = proc_all;
+	proc_all = p;
+}
+
+static void proc_unregister(struct proc *p)
+{
+	for (struct proc **pp = &proc_all; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	p->next = NULL;
+}
 
 /* What the child reports on the status pipe when a step fails. */
 enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT };
@@ -239,6 +262,8 @@ static int proc_spawn(struct proc *p, char *err, size_t errlen)
 	}
 
 	p->pid = pid;
+	p->exit_unreported = false;
+	proc_register(p);
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	p->state = PROC_RUNNING;
 	p->status = 0;
@@ -505,7 +530,34 @@ static void proc_collect(struct proc *p)
 	if (r == p->pid)
 		p->status = st;
 	p->state = PROC_EXITED;
+	proc_unregister(p);
 	proc_close_fd(&p->pidfd);
+}
+
+int proc_reap_children(void)
+{
+	int n = 0;
+
+	for (;;) {
+		siginfo_t si;
+		struct proc *p;
+		int st;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
+			break;
+		for (p = proc_all; p && p->pid != si.si_pid; p = p->next)
+			;
+		if (p) {
+			proc_collect(p);
+			p->exit_unreported = true;
+		} else {
+			while (waitpid(si.si_pid, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		n++;
+	}
+	return n;
 }
 
 /* 1 if the leader has exited (not reaped), 0 if not, -1 on error. */
@@ -523,8 +575,11 @@ int proc_reap(struct proc *p)
 {
 	int r;
 
-	if (p->state == PROC_EXITED)
-		return 0;
+	if (p->state == PROC_EXITED) {
+		r = p->exit_unreported;
+		p->exit_unreported = false;
+		return r;
+	}
 	r = proc_exited_nowait(p);
 	if (r <= 0)
 		return r;
@@ -596,6 +651,7 @@ void proc_free(struct proc *p)
 	proc_close_fd(&p->out_log);
 	proc_close_fd(&p->pidfd);
 	proc_close_fd(&p->netns_fd);
+	proc_unregister(p);
 	if (p->argv) {
 		for (size_t i = 0; p->argv[i]; i++)
 			free(p->argv[i]);

@@ -63,6 +63,15 @@ int proc_signal(struct proc *p, int sig, char *err, size_t errlen);
  */
 int proc_reap(struct proc *p);
 
+/*
+ * Reap every child that has exited, without blocking: a role's exit is
+ * recorded in its struct proc (and proc_reap() reports it once), anything
+ * else (descendants reparented to acklab as PID 1 of the sandbox) is simply
+ * reaped. Use this instead of waitpid(-1), which would steal roles'
+ * statuses. Returns how many were reaped.
+ */
+int proc_reap_children(void);
+
 /* Wait until the child has exited, up to timeout_ms; SIGKILL it after that. Records the status. */
 int proc_wait_exit(struct proc *p, int timeout_ms);
 

@@ -249,6 +249,40 @@ static void test_reap_polls(void **state)
 	proc_free(p);
 }
 
+static void test_reap_children(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc *p = start(fx, "server", "exit 5", false);
+	struct proc *alive = start(fx, "client", "exec sleep 30", false);
+	int64_t deadline = mono_ns() + 2000000000LL;
+	pid_t stray = fork();
+	char buf[64];
+	int reaped = 0;
+
+	if (stray == 0)
+		_exit(0);
+	assert_true(stray > 0);
+	/* The role's exit is recorded, the stray child is reaped, the live role is untouched. */
+	while (reaped < 2 && mono_ns() < deadline) {
+		struct pollfd none = { -1, 0, 0 };
+
+		reaped += proc_reap_children();
+		if (reaped < 2)
+			poll(&none, 0, 5);
+	}
+	assert_int_equal(reaped, 2);
+	assert_int_equal(waitpid(stray, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(proc_state(p), PROC_EXITED);
+	assert_int_equal(proc_reap(p), 1);
+	assert_int_equal(proc_reap(p), 0);
+	assert_string_equal(proc_describe_exit(p, buf, sizeof(buf)), "exit 5");
+	assert_int_equal(proc_state(alive), PROC_RUNNING);
+	assert_int_equal(proc_reap(alive), 0);
+	proc_free(alive);
+	proc_free(p);
+}
+
 static void test_pause_resume(void **state)
 {
 	struct fixture *fx = *state;
@@ -439,6 +473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stdin_echo_and_dead_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_polls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reap_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_escalates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_appends, setup, teardown),
