@@ -47,6 +47,32 @@ struct reporter_ops {
 
 /* NULL-terminated table: json, junit, markdown. */
 extern const struct reporter_ops *const report_table[];
+extern const struct reporter_ops report_json_ops, report_junit_ops, report_md_ops;
+
+/*
+ * The matrix's shape, shared by the terminal and Markdown renderings:
+ * scenarios (rows) and stacks (columns) in first-seen order. Names are
+ * borrowed from the cells.
+ */
+#define REPORT_MAX_ROWS 128
+#define REPORT_MAX_COLS 32
+struct report_matrix {
+	const char *rows[REPORT_MAX_ROWS];      /* scenario names */
+	const char *titles[REPORT_MAX_ROWS];
+	int nrows;
+	const char *cols[REPORT_MAX_COLS];      /* stack names */
+	int ncols;
+};
+void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells);
+/* The cell at (row, col), or NULL when that scenario did not run on that stack. */
+const struct cell_result *report_matrix_cell(const struct report_matrix *m,
+					     const struct cell_result *cells, int ncells, int row, int col);
+/* "LOST m3 ✓", "clean FAIL", "error ✗": a cell's verdict and mark. */
+void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t len);
+/* Columns a UTF-8 string takes on a terminal (one per code point). */
+int report_width(const char *s);
+/* Write the whole of buf to path; -1 with err naming the path. */
+int report_write_file(const char *path, const char *buf, size_t len, char *err, size_t errlen);
 
 /*
  * Print the matrix: one row per scenario, one column per stack, each cell

@@ -1,0 +1,181 @@
+/*
+ * report: the table of reporters and what they share: the matrix's shape
+ * (scenarios by stacks, in the order cells came), a cell's short text, XML
+ * escaping and writing a finished buffer to a file. The terminal matrix is
+ * printed from here too; each file format lives in its own report_*.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+const struct reporter_ops *const report_table[] = {
+	&report_json_ops,
+	&report_junit_ops,
+	&report_md_ops,
+	NULL,
+};
+
+void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells)
+{
+	int i, j;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < ncells; i++) {
+		for (j = 0; j < m->nrows && strcmp(m->rows[j], cells[i].scenario) != 0; j++)
+			;
+		if (j == m->nrows && m->nrows < REPORT_MAX_ROWS) {
+			m->rows[m->nrows] = cells[i].scenario;
+			m->titles[m->nrows++] = cells[i].title[0] ? cells[i].title : cells[i].scenario;
+		}
+		for (j = 0; j < m->ncols && strcmp(m->cols[j], cells[i].stack) != 0; j++)
+			;
+		if (j == m->ncols && m->ncols < REPORT_MAX_COLS)
+			m->cols[m->ncols++] = cells[i].stack;
+	}
+}
+
+const struct cell_result *report_matrix_cell(const struct report_matrix *m,
+					     const struct cell_result *cells, int ncells, int row, int col)
+{
+	int i;
+
+	for (i = 0; i < ncells; i++)
+		if (strcmp(cells[i].scenario, m->rows[row]) == 0 &&
+		    strcmp(cells[i].stack, m->cols[col]) == 0)
+			return &cells[i];
+	return NULL;
+}
+
+void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t len)
+{
+	bool pass = c->ran && c->chk.pass;
+	const char *mark = utf8 ? (pass ? "✓" : "✗") : (pass ? "ok" : "FAIL");
+
+	snprintf(buf, len, "%s %s", c->ran ? c->chk.verdict : "error", mark);
+}
+
+int report_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void report_pad(FILE *out, const char *s, int width)
+{
+	int n = width - report_width(s);
+
+	fputs(s, out);
+	while (n-- > 0)
+		fputc(' ', out);
+}
+
+void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8)
+{
+	struct report_matrix m;
+	int widths[REPORT_MAX_COLS + 1], r, c, npass = 0, nfail = 0;
+	char text[200];
+
+	report_matrix_build(&m, cells, ncells);
+	widths[0] = report_width("scenario");
+	for (r = 0; r < m.nrows; r++)
+		if (report_width(m.titles[r]) > widths[0])
+			widths[0] = report_width(m.titles[r]);
+	for (c = 0; c < m.ncols; c++) {
+		widths[c + 1] = report_width(m.cols[c]);
+		for (r = 0; r < m.nrows; r++) {
+			const struct cell_result *cell = report_matrix_cell(&m, cells, ncells, r, c);
+
+			if (!cell)
+				continue;
+			report_cell_text(cell, utf8, text, sizeof(text));
+			if (report_width(text) > widths[c + 1])
+				widths[c + 1] = report_width(text);
+		}
+	}
+	report_pad(out, "scenario", widths[0]);
+	for (c = 0; c < m.ncols; c++) {
+		fputs("  ", out);
+		report_pad(out, m.cols[c], c + 1 < m.ncols ? widths[c + 1] : 0);
+	}
+	fputc('\n', out);
+	for (r = 0; r < m.nrows; r++) {
+		report_pad(out, m.titles[r], widths[0]);
+		for (c = 0; c < m.ncols; c++) {
+			const struct cell_result *cell = report_matrix_cell(&m, cells, ncells, r, c);
+
+			if (cell) {
+				report_cell_text(cell, utf8, text, sizeof(text));
+				if (cell->ran && cell->chk.pass)
+					npass++;
+				else
+					nfail++;
+			} else {
+				str_copy(text, "-", sizeof(text));
+			}
+			fputs("  ", out);
+			report_pad(out, text, c + 1 < m.ncols ? widths[c + 1] : 0);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "%s = as expected, %s = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN "
+		"name the messages in each bug class; - = not run. %d as expected, %d not.\n",
+		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", npass, nfail);
+}
+
+void report_xml_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return;
+	for (; *s; s++) {
+		const char *rep = NULL;
+		char one[8];
+		size_t rl;
+
+		switch (*s) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&apos;"; break;
+		default:
+			/* XML 1.0 forbids most control characters even as references. */
+			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' && *s != '\r')
+				rep = "?";
+			break;
+		}
+		if (!rep) {
+			one[0] = *s;
+			one[1] = '\0';
+			rep = one;
+		}
+		rl = strlen(rep);
+		if (n + rl >= len)
+			break;
+		memcpy(buf + n, rep, rl);
+		n += rl;
+	}
+	buf[n] = '\0';
+}
+
+int report_write_file(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (!f)
+		return err_set(err, errlen, "%s: %s", path, strerror(errno));
+	if (len && fwrite(buf, 1, len, f) != len)
+		rc = err_set(err, errlen, "%s: write: %s", path, strerror(errno));
+	if (fclose(f) != 0 && rc == 0)
+		rc = err_set(err, errlen, "%s: close: %s", path, strerror(errno));
+	return rc;
+}

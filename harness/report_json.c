@@ -1,0 +1,146 @@
+/*
+ * report_json: results.json, the machine-readable record of a run: the run's
+ * facts, then one object per cell with its verdict, the expectation, the
+ * reason it failed, every message's class and evidence, counts per class,
+ * measurements, and the paths of the cell's artifacts (relative to the run
+ * folder) so a tool can open the history, capture and logs behind a verdict.
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+struct rj_state {
+	json_t *cells;
+	char run_dir[512];
+};
+
+static int rj_begin(void **state, const struct run_info *run, char *err, size_t errlen)
+{
+	struct rj_state *st = calloc(1, sizeof(*st));
+
+	if (!st || !(st->cells = json_array())) {
+		free(st);
+		return err_set(err, errlen, "results.json: out of memory");
+	}
+	str_copy(st->run_dir, run->dir, sizeof(st->run_dir));
+	*state = st;
+	return 0;
+}
+
+/* {"dir":..,"history":..,"capture":..,"logs":[..]} relative to the run folder. */
+static json_t *rj_artifacts(const struct rj_state *st, const struct cell_result *c)
+{
+	json_t *a = json_object(), *logs = json_array();
+	char path[1200];
+	glob_t g;
+	size_t i, skip;
+
+	snprintf(path, sizeof(path), "%s/history.jsonl", c->dir);
+	json_object_set_new(a, "dir", json_string(c->dir));
+	json_object_set_new(a, "history", json_string(path));
+	snprintf(path, sizeof(path), "%s/capture.pcap", c->dir);
+	json_object_set_new(a, "capture", json_string(path));
+	snprintf(path, sizeof(path), "%s/%s/*.log", st->run_dir, c->dir);
+	skip = strlen(st->run_dir) + 1;
+	if (glob(path, 0, NULL, &g) == 0) {
+		for (i = 0; i < g.gl_pathc; i++)
+			json_array_append_new(logs, json_string(g.gl_pathv[i] + skip));
+		globfree(&g);
+	}
+	json_object_set_new(a, "logs", logs);
+	return a;
+}
+
+static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
+{
+	json_t *o, *msgs = json_array(), *counts = json_object();
+	int i;
+
+	for (i = 0; i < c->chk.nmsgs; i++) {
+		const struct chk_message *m = &c->chk.msgs[i];
+
+		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}",
+						      "id", m->id, "class", chk_class_name(m->cls),
+						      "client", m->client_outcome, "attempts", m->attempts,
+						      "stored", m->stored, "delivered", m->delivered_max,
+						      "why", m->why));
+	}
+	for (i = 0; i < CHK_CLASS_COUNT; i++)
+		json_object_set_new(counts, chk_class_name(i), json_integer(c->chk.counts[i]));
+	o = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:f, s:O?, s:o}",
+		      "scenario", c->scenario, "title", c->title, "stack", c->stack,
+		      "ran", c->ran, "error", c->error[0] ? c->error : NULL,
+		      "pass", c->ran && c->chk.pass,
+		      "verdict", c->ran ? c->chk.verdict : "error",
+		      "expected", c->chk.expected, "reason", c->ran ? c->chk.reason : c->error,
+		      "messages", msgs, "counts", counts, "duration_ms", c->duration_ms,
+		      "extra", c->extra, "artifacts", rj_artifacts(st, c));
+	return o;
+}
+
+static int rj_cell_cb(void *state, const struct cell_result *c, char *err, size_t errlen)
+{
+	struct rj_state *st = state;
+	json_t *o = rj_cell(st, c);
+
+	if (!o || json_array_append_new(st->cells, o) != 0)
+		return err_set(err, errlen, "results.json: cannot encode cell %s/%s", c->scenario, c->stack);
+	return 0;
+}
+
+/* Append '\n' to a json_dumps() result (frees it on failure). */
+static char *rj_newline(char *text)
+{
+	size_t n = strlen(text);
+	char *t = realloc(text, n + 2);
+
+	if (!t) {
+		free(text);
+		return NULL;
+	}
+	memcpy(t + n, "\n", 2);
+	return t;
+}
+
+static int rj_end(void *state, const struct run_info *run, const struct cell_result *cells,
+		  int ncells, char *err, size_t errlen)
+{
+	struct rj_state *st = state;
+	char path[600], *text = NULL;
+	int npass = 0, rc = -1, i;
+	json_t *root = NULL;
+
+	for (i = 0; i < ncells; i++)
+		if (cells[i].ran && cells[i].chk.pass)
+			npass++;
+	root = json_pack("{s:{s:s, s:s, s:i, s:i, s:i, s:f, s:b}, s:O}",
+			 "run", "dir", run->dir, "started", run->started, "cells", run->ncells,
+			 "passed", npass, "failed", ncells - npass, "duration_ms", run->duration_ms,
+			 "rootless", run->rootless, "cells", st->cells);
+	if (!root || !(text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ||
+	    !(text = rj_newline(text))) {
+		err_set(err, errlen, "results.json: cannot encode the run");
+		goto done;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", run->dir);
+	if (report_write_file(path, text, strlen(text), err, errlen) == -1)
+		goto done;
+	rc = 0;
+done:
+	free(text);
+	json_decref(root);
+	json_decref(st->cells);
+	free(st);
+	return rc;
+}
+
+const struct reporter_ops report_json_ops = {
+	.name = "json",
+	.begin = rj_begin,
+	.cell = rj_cell_cb,
+	.end = rj_end,
+};

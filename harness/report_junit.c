@@ -1,0 +1,132 @@
+/*
+ * report_junit: junit.xml for CI systems. One testsuite "acklab", one
+ * testcase per cell (classname = scenario, name = stack). A cell whose
+ * verdict differs from the expectation is a <failure> with the reason; a
+ * cell that could not run is an <error>. system-out holds one line per
+ * message so the CI page shows the evidence without opening artifacts.
+ * Testcases are collected in memory because the testsuite element's
+ * counts come first in the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+struct rx_state {
+	char *buf;
+	size_t len;
+	FILE *cases;                  /* open_memstream over buf */
+	int tests, failures, errors;
+	double seconds;
+};
+
+static int rx_begin(void **state, const struct run_info *run, char *err, size_t errlen)
+{
+	struct rx_state *st = calloc(1, sizeof(*st));
+
+	if (!st || !(st->cases = open_memstream(&st->buf, &st->len))) {
+		free(st);
+		return err_set(err, errlen, "junit.xml: out of memory");
+	}
+	*state = st;
+	return 0;
+}
+
+static int rx_cell(void *state, const struct cell_result *c, char *err, size_t errlen)
+{
+	struct rx_state *st = state;
+	char a[600], b[600], reason[1600];
+	int i;
+
+	st->tests++;
+	st->seconds += c->duration_ms / 1000.0;
+	report_xml_escape(c->scenario, a, sizeof(a));
+	report_xml_escape(c->stack, b, sizeof(b));
+	fprintf(st->cases, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n", a, b,
+		c->duration_ms / 1000.0);
+	if (!c->ran) {
+		st->errors++;
+		report_xml_escape(c->error, reason, sizeof(reason));
+		fprintf(st->cases, "      <error message=\"%s\">%s</error>\n", reason, reason);
+	} else if (!c->chk.pass) {
+		st->failures++;
+		report_xml_escape(c->chk.reason, reason, sizeof(reason));
+		report_xml_escape(c->chk.verdict, a, sizeof(a));
+		report_xml_escape(c->chk.expected, b, sizeof(b));
+		fprintf(st->cases, "      <failure message=\"%s\" type=\"verdict\">expected %s, observed %s</failure>\n",
+			reason, b, a);
+	}
+	fprintf(st->cases, "      <system-out>");
+	report_xml_escape(c->ran ? c->chk.verdict : "error", a, sizeof(a));
+	fprintf(st->cases, "verdict: %s\n", a);
+	for (i = 0; i < c->chk.nmsgs; i++) {
+		const struct chk_message *m = &c->chk.msgs[i];
+		char line[512];
+
+		snprintf(line, sizeof(line), "%s %s: client=%s attempts=%d stored=%d delivered=%d; %s",
+			 m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
+			 m->delivered_max, m->why);
+		report_xml_escape(line, reason, sizeof(reason));
+		fprintf(st->cases, "%s\n", reason);
+	}
+	if (c->dir[0]) {
+		report_xml_escape(c->dir, a, sizeof(a));
+		fprintf(st->cases, "artifacts: %s/\n", a);
+	}
+	fprintf(st->cases, "</system-out>\n    </testcase>\n");
+	if (ferror(st->cases))
+		return err_set(err, errlen, "junit.xml: out of memory");
+	return 0;
+}
+
+static int rx_end(void *state, const struct run_info *run, const struct cell_result *cells,
+		  int ncells, char *err, size_t errlen)
+{
+	struct rx_state *st = state;
+	char path[600], stamp[100];
+	char *doc = NULL;
+	size_t doclen = 0;
+	FILE *f = NULL;
+	int rc = -1;
+
+	fclose(st->cases);
+	f = open_memstream(&doc, &doclen);
+	if (!f) {
+		err_set(err, errlen, "junit.xml: out of memory");
+		goto done;
+	}
+	report_xml_escape(run->started, stamp, sizeof(stamp));
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n"
+		"  <testsuite name=\"acklab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
+		"time=\"%.3f\" timestamp=\"%s\">\n",
+		st->tests, st->failures, st->errors, run->duration_ms / 1000.0, st->tests,
+		st->failures, st->errors, st->seconds, stamp);
+	if (st->len)
+		fwrite(st->buf, 1, st->len, f);
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	if (fclose(f) != 0) {
+		f = NULL;
+		err_set(err, errlen, "junit.xml: out of memory");
+		goto done;
+	}
+	f = NULL;
+	snprintf(path, sizeof(path), "%s/junit.xml", run->dir);
+	if (report_write_file(path, doc, doclen, err, errlen) == -1)
+		goto done;
+	rc = 0;
+done:
+	free(doc);
+	free(st->buf);
+	free(st);
+	return rc;
+}
+
+const struct reporter_ops report_junit_ops = {
+	.name = "junit",
+	.begin = rx_begin,
+	.cell = rx_cell,
+	.end = rx_end,
+};
