@@ -39,7 +39,8 @@ bool trigger_on_time(struct trigger *tr, int64_t elapsed_ms);
 /* Role's process exited. Same contract. */
 bool trigger_on_exit(struct trigger *tr, const char *role);
 
-/* "persisted event of server for m3 (2nd)", "packet carrying m3", "at 500 ms", "exit of server". */
+/* "the 2nd persisted event of server for m3", "the first packet carrying m3 through the router",
+ * "500 ms after start", "server exiting". */
 void trigger_describe(const struct trigger *tr, char *buf, size_t len);
 
 #endif
