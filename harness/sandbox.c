@@ -136,7 +136,8 @@ int sandbox_enter(char *err, size_t errlen)
 					 "kernel.unprivileged_userns_clone)"
 				       : "");
 	}
-	if (sandbox_write_file("/proc/self/setgroups", "deny", err, errlen) < 0 && errno != ENOENT)
+	/* Required before an unprivileged process may write gid_map. */
+	if (sandbox_write_file("/proc/self/setgroups", "deny", err, errlen) < 0)
 		return -1;
 	snprintf(map, sizeof map, "0 %u 1", uid);
 	if (sandbox_write_file("/proc/self/uid_map", map, err, errlen) < 0)
