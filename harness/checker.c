@@ -381,14 +381,22 @@ static void chk_compare(const struct scn_expect *exp, struct chk_result *r)
 int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
 		struct chk_result *out, char *err, size_t errlen)
 {
+	int64_t t0 = 0;
+
+	if (history_len(h) > 0)
+		t0 = json_integer_value(json_object_get(history_at(h, 0), "t"));
+	return checker_run_at(h, exp, recipients, t0, out, err, errlen);
+}
+
+int checker_run_at(struct history *h, const struct scn_expect *exp, int recipients, int64_t t0_ns,
+		   struct chk_result *out, char *err, size_t errlen)
+{
 	struct chk_facts *f = NULL;
 	size_t i, n = history_len(h);
-	long long t0 = 0;
+	long long t0 = t0_ns;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (n > 0)
-		t0 = json_integer_value(json_object_get(history_at(h, 0), "t"));
 	f = calloc(CHK_MAX_MSGS, sizeof(*f));
 	if (!f) {
 		err_set(err, errlen, "checker: out of memory");

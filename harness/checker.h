@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "checker_class.h"
 #include "history.h"
@@ -53,5 +54,11 @@ struct chk_result {
  */
 int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
 		struct chk_result *out, char *err, size_t errlen);
+/*
+ * Same, with the times in "why" relative to t0_ns (the cell's time zero,
+ * as in history.jsonl and summary.md) instead of the first entry.
+ */
+int checker_run_at(struct history *h, const struct scn_expect *exp, int recipients, int64_t t0_ns,
+		   struct chk_result *out, char *err, size_t errlen);
 
 #endif

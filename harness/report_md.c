@@ -134,6 +134,30 @@ static void rm_phrase(json_t *e, const char *role, const char *ev, char *buf, si
 	}
 }
 
+/* "the store holds 2 rows of m3 (ts A, ts B)", from the store entries of the history. */
+static void rm_store_line(FILE *f, const struct cell_result *c, const struct chk_message *m)
+{
+	size_t k, n = c->history ? history_len(c->history) : 0;
+	int shown = 0;
+
+	if (m->stored == 0) {
+		fprintf(f, "  the store holds no row of %s\n", m->id);
+		return;
+	}
+	fprintf(f, "  the store holds %d row%s of %s", m->stored, m->stored == 1 ? "" : "s", m->id);
+	for (k = 0; k < n; k++) {
+		json_t *e = history_at(c->history, k);
+		const char *role = rm_str(e, "role"), *ev = rm_str(e, "ev");
+		const char *text = rm_str(e, "text"), *ts = rm_str(e, "ts");
+
+		if (!role || !ev || !text || !ts || strcmp(role, "store") != 0 ||
+		    strcmp(ev, "stored") != 0 || !strstr(text, m->token))
+			continue;
+		fprintf(f, "%s%s", shown++ ? ", ts " : " (ts ", ts);
+	}
+	fprintf(f, "%s\n", shown ? ")" : "");
+}
+
 static void rm_story(FILE *f, const struct cell_result *c)
 {
 	const struct chk_result *r = &c->chk;
@@ -178,15 +202,9 @@ static void rm_story(FILE *f, const struct cell_result *c)
 	}
 	if (!c->history)
 		fprintf(f, "  (the history of this cell was not kept)\n");
-	for (i = 0; i < r->nmsgs; i++) {
-		if (!affected[i])
-			continue;
-		if (r->msgs[i].stored == 0)
-			fprintf(f, "  the store holds no row of %s\n", r->msgs[i].id);
-		else
-			fprintf(f, "  the store holds %d row%s of %s\n", r->msgs[i].stored,
-				r->msgs[i].stored == 1 ? "" : "s", r->msgs[i].id);
-	}
+	for (i = 0; i < r->nmsgs; i++)
+		if (affected[i])
+			rm_store_line(f, c, &r->msgs[i]);
 	fprintf(f, "```\n\n");
 }
 
@@ -222,8 +240,9 @@ static int rm_cell(void *state, const struct cell_result *c, char *err, size_t e
 		fprintf(f, "Could not run: %s\n\n", c->error);
 		return ferror(f) ? err_set(err, errlen, "summary.md: out of memory") : 0;
 	}
-	fprintf(f, "Expected %s, observed %s%s%s.\n\n", c->chk.expected, c->chk.verdict,
-		c->chk.pass ? "" : ": ", c->chk.pass ? "" : c->chk.reason);
+	fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
+	if (!c->chk.pass)
+		fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
 	fprintf(f, "| message | class | client | attempts | stored | delivered | why |\n"
 		   "| --- | --- | --- | --- | --- | --- | --- |\n");
 	for (i = 0; i < c->chk.nmsgs; i++) {

@@ -1,0 +1,322 @@
+/*
+ * Tests of the reporters on two canned cells (one as expected, one not):
+ * every reporter in report_table writes its file into a temporary run
+ * folder, and each file is checked for the parts a reader relies on; the
+ * terminal matrix is checked for alignment.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "../../harness/report.h"
+#include "util.h"
+
+#define MS 1000000LL
+#define T0 7000000000LL
+
+static char run_dir[64];
+
+static void add(struct history *h, const char *role, double ms, json_t *o)
+{
+	assert_non_null(history_add(h, role, o, T0 + (long long)(ms * MS)));
+}
+
+/* A crash-before-persist history on ws-naive: m1 ok, m2 lost. */
+static struct history *lost_history(void)
+{
+	struct history *h = history_new();
+
+	add(h, "server", -50, json_pack("{s:s}", "ev", "ready"));
+	add(h, "acklab", 0, json_pack("{s:s,s:s,s:s,s:s}", "ev", "send", "id", "m1", "token", "acklab-1-m1", "channel", "general"));
+	add(h, "client", 3, json_pack("{s:s,s:s,s:i}", "ev", "sent", "id", "m1", "attempts", 1));
+	add(h, "recipient1", 4, json_pack("{s:s,s:s,s:s,s:s}", "ev", "received", "ts", "1.1", "text", "m1 (acklab-1-m1)", "via", "ws"));
+	add(h, "acklab", 100, json_pack("{s:s,s:s,s:s,s:s}", "ev", "send", "id", "m2", "token", "acklab-1-m2", "channel", "general"));
+	add(h, "client", 101, json_pack("{s:s,s:s,s:i}", "ev", "sending", "id", "m2", "attempt", 1));
+	add(h, "client", 412.3, json_pack("{s:s,s:s,s:i}", "ev", "sent", "id", "m2", "attempts", 1));
+	add(h, "acklab", 415, json_pack("{s:s,s:s,s:[s],s:s,s:s}", "ev", "fault", "fault", "crash", "args", "server",
+					 "what", "killed server with SIGKILL", "trigger", "packet carrying m2"));
+	add(h, "server", 415.5, json_pack("{s:s,s:s}", "ev", "exit", "status", "signal 9 (KILL)"));
+	add(h, "client", 420, json_pack("{s:s,s:s}", "ev", "connected", "id", "other"));
+	add(h, "store", 900, json_pack("{s:s,s:s,s:s}", "ev", "stored", "ts", "1.1", "text", "m1 (acklab-1-m1)"));
+	return h;
+}
+
+static void make_cells(struct cell_result *cells, struct history **h)
+{
+	char err[256];
+	struct scn_expect lost;
+
+	memset(cells, 0, 2 * sizeof(*cells));
+	*h = lost_history();
+	memset(&lost, 0, sizeof(lost));
+	lost.cls[CHK_LOST].named = lost.cls[CHK_LOST].is_set = true;
+	str_copy(lost.cls[CHK_LOST].ids[0], "m2", SCN_ID_MAX);
+	lost.cls[CHK_LOST].nids = lost.cls[CHK_LOST].count = 1;
+
+	/* Cell 0: ws-naive, LOST m2 expected and observed: pass. */
+	str_copy(cells[0].scenario, "crash-before-persist", sizeof(cells[0].scenario));
+	str_copy(cells[0].title, "crash before persist", sizeof(cells[0].title));
+	str_copy(cells[0].lesson, "The server dies between the ack and the write.", sizeof(cells[0].lesson));
+	str_copy(cells[0].stack, "ws-naive", sizeof(cells[0].stack));
+	str_copy(cells[0].dir, "crash-before-persist/ws-naive", sizeof(cells[0].dir));
+	cells[0].ran = true;
+	cells[0].duration_ms = 1500;
+	cells[0].history = *h;
+	cells[0].t0_ns = T0;
+	cells[0].extra = json_pack("{s:f}", "detect_ms", 312.4);
+	assert_int_equal(checker_run_at(*h, &lost, 1, T0, &cells[0].chk, err, sizeof(err)), 0);
+	assert_true(cells[0].chk.pass);
+
+	/* Cell 1: the same history on ws-ack, where clean was expected: fail. */
+	cells[1] = cells[0];
+	cells[1].extra = NULL;
+	str_copy(cells[1].stack, "ws-ack", sizeof(cells[1].stack));
+	str_copy(cells[1].dir, "crash-before-persist/ws-ack", sizeof(cells[1].dir));
+	cells[1].duration_ms = 2250;
+	assert_int_equal(checker_run_at(*h, NULL, 1, T0, &cells[1].chk, err, sizeof(err)), 0);
+	assert_false(cells[1].chk.pass);
+}
+
+static char *slurp(const char *name)
+{
+	char path[256], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", run_dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_reporters(void **state)
+{
+	struct cell_result cells[2];
+	struct run_info run;
+	struct history *h;
+	char err[512] = "", path[256], *text;
+	json_t *root, *cell, *msg;
+	json_error_t jerr;
+
+	(void)state;
+	make_cells(cells, &h);
+	snprintf(path, sizeof(path), "%s/crash-before-persist/ws-naive", run_dir);
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && touch '%s/server.log' '%s/client.log'", path, path, path);
+		assert_int_equal(system(cmd), 0);
+	}
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	str_copy(run.started, "2025-01-02T03:04:05Z", sizeof(run.started));
+	run.ncells = 2;
+	run.duration_ms = 3750;
+	for (int k = 0; report_table[k]; k++) {
+		void *st = NULL;
+
+		assert_int_equal(report_table[k]->begin(&st, &run, err, sizeof(err)), 0);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(report_table[k]->cell(st, &cells[i], err, sizeof(err)), 0);
+		assert_int_equal(report_table[k]->end(st, &run, cells, 2, err, sizeof(err)), 0);
+	}
+
+	/* results.json */
+	snprintf(path, sizeof(path), "%s/results.json", run_dir);
+	root = json_load_file(path, 0, &jerr);
+	assert_non_null(root);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "run"), "passed")), 1);
+	assert_int_equal(json_array_size(json_object_get(root, "cells")), 2);
+	cell = json_array_get(json_object_get(root, "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(cell, "scenario")), "crash-before-persist");
+	assert_string_equal(json_string_value(json_object_get(cell, "title")), "crash before persist");
+	assert_string_equal(json_string_value(json_object_get(cell, "stack")), "ws-naive");
+	assert_true(json_is_true(json_object_get(cell, "ran")));
+	assert_true(json_is_true(json_object_get(cell, "pass")));
+	assert_string_equal(json_string_value(json_object_get(cell, "verdict")), "LOST m2");
+	assert_string_equal(json_string_value(json_object_get(cell, "expected")), "LOST m2");
+	assert_string_equal(json_string_value(json_object_get(cell, "reason")), "");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(cell, "counts"), "lost")), 1);
+	assert_true(json_real_value(json_object_get(cell, "duration_ms")) == 1500.0);
+	assert_true(json_real_value(json_object_get(json_object_get(cell, "extra"), "detect_ms")) > 312.0);
+	msg = json_array_get(json_object_get(cell, "messages"), 1);
+	assert_string_equal(json_string_value(json_object_get(msg, "id")), "m2");
+	assert_string_equal(json_string_value(json_object_get(msg, "class")), "lost");
+	assert_string_equal(json_string_value(json_object_get(msg, "client")), "sent");
+	assert_int_equal(json_integer_value(json_object_get(msg, "attempts")), 1);
+	assert_int_equal(json_integer_value(json_object_get(msg, "stored")), 0);
+	assert_int_equal(json_integer_value(json_object_get(msg, "delivered")), 0);
+	assert_non_null(json_string_value(json_object_get(msg, "why")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(cell, "artifacts"), "history")),
+			    "crash-before-persist/ws-naive/history.jsonl");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(cell, "artifacts"), "capture")),
+			    "crash-before-persist/ws-naive/capture.pcap");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(cell, "artifacts"), "logs")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(cell, "artifacts"), "logs"), 0)),
+			    "crash-before-persist/ws-naive/client.log");
+	cell = json_array_get(json_object_get(root, "cells"), 1);
+	assert_true(json_is_false(json_object_get(cell, "pass")));
+	assert_string_equal(json_string_value(json_object_get(cell, "reason")), "expected clean, observed lost={m2}");
+	json_decref(root);
+
+	/* junit.xml */
+	text = slurp("junit.xml");
+	assert_int_equal(count(text, "<testcase "), 2);
+	assert_int_equal(count(text, "<failure "), 1);
+	assert_int_equal(count(text, "<error "), 0);
+	assert_non_null(strstr(text, "<testsuite name=\"acklab\" tests=\"2\" failures=\"1\""));
+	assert_non_null(strstr(text, "classname=\"crash-before-persist\" name=\"ws-ack\" time=\"2.250\""));
+	assert_non_null(strstr(text, "<failure message=\"expected clean, observed lost={m2}\""));
+	assert_non_null(strstr(text, "m2 lost: client=sent attempts=1 stored=0 delivered=0; client showed Sent at 412 ms"));
+	free(text);
+
+	/* summary.md */
+	text = slurp("summary.md");
+	assert_non_null(strstr(text, "| scenario | ws-naive | ws-ack |\n| --- | --- | --- |\n"
+				     "| crash before persist | LOST m2 ✓ | LOST m2 ✗ |\n"));
+	assert_non_null(strstr(text, "## crash-before-persist × ws-ack: LOST m2 ✗"));
+	assert_non_null(strstr(text, "> The server dies between the ack and the write."));
+	assert_non_null(strstr(text, "    +100.0 ms  acklab   asked the client to send m2 on #general\n"));
+	assert_non_null(strstr(text, "    +101.0 ms  client   showed Sending (attempt 1)\n"));
+	assert_non_null(strstr(text, "    +412.3 ms  client   showed Sent (attempt 1)\n"));
+	assert_non_null(strstr(text, "    +415.0 ms  acklab   fault crash server: killed server with SIGKILL (on packet carrying m2)\n"));
+	assert_non_null(strstr(text, "    +415.5 ms  server   exited: signal 9 (KILL)\n"));
+	assert_non_null(strstr(text, "     -50.0 ms  server   ready\n"));
+	assert_non_null(strstr(text, "  the store holds no row of m2\n```"));
+	assert_null(strstr(text, "connected"));       /* unrelated entries stay out */
+	assert_null(strstr(text, "displayed it"));    /* m1 is ok: not in the story */
+	assert_non_null(strstr(text, "**Not as expected:** expected clean, observed lost={m2}.\n"));
+	assert_int_equal(count(text, "## "), 2);
+	free(text);
+
+	json_decref(cells[0].extra);
+	history_free(h);
+}
+
+static void test_not_ran(void **state)
+{
+	struct cell_result c;
+	struct run_info run;
+	char err[256], *text;
+	void *st;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	str_copy(c.scenario, "a<b", sizeof(c.scenario));
+	str_copy(c.stack, "http", sizeof(c.stack));
+	str_copy(c.error, "server never became ready within 5000 ms", sizeof(c.error));
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	assert_int_equal(report_junit_ops.begin(&st, &run, err, sizeof(err)), 0);
+	assert_int_equal(report_junit_ops.cell(st, &c, err, sizeof(err)), 0);
+	assert_int_equal(report_junit_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
+	text = slurp("junit.xml");
+	assert_int_equal(count(text, "<error message=\"server never became ready within 5000 ms\""), 1);
+	assert_non_null(strstr(text, "classname=\"a&lt;b\""));
+	free(text);
+}
+
+static void test_matrix(void **state)
+{
+	struct cell_result cells[3];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	memset(cells, 0, sizeof(cells));
+	str_copy(cells[0].scenario, "s1", 64);
+	str_copy(cells[0].title, "crash before persist", 128);
+	str_copy(cells[0].stack, "ws-naive", 64);
+	cells[0].ran = true;
+	cells[0].chk.pass = true;
+	str_copy(cells[0].chk.verdict, "LOST m3", 160);
+	cells[1] = cells[0];
+	str_copy(cells[1].stack, "http", 64);
+	cells[1].chk.pass = false;
+	str_copy(cells[1].chk.verdict, "clean", 160);
+	cells[2] = cells[0];
+	str_copy(cells[2].scenario, "s2", 64);
+	str_copy(cells[2].title, "lost ack", 128);
+	str_copy(cells[2].stack, "http", 64);
+	str_copy(cells[2].chk.verdict, "DUP m1,m2", 160);
+
+	f = open_memstream(&buf, &len);
+	report_print_matrix(f, cells, 3, true);
+	fclose(f);
+	assert_string_equal(buf,
+		"scenario              ws-naive   http\n"
+		"crash before persist  LOST m3 ✓  clean ✗\n"
+		"lost ack              -          DUP m1,m2 ✓\n"
+		"✓ = as expected, ✗ = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN name the "
+		"messages in each bug class; - = not run. 2 as expected, 1 not.\n");
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	report_print_matrix(f, cells, 3, false);
+	fclose(f);
+	assert_non_null(strstr(buf, "crash before persist  LOST m3 ok  clean FAIL\n"
+				    "lost ack              -           DUP m1,m2 ok\n"));
+	free(buf);
+}
+
+static void test_xml_escape(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	report_xml_escape("a<b & \"c\" 'd'>\x01", buf, sizeof(buf));
+	assert_string_equal(buf, "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;?");
+	report_xml_escape("&&&", buf, 8);
+	assert_string_equal(buf, "&amp;");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	str_copy(run_dir, "/tmp/acklab-report-XXXXXX", sizeof(run_dir));
+	return mkdtemp(run_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reporters),
+		cmocka_unit_test(test_not_ran),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_xml_escape),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
