@@ -106,8 +106,16 @@ static char *proc_path(const struct proc *p, const char *kind)
 
 static int proc_open_log(const struct proc *p, const char *kind, char *err, size_t errlen)
 {
-	char *path = proc_path(p, kind);
+	char *path;
 	int fd;
+
+	if (!p->log_dir[0]) {         /* no log folder: the output is read, not kept */
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			err_set(err, errlen, "role '%s': cannot open /dev/null: %s", p->role, strerror(errno));
+		return fd;
+	}
+	path = proc_path(p, kind);
 
 	if (!path)
 		return err_set(err, errlen, "role '%s': out of memory", p->role);
@@ -296,8 +304,8 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 	size_t argc = 0;
 
 	*out = NULL;
-	if (!spec || !spec->role || !spec->argv || !spec->argv[0] || !spec->log_dir)
-		return err_set(err, errlen, "proc: role, argv and log_dir are required");
+	if (!spec || !spec->role || !spec->argv || !spec->argv[0])
+		return err_set(err, errlen, "proc: role and argv are required");
 	if (strlen(spec->role) >= sizeof(p->role) || strchr(spec->role, '/'))
 		return err_set(err, errlen, "proc: bad role name '%s'", spec->role);
 	p = calloc(1, sizeof(*p));
@@ -310,7 +318,7 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 	while (spec->argv[argc])
 		argc++;
 	p->argv = calloc(argc + 1, sizeof(char *));
-	p->log_dir = strdup(spec->log_dir);
+	p->log_dir = strdup(spec->log_dir ? spec->log_dir : "");
 	p->line = malloc(PROC_LINE_MAX + 1);
 	if (!p->argv || !p->log_dir || !p->line) {
 		err_set(err, errlen, "role '%s': out of memory", spec->role);

@@ -35,6 +35,10 @@ for suite in "$@"; do
 		for t in "$bin/tests/$suite"/*; do
 			[ -f "$t" ] && [ -x "$t" ] || continue
 			run_one "$suite/$(basename "$t")" "$t"
+		done
+		for t in tests/"$suite"/*.sh; do
+			[ -f "$t" ] || continue
+			run_one "$suite/$(basename "$t")" bash "$t"
 		done ;;
 	matrix)
 		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report" ;;
