@@ -238,6 +238,44 @@ static void test_not_ran(void **state)
 	free(text);
 }
 
+static void test_duplicate_story(void **state)
+{
+	struct history *h = history_new();
+	struct cell_result c;
+	struct run_info run;
+	char err[256], *text;
+	void *st;
+
+	(void)state;
+	add(h, "acklab", 0, json_pack("{s:s,s:s,s:s}", "ev", "send", "id", "m3", "token", "acklab-1-m3"));
+	add(h, "client", 2, json_pack("{s:s,s:s,s:i}", "ev", "sending", "id", "m3", "attempt", 1));
+	add(h, "client", 900, json_pack("{s:s,s:s,s:i}", "ev", "sending", "id", "m3", "attempt", 2));
+	add(h, "client", 905, json_pack("{s:s,s:s,s:i,s:s}", "ev", "sent", "id", "m3", "attempts", 2, "ts", "5.2"));
+	add(h, "recipient1", 6, json_pack("{s:s,s:s,s:s,s:s}", "ev", "received", "ts", "5.1", "text", "m3 (acklab-1-m3)", "via", "ws"));
+	add(h, "recipient1", 906, json_pack("{s:s,s:s,s:s,s:s}", "ev", "received", "ts", "5.2", "text", "m3 (acklab-1-m3)", "via", "ws"));
+	add(h, "store", 2000, json_pack("{s:s,s:s,s:s}", "ev", "stored", "ts", "5.1", "text", "m3 (acklab-1-m3)"));
+	add(h, "store", 2000, json_pack("{s:s,s:s,s:s}", "ev", "stored", "ts", "5.2", "text", "m3 (acklab-1-m3)"));
+	memset(&c, 0, sizeof(c));
+	str_copy(c.scenario, "lost-ack", sizeof(c.scenario));
+	str_copy(c.stack, "ws-ack", sizeof(c.stack));
+	c.ran = true;
+	c.history = h;
+	c.t0_ns = T0;
+	assert_int_equal(checker_run_at(h, NULL, 1, T0, &c.chk, err, sizeof(err)), 0);
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	assert_int_equal(report_md_ops.begin(&st, &run, err, sizeof(err)), 0);
+	assert_int_equal(report_md_ops.cell(st, &c, err, sizeof(err)), 0);
+	assert_int_equal(report_md_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
+	text = slurp("summary.md");
+	assert_non_null(strstr(text, "## lost-ack × ws-ack: DUP m3 ✗"));
+	assert_non_null(strstr(text, "    +905.0 ms  client   showed Sent (attempt 2, ts 5.2)\n"
+				     "    +906.0 ms  recipient1 displayed it (ts 5.2, via ws)\n"
+				     "  the store holds 2 rows of m3 (ts 5.1, ts 5.2)\n"));
+	free(text);
+	history_free(h);
+}
+
 static void test_matrix(void **state)
 {
 	struct cell_result cells[3];
@@ -314,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reporters),
 		cmocka_unit_test(test_not_ran),
+		cmocka_unit_test(test_duplicate_story),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_xml_escape),
 	};
