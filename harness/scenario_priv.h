@@ -1,0 +1,83 @@
+/*
+ * scenario_priv: what the two halves of the scenario parser share. It is
+ * not an interface for other modules: scenario_lex.c owns the words of a
+ * line, their values (names, durations, numbers), errors with positions,
+ * suggestions and the names checked after the whole file is read;
+ * scenario.c owns the statements.
+ */
+#ifndef ACKLAB_SCENARIO_PRIV_H
+#define ACKLAB_SCENARIO_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+
+#define SCN_MAX_WORDS 64
+#define SCN_MAX_REFS 256
+#define SCN_LINE_MAX 4096
+
+struct scn_word {
+	char text[512];
+	int col;
+	bool quoted;
+};
+
+enum scn_ref_kind { SCN_REF_HOST, SCN_REF_ROLE, SCN_REF_MSG };
+
+/* A name that can only be checked after the whole file is read. */
+struct scn_ref {
+	enum scn_ref_kind kind;
+	char name[SCN_ID_MAX];
+	struct scn_pos pos;
+};
+
+struct scn_parser {
+	const char *file;
+	struct scenario *s;
+	char *err;
+	size_t errlen;
+	int line;
+	struct scn_word w[SCN_MAX_WORDS];
+	int nw;
+	int end_col;                  /* column just past the line's last word */
+	const char *usage;            /* the current statement's usage, for "expected" */
+	struct scn_ref refs[SCN_MAX_REFS];
+	int nrefs;
+	struct scn_pos scenario_pos;
+	bool seen_scenario;
+};
+
+/* Errors: "FILE:LINE:COL: msg" into p->err at the current line; always -1. */
+int scn_err(struct scn_parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int scn_err_at(struct scn_parser *p, struct scn_pos pos, const char *msg);
+
+/* The closest of a NULL-terminated list if it looks like a typo, else NULL. */
+const char *scn_suggest(const char *word, const char *const *names);
+/* The closest fault name (ours, else fault_suggest()'s), or NULL. */
+const char *scn_fault_suggest(const char *word);
+/* " (did you mean 'x'?)" into buf, or "" when suggestion is NULL; returns buf. */
+const char *scn_did_you_mean(const char *suggestion, char *buf, size_t len);
+
+bool scn_is_blank(char c);
+bool scn_is_ident(const char *s);
+/* Split one line into p->w; '#' outside quotes ends it. */
+int scn_split(struct scn_parser *p, const char *line);
+/* The position of word i (or just past the line when i is beyond it). */
+struct scn_pos scn_pos_of(struct scn_parser *p, int i);
+/* Word i must exist / nothing may be at word i; errors name p->usage. */
+int scn_need(struct scn_parser *p, int i, const char *what);
+int scn_no_more(struct scn_parser *p, int i);
+
+/* Values of word i, each -1 with a positioned error when malformed. */
+int scn_ident(struct scn_parser *p, int i, const char *what, char *dst, size_t len);
+int scn_duration(struct scn_parser *p, int i, int *ms);
+int scn_number(struct scn_parser *p, int i, long min, long max, const char *what, long *out);
+
+/* Names checked once the file is read (hosts, roles, message ids). */
+int scn_add_ref(struct scn_parser *p, enum scn_ref_kind kind, const char *name, int col);
+int scn_msg_ref(struct scn_parser *p, int i, char *dst);
+int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_ref_kind kind);
+int scn_check_refs(struct scn_parser *p);
+
+#endif
