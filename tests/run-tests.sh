@@ -14,7 +14,7 @@ pass=0; fail=0; skip=0; failed=()
 
 run_one() { # name, command...
 	local name=$1; shift
-	local log="$logs/$name.log" start end rc
+	local log="$logs/${name//\//_}.log" start end rc
 	start=$(date +%s.%N)
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
