@@ -200,6 +200,16 @@ static int scenario_resolve(const struct paths *p, const char *arg, char *out, s
 	return stat(out, &st) == 0 ? 0 : -1;
 }
 
+/* Matrix rows: by order, then by name. */
+static int scenario_cmp_order(const void *a, const void *b)
+{
+	const struct scenario *x = *(struct scenario *const *)a, *y = *(struct scenario *const *)b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 static void scenarios_free(struct scenario **v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -288,6 +298,8 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		log_warnx("run: no scenario to run in %s", p->scenarios);
 		goto done;
 	}
+	if (optind == argc)
+		qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
 	if (sandbox_enter(err, sizeof err) == -1) {
 		log_warnx("cannot build the sandbox: %s", err);
 		log_warnx("run `acklab doctor` to see what this machine lacks");
@@ -368,6 +380,8 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 {
 	char **files = list_files(p->scenarios, ".scn"), err[1024];
 	struct stack_set stacks = { NULL, 0 };
+	struct scenario **scns = NULL;
+	int nscn = 0;
 	const char *const *faults = fault_names();
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -377,15 +391,26 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 	}
 	printf("| scenario | what it demonstrates |\n| --- | --- |\n");
 	for (int i = 0; files[i]; i++) {
-		struct scenario *s = NULL;
+		struct scenario **v = realloc(scns, (size_t)(nscn + 1) * sizeof *scns);
 
-		if (scenario_parse_file(files[i], &s, err, sizeof err) == -1) {
+		if (!v)
+			break;
+		scns = v;
+		if (scenario_parse_file(files[i], &scns[nscn], err, sizeof err) == -1) {
 			printf("| %s | (invalid: %s) |\n", files[i], err);
 			continue;
 		}
-		printf("| %s | %s |\n", s->name, s->title);
-		scenario_free(s);
+		nscn++;
 	}
+	qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
+	for (int i = 0; i < nscn; i++) {
+		char first[256];
+		size_t len = strcspn(scns[i]->lesson, "\n");
+
+		snprintf(first, sizeof first, "%.*s", (int)len, scns[i]->lesson);
+		printf("| %s | %s |\n", scns[i]->name, first[0] ? first : scns[i]->title);
+	}
+	scenarios_free(scns, nscn);
 	printf("\n| stack | default | what it is |\n| --- | --- | --- |\n");
 	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0)
 		for (int i = 0; i < stacks.n; i++)

@@ -357,6 +357,7 @@ int matrix_run(const struct matrix_opts *o)
 			snprintf(cells[i].error, sizeof cells[i].error, "not run (interrupted)");
 		}
 	report_print_matrix(stdout, cells, njobs, tty);
+	report_print_detection(stdout, cells, njobs, false);
 	matrix_report(run_dir, cells, njobs, ms_since(start));
 	printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
 	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run_dir);

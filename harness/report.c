@@ -179,3 +179,28 @@ int report_write_file(const char *path, const char *buf, size_t len, char *err, 
 		rc = err_set(err, errlen, "%s: close: %s", path, strerror(errno));
 	return rc;
 }
+
+void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
+{
+	bool any = false;
+
+	for (int i = 0; i < ncells; i++) {
+		json_t *d = cells[i].extra ? json_object_get(cells[i].extra, "detect_ms") : NULL;
+
+		if (!json_is_number(d))
+			continue;
+		if (!any) {
+			fprintf(out, markdown ? "\n## Time to notice a broken connection\n\n"
+					"From the fault to the client's first `disconnected` event.\n\n"
+					"| scenario | stack | noticed after |\n| --- | --- | --- |\n"
+					: "\nTime from the fault to the client noticing its connection was broken:\n");
+			any = true;
+		}
+		if (markdown)
+			fprintf(out, "| %s | %s | %.0f ms |\n", cells[i].title, cells[i].stack,
+				json_number_value(d));
+		else
+			fprintf(out, "  %-30s %-12s %7.0f ms\n", cells[i].title, cells[i].stack,
+				json_number_value(d));
+	}
+}

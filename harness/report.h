@@ -80,6 +80,14 @@ int report_write_file(const char *path, const char *buf, size_t len, char *err, 
  */
 void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8);
 
+/*
+ * Print how long each client took to notice its connection was broken (the
+ * cells whose extra holds "detect_ms": the time from the first fault to the
+ * client's first "disconnected" event), as a Markdown table or plain lines.
+ * Prints nothing when no cell measured it.
+ */
+void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown);
+
 /* Escape s for XML into buf. */
 void report_xml_escape(const char *s, char *buf, size_t len);
 

@@ -316,6 +316,8 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 		run->started, ncells, ncells == 1 ? "" : "s", npass, ncells - npass,
 		run->duration_ms / 1000.0, run->rootless ? "; rootless" : "");
 	rm_matrix(f, cells, ncells);
+	report_print_detection(f, cells, ncells, true);
+	fputc('\n', f);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
 	if (fclose(f) != 0) {

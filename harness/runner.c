@@ -274,7 +274,8 @@ static void cell_on_packet(void *arg, const struct capture_match *m)
 	if (!o)
 		return;
 	history_add(c->hist, "router", o, m->t_ns);
-	if (!c->workload_started)
+	/* A forwarded packet is seen arriving and leaving: count each packet once. */
+	if (!c->workload_started || m->outgoing)
 		return;
 	for (int i = 0; i < c->s->nrules; i++)
 		if (trigger_on_packet(&c->rules[i], m->token))
@@ -772,7 +773,7 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 	if (!c->failed) {
 		const struct scn_expect *exp = scenario_expect_for(s, st->name, st->is_default);
 
-		if (checker_run(c->hist, exp, s->recipients, &out->chk, err, sizeof err) == -1)
+		if (checker_run_at(c->hist, exp, s->recipients, c->t0, &out->chk, err, sizeof err) == -1)
 			cell_fail(c, "checker: %s", err);
 		else
 			rc = 0;

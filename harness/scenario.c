@@ -102,6 +102,16 @@ static int st_title(struct scn_parser *p)
 	return 0;
 }
 
+static int st_order(struct scn_parser *p)
+{
+	long n;
+
+	if (scn_need(p, 1, "a number") == -1 || scn_number(p, 1, 0, 9999, "order", &n) == -1)
+		return -1;
+	p->s->order = (int)n;
+	return scn_no_more(p, 2);
+}
+
 static int st_recipients(struct scn_parser *p)
 {
 	long n;
@@ -587,6 +597,7 @@ struct scn_statement {
 static const struct scn_statement scn_statements[] = {
 	{ "scenario", st_scenario, "scenario NAME" },
 	{ "title", st_title, "title \"TEXT\"" },
+	{ "order", st_order, "order N" },
 	{ "recipients", st_recipients, "recipients N" },
 	{ "channel", st_channel, "channel NAME" },
 	{ "server", st_server, "server failpoints SPEC" },
@@ -654,6 +665,7 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 	s->recipients = 1;
 	str_copy(s->channel, "general", sizeof(s->channel));
 	s->settle_ms = 300;
+	s->order = 100;
 	p->file = name;
 	p->s = s;
 	p->err = err;

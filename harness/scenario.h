@@ -9,6 +9,7 @@
  *
  *   scenario NAME                       required, first statement
  *   title "TEXT"                        one line for tables
+ *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..8, default 1)
  *   channel NAME                        default "general"
  *   server failpoints SPEC              passed to the server's first life only
@@ -136,6 +137,7 @@ struct scenario {
 	struct scn_expect expects[SCN_MAX_EXPECTS];
 	int nexpects;
 	int settle_ms;
+	int order;                    /* row position in the matrix: lower first */
 	char msg_ids[SCN_MAX_IDS][SCN_ID_MAX];   /* every message sent, in order */
 	int nmsgs;
 };

@@ -159,6 +159,13 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[1].col,
 					 "unknown capability '%s' (expected failpoints)", w[1].text);
 		s->has_failpoints = true;
+	} else if (strcmp(kw, "order") == 0) {
+		long order;
+
+		if (parse_long(w[1].text, 0, 9999, &order, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad order '%s' (expected a number 0..9999)", w[1].text);
+		s->order = (int)order;
 	} else if (strcmp(kw, "default") == 0) {
 		if (strcmp(w[1].text, "yes") != 0 && strcmp(w[1].text, "no") != 0)
 			return stack_err(err, errlen, file, lineno, w[1].col,
@@ -167,9 +174,19 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, port, ready, needs or default)", kw);
+				 "server, store, port, ready, needs, order or default)", kw);
 	}
 	return 0;
+}
+
+/* Matrix columns: by order, then by name. */
+static int stack_cmp_order(const void *a, const void *b)
+{
+	const struct stack *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 int stack_parse_string(const char *name, const char *text, struct stack **out, char *err,
@@ -189,6 +206,7 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		goto done;
 	}
 	str_copy(s->path, name, sizeof(s->path));
+	s->order = 100;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -333,6 +351,7 @@ int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t err
 		out->stacks[out->n++] = *s;
 		free(s);
 	}
+	qsort(out->stacks, out->n, sizeof(*out->stacks), stack_cmp_order);
 	rc = 0;
 	goto done;
 oom:

@@ -13,6 +13,7 @@
  *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
  *   needs  failpoints           # capabilities the server offers to scenarios
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
+ *   order   20                  # column position in the matrix (lower first; default 100, then by name)
  *
  * Placeholders are {name}; each expands within its word. {failpoints}
  * expands to two words "--failpoints SPEC", or to nothing. Scenario client
@@ -41,6 +42,7 @@ struct stack {
 	bool ready_port;              /* readiness by port instead of a ready line */
 	bool has_failpoints;
 	bool is_default;
+	int order;                    /* column position: lower first */
 };
 
 struct stack_set {
@@ -53,7 +55,7 @@ int stack_parse_file(const char *path, struct stack **out, char *err, size_t err
 int stack_parse_string(const char *name, const char *text, struct stack **out, char *err, size_t errlen);
 void stack_free(struct stack *s);
 
-/* Every *.stack in dir, sorted by file name. */
+/* Every *.stack in dir, sorted by order, then name. */
 int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t errlen);
 void stack_set_free(struct stack_set *set);
 struct stack *stack_find(struct stack_set *set, const char *name);
