@@ -112,10 +112,25 @@ static void paths_find(struct paths *p)
 		str_copy(p->scenarios, env, sizeof p->scenarios);
 		snprintf(p->reports, sizeof p->reports, "reports");
 	} else {
-		snprintf(p->scenarios, sizeof p->scenarios, "%s/../scenarios", exe);
-		if (is_dir(p->scenarios)) {
-			snprintf(p->reports, sizeof p->reports, "%s/../reports", exe);
-		} else {
+		/* A source tree: bin/ (or build/asan/bin/) below the folder holding scenarios/. */
+		char up[PATH_MAX + 64];
+		bool found = false;
+
+		str_copy(up, exe, sizeof up);
+		for (int level = 0; level < 4 && !found; level++) {
+			char *cut = strrchr(up, '/');
+
+			if (!cut || cut == up)
+				break;
+			*cut = '\0';
+			snprintf(p->scenarios, sizeof p->scenarios, "%s/scenarios/stacks", up);
+			if (is_dir(p->scenarios)) {
+				snprintf(p->scenarios, sizeof p->scenarios, "%s/scenarios", up);
+				snprintf(p->reports, sizeof p->reports, "%s/reports", up);
+				found = true;
+			}
+		}
+		if (!found) {      /* installed: PREFIX/bin and PREFIX/share/acklab */
 			snprintf(p->scenarios, sizeof p->scenarios, "%s/../share/acklab/scenarios", exe);
 			snprintf(p->reports, sizeof p->reports, "reports");
 		}
@@ -402,7 +417,8 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 		}
 		nscn++;
 	}
-	qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
+	if (nscn > 1)
+		qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
 	for (int i = 0; i < nscn; i++) {
 		char first[256];
 		size_t len = strcspn(scns[i]->lesson, "\n");

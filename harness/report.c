@@ -191,7 +191,7 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 			continue;
 		if (!any) {
 			fprintf(out, markdown ? "\n## Time to notice a broken connection\n\n"
-					"From the fault to the client's first `disconnected` event.\n\n"
+					"From the first fault to the moment the client reported its connection dead.\n\n"
 					"| scenario | stack | noticed after |\n| --- | --- | --- |\n"
 					: "\nTime from the fault to the client noticing its connection was broken:\n");
 			any = true;

@@ -13,6 +13,7 @@
  */
 #include "runner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -709,6 +710,20 @@ static int mkdir_p(const char *path)
 	return mkdir(tmp, 0755) == -1 && errno != EEXIST ? -1 : 0;
 }
 
+/* A rerun into the same folder starts from nothing: logs are appended to, so old ones must go. */
+static void cell_clear_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_REG)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
 int runner_run_cell(const struct scenario *s, const struct stack *st, const struct runner_opts *o,
 		    struct cell_result *out)
 {
@@ -736,6 +751,7 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 		free(c);
 		return -1;
 	}
+	cell_clear_dir(c->dir);
 	c->hist = history_new();
 	for (int i = 0; i < s->nmsgs; i++)
 		snprintf(c->tokens[i], sizeof c->tokens[i], "acklab-%04x-%s", o->nonce & 0xffff,

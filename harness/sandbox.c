@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -114,6 +115,19 @@ static void __attribute__((noreturn)) sandbox_outer_wait(pid_t pid, const sigset
 	_exit(125);
 }
 
+/*
+ * Give the sandbox a /proc of its own PID namespace, in its own mount
+ * namespace (nothing is mounted on the machine): tools that look themselves
+ * up in /proc by PID (the sanitizers' leak checker, ps) then find the right
+ * process. Best effort: where the kernel refuses, the machine's /proc still
+ * serves /proc/self and the sysctls.
+ */
+static void sandbox_mount_proc(void)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0)
+		mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
 int sandbox_enter(char *err, size_t errlen)
 {
 	char map[64];
@@ -125,10 +139,10 @@ int sandbox_enter(char *err, size_t errlen)
 
 	if (sandbox_is_active)
 		return err_set(err, errlen, "sandbox: already entered");
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID) < 0) {
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS) < 0) {
 		int e = errno;
 
-		return err_set(err, errlen, "sandbox: unshare(CLONE_NEWUSER|CLONE_NEWNET|CLONE_NEWPID): %s%s",
+		return err_set(err, errlen, "sandbox: unshare(CLONE_NEWUSER|CLONE_NEWNET|CLONE_NEWPID|CLONE_NEWNS): %s%s",
 			       strerror(e),
 			       e == EPERM || e == ENOSPC || e == EINVAL
 				       ? " (are unprivileged user namespaces disabled? see "
@@ -180,6 +194,7 @@ int sandbox_enter(char *err, size_t errlen)
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(125);
 	close(alive[0]);
+	sandbox_mount_proc();
 	sandbox_uid = uid;
 	sandbox_is_active = true;
 	return 0;

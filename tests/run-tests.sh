@@ -41,7 +41,10 @@ for suite in "$@"; do
 			run_one "$suite/$(basename "$t")" bash "$t"
 		done ;;
 	matrix)
-		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report" ;;
+		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report"
+		# Every role of every cell must have ended without a sanitizer report
+		# (this matters under `make asan`, where the roles are instrumented too).
+		run_one "matrix/roles-clean" bash -c '! grep -l -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|LeakSanitizer has encountered" -r "$0" --include="*.stderr.log"' "$bin/tests/matrix-report" ;;
 	esac
 done
 

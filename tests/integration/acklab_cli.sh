@@ -32,7 +32,7 @@ machine_view() {
 	  nft list ruleset 2>/dev/null; } | sort
 }
 netns_count() { find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%l\n' 2>/dev/null | sort -u | wc -l; }
-roles_alive() { pgrep -x 'chatd|chatc|acklab' | wc -l; }
+roles_alive() { ps -eo comm= | grep -cE '^(chatd|chatc|acklab)$'; }
 
 # --- usage and checking -------------------------------------------------------
 expect_rc 0 "acklab --help" "$acklab" --help
@@ -99,7 +99,7 @@ for sig in INT KILL; do
 		sleep 0.05
 	done
 	[ "$(roles_alive)" -eq "$before_roles" ] && ok "SIG$sig mid-run: no process left" ||
-		bad "SIG$sig mid-run: processes left: $(pgrep -a -x 'chatd|chatc|acklab')"
+		bad "SIG$sig mid-run: processes left: $(ps -eo pid=,comm= | grep -E ' (chatd|chatc|acklab)$')"
 	[ "$(netns_count)" -eq "$before_ns" ] && ok "SIG$sig mid-run: no network namespace left" ||
 		bad "SIG$sig mid-run: $(netns_count) network namespaces, $before_ns before"
 done

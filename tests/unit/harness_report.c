@@ -70,7 +70,7 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	cells[0].duration_ms = 1500;
 	cells[0].history = *h;
 	cells[0].t0_ns = T0;
-	cells[0].extra = json_pack("{s:f}", "detect_ms", 312.4);
+	cells[0].extra = json_pack("{s:f}", "detect_ms", 312.6);
 	assert_int_equal(checker_run_at(*h, &lost, 1, T0, &cells[0].chk, err, sizeof(err)), 0);
 	assert_true(cells[0].chk.pass);
 
@@ -208,7 +208,9 @@ static void test_reporters(void **state)
 	assert_null(strstr(text, "connected"));       /* unrelated entries stay out */
 	assert_null(strstr(text, "displayed it"));    /* m1 is ok: not in the story */
 	assert_non_null(strstr(text, "**Not as expected:** expected clean, observed lost={m2}.\n"));
-	assert_int_equal(count(text, "## "), 2);
+	assert_non_null(strstr(text, "## Time to notice a broken connection\n"));
+	assert_non_null(strstr(text, "| crash before persist | ws-naive | 313 ms |\n"));
+	assert_int_equal(count(text, "## "), 3);
 	free(text);
 
 	json_decref(cells[0].extra);
