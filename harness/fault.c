@@ -242,7 +242,7 @@ int fault_edit_distance(const char *a, const char *b)
 const char *fault_suggest(const char *name)
 {
 	const char *best = NULL;
-	int best_d = 3;
+	int best_d = (int)strlen(name) / 3 + 2;   /* how far a typo may wander */
 
 	for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++) {
 		int d = fault_edit_distance(name, fault_ops_table[i].name);

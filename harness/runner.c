@@ -31,6 +31,7 @@
 #include "fault.h"
 #include "history.h"
 #include "log.h"
+#include "netprobe.h"
 #include "proc.h"
 #include "topo.h"
 #include "trigger.h"
@@ -374,6 +375,39 @@ static void cell_set_setting_vars(const struct scn_setting *set, int n, const ch
 	}
 }
 
+/*
+ * Readiness by port, for servers that print no ready line: connect from the
+ * client host until the port accepts, then record the "ready" event a ready
+ * line would have given. Blocking, with a deadline.
+ */
+static int cell_wait_port(struct cell *c, struct role *r, char *err, size_t errlen)
+{
+	int64_t deadline = mono_ns() + (int64_t)RUNNER_READY_MS * 1000000;
+	char why[256];
+
+	while (mono_ns() < deadline) {
+		int fd = netprobe_connect(c->topo, "client", c->topo->server->addr, (uint16_t)c->st->port,
+					  100, why, sizeof why);
+
+		if (fd >= 0) {
+			json_t *e;
+
+			close(fd);
+			e = history_add(c->hist, r->name, json_pack("{s:s, s:s}", "ev", "ready", "via", "port"),
+					mono_ns());
+			if (e)
+				cell_log_arrival(c, r->name, e);
+			return 0;
+		}
+		if (proc_reap(r->proc) == 1)
+			return err_set(err, errlen, "%s exited before its port %d accepted connections",
+				       r->name, c->st->port);
+		sleep_ms(20);     /* pacing between connection attempts, not a wait on an event */
+	}
+	return err_set(err, errlen, "%s: port %d did not accept connections within %d ms (%s)", r->name,
+		       c->st->port, RUNNER_READY_MS, why);
+}
+
 static int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen)
 {
 	struct topo_host *host = topo_host(c->topo, r->host);
@@ -419,6 +453,8 @@ static int cell_start_role(struct cell *c, struct role *r, bool first_life, char
 	if (rc == 0) {
 		json_t *o = json_pack("{s:s, s:b}", "ev", "started", "first_life", first_life);
 		history_add(c->hist, r->name, o, mono_ns());
+		if (strcmp(r->name, "server") == 0 && c->st->ready_port)
+			rc = cell_wait_port(c, r, err, errlen);
 	}
 	return rc;
 }
