@@ -1,0 +1,156 @@
+/*
+ * cell_roles: starting the roles of a cell in their hosts. A role's command
+ * comes from the stack file, expanded with the cell's values (addresses,
+ * port, folder, the scenario's timers); the server's failpoints arm only its
+ * first life, so a restarted server runs clean. Readiness is a ready line on
+ * stdout or, for stacks that say so, the port accepting connections.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "log.h"
+#include "util.h"
+#include "netprobe.h"
+
+/* --- roles ------------------------------------------------------------------ */
+
+static void cell_set_setting_vars(const struct scn_setting *set, int n, const char **vars, int *nv,
+				  char store[][24])
+{
+	static const struct { const char *key; long def; } keys[] = {
+		{ "timeout-ms", 1000 }, { "attempts", 5 }, { "backoff-base-ms", 50 },
+		{ "backoff-cap-ms", 1000 }, { "heartbeat-ms", 0 }, { "tcp-user-timeout-ms", 0 },
+		{ "connect-timeout-ms", 1000 },
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		snprintf(store[i], 24, "%ld", scenario_setting(set, n, keys[i].key, keys[i].def));
+		vars[(*nv)++] = keys[i].key;
+		vars[(*nv)++] = store[i];
+	}
+}
+
+/*
+ * Readiness by port, for servers that print no ready line: connect from the
+ * client host until the port accepts, then record the "ready" event a ready
+ * line would have given. Blocking, with a deadline.
+ */
+static int cell_wait_port(struct cell *c, struct role *r, char *err, size_t errlen)
+{
+	int64_t deadline = mono_ns() + (int64_t)RUNNER_READY_MS * 1000000;
+	char why[256];
+
+	while (mono_ns() < deadline) {
+		int fd = netprobe_connect(c->topo, "client", c->topo->server->addr, (uint16_t)c->st->port,
+					  100, why, sizeof why);
+
+		if (fd >= 0) {
+			json_t *e;
+
+			close(fd);
+			e = history_add(c->hist, r->name, json_pack("{s:s, s:s}", "ev", "ready", "via", "port"),
+					mono_ns());
+			if (e)
+				cell_log_arrival(c, r->name, e);
+			return 0;
+		}
+		if (proc_reap(r->proc) == 1)
+			return err_set(err, errlen, "%s exited before its port %d accepted connections",
+				       r->name, c->st->port);
+		sleep_ms(20);     /* pacing between connection attempts, not a wait on an event */
+	}
+	return err_set(err, errlen, "%s: port %d did not accept connections within %d ms (%s)", r->name,
+		       c->st->port, RUNNER_READY_MS, why);
+}
+
+int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen)
+{
+	struct topo_host *host = topo_host(c->topo, r->host);
+	struct topo_host *server = c->topo->server;
+	const char *vars[48];
+	char nums[8][24], port[16], failpoints[300];
+	bool is_listen = strncmp(r->name, "recipient", 9) == 0;
+	struct proc_spec spec;
+	char **argv = NULL;
+	int nv = 0, rc;
+
+	snprintf(port, sizeof port, "%d", c->st->port);
+	failpoints[0] = '\0';
+	if (first_life && strcmp(r->name, "server") == 0 && c->s->failpoints[0])
+		snprintf(failpoints, sizeof failpoints, "%s", c->s->failpoints);
+	vars[nv++] = "bin"; vars[nv++] = c->o->bin_dir;
+	vars[nv++] = "server"; vars[nv++] = server->addr;
+	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
+	vars[nv++] = "port"; vars[nv++] = port;
+	vars[nv++] = "dir"; vars[nv++] = c->dir;
+	vars[nv++] = "channel"; vars[nv++] = c->s->channel;
+	vars[nv++] = "failpoints"; vars[nv++] = failpoints;
+	vars[nv++] = "seed"; vars[nv++] = "1";
+	vars[nv++] = "role"; vars[nv++] = r->name;
+	if (is_listen)
+		cell_set_setting_vars(c->s->listen, c->s->nlisten, vars, &nv, nums);
+	else
+		cell_set_setting_vars(c->s->client, c->s->nclient, vars, &nv, nums);
+	vars[nv] = NULL;
+	if (stack_expand(c->st, r->cmd, vars, &argv, err, errlen) == -1)
+		return -1;
+	spec.role = r->name;
+	spec.netns_fd = host ? host->netns_fd : -1;
+	spec.argv = argv;
+	spec.log_dir = c->dir;
+	spec.want_stdin = strcmp(r->name, "client") == 0 || is_listen;
+	proc_free(r->proc);
+	r->proc = NULL;
+	r->exited_recorded = false;
+	r->eof = false;
+	rc = proc_start(&r->proc, &spec, err, errlen);
+	stack_argv_free(argv);
+	if (rc == 0) {
+		json_t *o = json_pack("{s:s, s:b}", "ev", "started", "first_life", first_life);
+		history_add(c->hist, r->name, o, mono_ns());
+		if (strcmp(r->name, "server") == 0 && c->st->ready_port)
+			rc = cell_wait_port(c, r, err, errlen);
+	}
+	return rc;
+}
+
+struct role *cell_add_role(struct cell *c, const char *name, const char *host,
+				  const struct stack_cmd *cmd)
+{
+	struct role *r = &c->roles[c->nroles++];
+
+	memset(r, 0, sizeof *r);
+	str_copy(r->name, name, sizeof r->name);
+	str_copy(r->host, host, sizeof r->host);
+	r->cmd = cmd;
+	return r;
+}
+
+/* Does the arrival log, from index from, hold an event ev of role (for msg if set)? */
+int cell_start_and_wait(struct cell *c, struct role *r)
+{
+	char err[512];
+	size_t from = c->nlog;
+
+	if (cell_start_role(c, r, true, err, sizeof err) == -1) {
+		cell_fail(c, "stack %s: %s: %s", c->st->name, r->name, err);
+		return -1;
+	}
+	if (cell_wait_for(c, r->name, "ready", NULL, from, RUNNER_READY_MS) == -1) {
+		char status[64];
+
+		if (!c->failed)
+			cell_fail(c, "%s did not print a ready line within %d ms (%s); see %s/%s.stderr.log",
+				  r->name, RUNNER_READY_MS, proc_describe_exit(r->proc, status, sizeof status),
+				  c->dir, r->name);
+		return -1;
+	}
+	return 0;
+}
+
