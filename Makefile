@@ -100,6 +100,8 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/acklab/scenarios
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/acklab/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/acklab
+	install -m 0644 README.md docs/protocol.md $(DESTDIR)$(PREFIX)/share/doc/acklab/
 
 clean:
 	rm -rf build bin

@@ -203,8 +203,7 @@ static void chk_classify(struct history *h, struct chk_message *m, const struct 
 	} else if (m->stored >= 2 || f->dup_recipient) {
 		m->cls = CHK_DUPLICATE;
 		if (m->stored >= 2)
-			snprintf(m->why, sizeof(m->why), "stored %d times (first at %.0f ms); %s",
-				 m->stored, f->stored_ms, shown);
+			snprintf(m->why, sizeof(m->why), "stored %d times; %s", m->stored, shown);
 		else
 			snprintf(m->why, sizeof(m->why), "recipient%d saw %d copies; store has %d row%s",
 				 f->dup_recipient, f->nseen[f->dup_recipient - 1], m->stored,

@@ -123,7 +123,12 @@ static void rm_phrase(json_t *e, const char *role, const char *ev, char *buf, si
 	} else if (strcmp(ev, "exit") == 0) {
 		snprintf(buf, len, "exited: %s", (s = rm_str(e, "status")) ? s : "?");
 	} else if (strcmp(ev, "packet") == 0) {
-		snprintf(buf, len, "saw a packet carrying it %s:%lld -> %s:%lld",
+		const char *ifname = rm_str(e, "ifname");
+
+		snprintf(buf, len, "%s a packet carrying it%s%s: %s:%lld -> %s:%lld",
+			 json_is_true(json_object_get(e, "outgoing")) ? "forwarded" : "received",
+			 ifname && *ifname ? json_is_true(json_object_get(e, "outgoing")) ? " out of " : " on " : "",
+			 ifname ? ifname : "",
 			 (s = rm_str(e, "src")) ? s : "?",
 			 (long long)json_integer_value(json_object_get(e, "sport")),
 			 rm_str(e, "dst") ? rm_str(e, "dst") : "?",
