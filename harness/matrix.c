@@ -137,7 +137,7 @@ static void matrix_progress(FILE *tty, int done, int total, const struct cell_re
 {
 	const char *mark = !r->ran ? "ERROR" : r->chk.pass ? "ok" : "FAIL";
 
-	fprintf(tty, "[%2d/%d] %-24s %-18s %-5s %-20s expected %-20s %6.2fs\n", done, total,
+	fprintf(tty, "[%2d/%d] %-26s %-17s %-5s %-22s expected %-22s %6.2fs\n", done, total,
 		r->scenario, r->stack, mark, r->ran ? r->chk.verdict : "-",
 		r->ran ? r->chk.expected : "-", r->duration_ms / 1000.0);
 	if (!r->ran)

@@ -29,24 +29,61 @@
 
 /* --- steps ------------------------------------------------------------------ */
 
+/* The ts under which the first recipient first saw msg_id, or NULL. */
+static const char *cell_seen_ts(struct cell *c, const char *msg_id)
+{
+	const char *token = cell_token(c, msg_id);
+
+	for (size_t i = 0; i < c->nlog; i++) {
+		json_t *e = c->log[i].ev;
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		const char *text = json_string_value(json_object_get(e, "text"));
+
+		if (strcmp(c->log[i].role, "recipient1") == 0 && ev && strcmp(ev, "received") == 0 &&
+		    text && strstr(text, token))
+			return json_string_value(json_object_get(e, "ts"));
+	}
+	return NULL;
+}
+
 static void cell_send(struct cell *c, const struct scn_step *st)
 {
 	const char *token = cell_token(c, st->msg_id);
 	const char *channel = st->channel[0] ? st->channel : c->s->channel;
+	const char *parent_ts = NULL;
 	struct role *client = cell_role(c, "client");
 	char text[512], err[256];
 	json_t *cmd, *rec;
 	char *line;
 
+	if (st->reply_to[0]) {
+		/* A reply points at its parent as a reader saw it: by the ts recipient1 was shown. */
+		parent_ts = cell_seen_ts(c, st->reply_to);
+		if (!parent_ts) {
+			cell_fail(c, "%s:%d: cannot reply to %s: recipient1 has not seen it (add "
+				  "'await recipient1 received %s' before)", c->s->path, st->pos.line,
+				  st->reply_to, st->reply_to);
+			return;
+		}
+	}
 	if (st->text[0])
 		snprintf(text, sizeof text, "%s (%s)", st->text, token);
+	else if (parent_ts)
+		snprintf(text, sizeof text, "%s: reply to %s at ts %s (%s)", st->msg_id, st->reply_to,
+			 parent_ts, token);
 	else
 		snprintf(text, sizeof text, "%s: message %s (%s)", st->msg_id, st->msg_id, token);
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ev", "send", "id", st->msg_id, "token", token,
 			"channel", channel, "text", text);
+	if (rec && parent_ts) {
+		json_object_set_new(rec, "parent", json_string(st->reply_to));
+		json_object_set_new(rec, "parent_ts", json_string(parent_ts));
+	}
 	history_add(c->hist, "acklab", rec, mono_ns());
 	cmd = json_pack("{s:s, s:s, s:s, s:s}", "op", "send", "id", st->msg_id, "channel", channel,
 			"text", text);
+	if (cmd && parent_ts)
+		json_object_set_new(cmd, "thread_ts", json_string(parent_ts));
 	line = json_dumps(cmd, JSON_COMPACT);
 	json_decref(cmd);
 	if (!line || proc_write_line(client->proc, line, err, sizeof err) == -1)

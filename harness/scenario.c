@@ -392,6 +392,12 @@ static int st_send(struct scn_parser *p)
 	if (p->s->nmsgs == SCN_MAX_IDS)
 		return scn_err(p, p->w[1].col, "too many messages (at most %d)", SCN_MAX_IDS);
 	str_copy(p->s->msg_ids[p->s->nmsgs++], st->msg_id, SCN_ID_MAX);
+	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "reply-to") == 0) {
+		if (scn_need(p, i + 1, "a message id after 'reply-to'") == -1 ||
+		    scn_msg_ref(p, i + 1, st->reply_to) == -1)
+			return -1;
+		i += 2;
+	}
 	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "to") == 0) {
 		if (scn_need(p, i + 1, "a channel after 'to'") == -1 ||
 		    scn_ident(p, i + 1, "channel", st->channel, sizeof(st->channel)) == -1)
@@ -606,7 +612,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
 	{ "rate", st_rate, "rate HOST RATE" },
 	{ "on", st_on, "on TRIGGER: FAULT ARGS..." },
-	{ "send", st_send, "send MSG [to CHANNEL] [\"TEXT\"]" },
+	{ "send", st_send, "send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
 	{ "await", st_await, "await ROLE EV [MSG] [within DURATION]" },
 	{ "wait", st_wait, "wait DURATION" },
 	{ "fault", st_fault, "fault FAULT ARGS..." },

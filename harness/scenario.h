@@ -22,7 +22,9 @@
  *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
  *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
  *        each optionally followed by "count N"
- *   send MSG [to CHANNEL] ["TEXT"]      workload steps, run in order:
+ *   send MSG [reply-to MSG] [to CHANNEL] ["TEXT"]
+ *                                       workload steps, run in order (a reply
+ *                                       points at the parent as recipient1 saw it):
  *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed
  *   wait DURATION
  *   fault FAULT ARGS...
@@ -70,6 +72,7 @@ struct scn_step {
 	enum scn_step_kind kind;
 	struct scn_pos pos;
 	char msg_id[SCN_ID_MAX];      /* SEND, AWAIT (optional) */
+	char reply_to[SCN_ID_MAX];    /* SEND: the parent message, or "" */
 	char channel[SCN_ID_MAX];     /* SEND; "" = the scenario's channel */
 	char text[256];               /* SEND; "" = default text */
 	char role[32];                /* AWAIT */
