@@ -181,6 +181,8 @@ static const struct bad_case bad_cases[] = {
 	{ "# only a lesson\n\n", "bad.scn:2:1: empty scenario (expected 'scenario NAME' as the first statement)" },
 	{ "scenario x\nsned m1\n", "bad.scn:2:1: unknown statement 'sned' (did you mean 'send'?)" },
 	{ "scenario x\nfrobnicate\n", "bad.scn:2:1: unknown statement 'frobnicate'" },
+	{ "scenario x\nsend r1 reply-to\nexpect * clean\n",
+	  "bad.scn:2:18: missing a message id after 'reply-to' (expected: send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"])" },
 	{ HEAD "on packet m1: drop-reply client server\n",
 	  "bad.scn:3:15: unknown fault 'drop-reply' (did you mean 'drop-replies'?)" },
 	{ HEAD "fault crash\n",
@@ -287,10 +289,31 @@ static void test_file(void **state)
 	assert_string_equal(err, "/nonexistent/x.scn: No such file or directory");
 }
 
+static void test_reply(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("r.scn", "scenario r\nsend m1\nsend r1 reply-to m1 to general\n"
+					       "expect * clean\n", &s, err, sizeof(err)), 0);
+	assert_string_equal(s->steps[1].msg_id, "r1");
+	assert_string_equal(s->steps[1].reply_to, "m1");
+	assert_string_equal(s->steps[1].channel, "general");
+	assert_string_equal(s->steps[0].reply_to, "");
+	scenario_free(s);
+	s = NULL;
+	assert_int_equal(scenario_parse_string("r.scn", "scenario r\nsend r1 reply-to m7\nexpect * clean\n",
+					       &s, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "r.scn:2:18: message 'm7' is never sent"));
+	assert_null(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file),
