@@ -3,8 +3,10 @@
  * directory, a chatd on 127.0.0.1, a chatc fed commands on stdin whose
  * events are collected as JSON, and the store read back with
  * `chatc --mode history`. Header-only (static functions) because each
- * integration program is linked on its own. Every wait has a deadline and
- * every process started is stopped and reaped.
+ * integration program is linked on its own, and it needs jansson, which
+ * tests/support/ must not. Every wait has a deadline and every process
+ * started is stopped and reaped. The per-test fixture (FX_TEST) and
+ * FX_RUN are cmocka's: include this after <cmocka.h>.
  */
 #ifndef CHATC_FIXTURE_H
 #define CHATC_FIXTURE_H
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../support/scratch.h"
 #include "../support/spawn.h"
 #include "util.h"
 
@@ -47,26 +50,6 @@ static void fx_require_bins(void)
 		printf("%s is not built\n", p);
 		exit(77);
 	}
-}
-
-/* mkdtemp a scratch dir into dir (PATH_MAX-ish buffer). */
-static int fx_tmpdir(char *dir, size_t len)
-{
-	snprintf(dir, len, "/tmp/chatc-test-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static void fx_rmdir(const char *dir)
-{
-	char p[600];
-	static const char *files[] = { "db", "db-wal", "db-shm", "db-journal", "events", "events2" };
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 /*
@@ -134,6 +117,41 @@ static int fx_chatc(struct spawn *sp, int port, const char *mode, ...)
 	return 0;
 }
 
+/* What each test starts from: its scratch directory and, once started, its chatd. */
+struct fx_ctx {
+	char dir[64];
+	struct spawn chatd;
+	int port;
+};
+
+/* cmocka setup: a fresh scratch directory, no chatd yet. */
+static int fx_setup(void **state)
+{
+	struct fx_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || scratch_make(c->dir, sizeof(c->dir), "chatc-test") == -1)
+		return -1;
+	*state = c;
+	return 0;
+}
+
+/* cmocka teardown: stop the chatd if one was started, remove the directory. */
+static int fx_teardown(void **state)
+{
+	struct fx_ctx *c = *state;
+
+	if (c->chatd.pid)
+		spawn_stop(&c->chatd, SIGTERM, 2000);
+	scratch_remove(c->dir);
+	free(c);
+	return 0;
+}
+
+/* A test given a struct fx_ctx in *state. */
+#define FX_TEST(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
+/* main()'s result: skip the program (exit 77) without the binaries, else run tests. */
+#define FX_RUN(tests) (fx_require_bins(), cmocka_run_group_tests(tests, NULL, NULL))
+
 static void fx_send(struct spawn *sp, const char *id, const char *channel, const char *text)
 {
 	char line[1024];
@@ -172,6 +190,13 @@ static json_t *fx_next(struct spawn *sp, struct fx_events *evs, int timeout_ms)
 	return j;
 }
 
+/* Whether event j is named ev (and, when id is given, has this id). */
+static int fx_is(json_t *j, const char *ev, const char *id)
+{
+	return strcmp(json_string_value(json_object_get(j, "ev")) ?: "", ev) == 0 &&
+	    (!id || strcmp(json_string_value(json_object_get(j, "id")) ?: "", id) == 0);
+}
+
 /* Read events until one has ev == name (and id == id when id is given). */
 static json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *name, const char *id,
     int timeout_ms)
@@ -183,8 +208,7 @@ static json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *n
 		j = fx_next(sp, evs, (int)((deadline - mono_ns()) / 1000000) + 1);
 		if (!j)
 			return NULL;
-		if (strcmp(json_string_value(json_object_get(j, "ev")) ?: "", name) == 0 &&
-		    (!id || strcmp(json_string_value(json_object_get(j, "id")) ?: "", id) == 0))
+		if (fx_is(j, name, id))
 			return j;
 	}
 	return NULL;
@@ -213,8 +237,7 @@ static int fx_count(const struct fx_events *evs, const char *ev, const char *id)
 	int i, n = 0;
 
 	for (i = 0; i < evs->n; i++)
-		if (strcmp(json_string_value(json_object_get(evs->ev[i], "ev")) ?: "", ev) == 0 &&
-		    (!id || strcmp(json_string_value(json_object_get(evs->ev[i], "id")) ?: "", id) == 0))
+		if (fx_is(evs->ev[i], ev, id))
 			n++;
 	return n;
 }
@@ -225,8 +248,7 @@ static json_t *fx_find(const struct fx_events *evs, const char *ev, const char *
 	int i;
 
 	for (i = 0; i < evs->n; i++)
-		if (strcmp(json_string_value(json_object_get(evs->ev[i], "ev")) ?: "", ev) == 0 &&
-		    (!id || strcmp(json_string_value(json_object_get(evs->ev[i], "id")) ?: "", id) == 0))
+		if (fx_is(evs->ev[i], ev, id))
 			return evs->ev[i];
 	return NULL;
 }

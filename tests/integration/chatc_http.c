@@ -15,37 +15,9 @@
 
 #include "chatc_fixture.h"
 
-struct ctx {
-	char dir[64];
-	struct spawn chatd;
-	int port;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || fx_tmpdir(c->dir, sizeof(c->dir)) == -1)
-		return -1;
-	c->chatd.pid = 0;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	if (c->chatd.pid)
-		spawn_stop(&c->chatd, SIGTERM, 2000);
-	fx_rmdir(c->dir);
-	free(c);
-	return 0;
-}
-
 static void test_200_sends(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client, listener;
 	static struct fx_events evs, levs;
 	char id[16], text[64];
@@ -87,7 +59,7 @@ static void test_200_sends(void **state)
 
 static void test_store_failure_retried_once_stored(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	json_t *sent;
@@ -111,7 +83,7 @@ static void test_store_failure_retried_once_stored(void **state)
 
 static void test_4xx_fails_without_retry(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	json_t *failed;
@@ -137,7 +109,7 @@ static void test_4xx_fails_without_retry(void **state)
 
 static void test_bad_command_keeps_going(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	const char *bad = "{\"op\":\"send\",\"channel\":\"general\",\"text\":\"x\"}\n";
@@ -163,7 +135,7 @@ static void test_bad_command_keeps_going(void **state)
  * stalls before replying): the client times out and retries. With a key the
  * store holds one copy; without one it holds two or more. Both sides must show.
  */
-static int lost_reply_rows(struct ctx *c, const char *mode, const char *token)
+static int lost_reply_rows(struct fx_ctx *c, const char *mode, const char *token)
 {
 	static struct spawn client;
 	static struct fx_events evs;
@@ -201,14 +173,13 @@ static void test_lost_reply_without_key_duplicates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_200_sends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_failure_retried_once_stored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_4xx_fails_without_retry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_command_keeps_going, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_reply_with_key_stored_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_reply_without_key_duplicates, setup, teardown),
+		FX_TEST(test_200_sends),
+		FX_TEST(test_store_failure_retried_once_stored),
+		FX_TEST(test_4xx_fails_without_retry),
+		FX_TEST(test_bad_command_keeps_going),
+		FX_TEST(test_lost_reply_with_key_stored_once),
+		FX_TEST(test_lost_reply_without_key_duplicates),
 	};
 
-	fx_require_bins();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN(tests);
 }

@@ -18,38 +18,12 @@
 
 #include "chatc_fixture.h"
 
-struct ctx {
-	char dir[64];
-	struct spawn chatd;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || fx_tmpdir(c->dir, sizeof(c->dir)) == -1)
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	if (c->chatd.pid)
-		spawn_stop(&c->chatd, SIGTERM, 2000);
-	fx_rmdir(c->dir);
-	free(c);
-	return 0;
-}
-
 /*
  * chatd (ws-mode wsmode) crashes after persisting the 2nd message and before
  * acking it; restart it on the same port and db; the client resends. Returns
  * how many rows hold m2's token.
  */
-static int crash_after_persist(struct ctx *c, const char *wsmode, const char *clientmode)
+static int crash_after_persist(struct fx_ctx *c, const char *wsmode, const char *clientmode)
 {
 	static struct spawn client;
 	static struct fx_events evs;
@@ -101,7 +75,7 @@ static void test_ws_ack_without_key_duplicates(void **state)
 
 static void test_ws_naive_does_not_wait(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	json_t *sending, *sent;
@@ -133,7 +107,7 @@ static void test_ws_naive_does_not_wait(void **state)
 
 static void test_listen_catches_up_via_history(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn listener, sender, other;
 	static struct fx_events levs, sevs;
 	json_t *r;
@@ -187,7 +161,7 @@ static void test_listen_catches_up_via_history(void **state)
  */
 static void test_heartbeat_detects_silent_server(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	json_t *d;
@@ -217,7 +191,7 @@ static void test_heartbeat_detects_silent_server(void **state)
  */
 static void test_ack_timeout_resends_with_key(void **state)
 {
-	struct ctx *c = *state;
+	struct fx_ctx *c = *state;
 	static struct spawn client;
 	static struct fx_events evs;
 	json_t *d, *sent;
@@ -248,14 +222,13 @@ static void test_ack_timeout_resends_with_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ws_ack_key_dedups_resend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ws_ack_without_key_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ws_naive_does_not_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_listen_catches_up_via_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_heartbeat_detects_silent_server, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_timeout_resends_with_key, setup, teardown),
+		FX_TEST(test_ws_ack_key_dedups_resend),
+		FX_TEST(test_ws_ack_without_key_duplicates),
+		FX_TEST(test_ws_naive_does_not_wait),
+		FX_TEST(test_listen_catches_up_via_history),
+		FX_TEST(test_heartbeat_detects_silent_server),
+		FX_TEST(test_ack_timeout_resends_with_key),
 	};
 
-	fx_require_bins();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN(tests);
 }
