@@ -10,18 +10,6 @@
 
 static struct ct_server srv;
 
-static int setup(void **state)
-{
-	ct_init(&srv);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ct_cleanup(&srv);
-	return 0;
-}
-
 /* The last line of the event log, parsed. */
 static json_t *last_event(const char *path)
 {
@@ -142,16 +130,11 @@ static void test_sigterm_is_clean_and_keeps_rows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_crash_before_persist_then_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fanout_first_persist_failure_is_a_phantom, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_persist_first_failure_pushes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigterm_is_clean_and_keeps_rows, setup, teardown),
+		CT_TEST(test_crash_before_persist_then_restart, &srv),
+		CT_TEST(test_fanout_first_persist_failure_is_a_phantom, &srv),
+		CT_TEST(test_persist_first_failure_pushes_nothing, &srv),
+		CT_TEST(test_sigterm_is_clean_and_keeps_rows, &srv),
 	};
-	int rc;
 
-	ct_require_bin();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
-	return rc;
+	return CT_RUN(tests, NULL, NULL);
 }

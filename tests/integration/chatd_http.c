@@ -168,11 +168,6 @@ int main(void)
 		cmocka_unit_test(test_resend_same_key_is_one_message),
 		cmocka_unit_test(test_keepalive_reuses_one_connection),
 	};
-	int rc;
 
-	ct_require_bin();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	curl_global_cleanup();
-	return rc;
+	return CT_RUN(tests, setup, teardown);
 }

@@ -25,6 +25,7 @@
 
 #include "util.h"
 #include "../support/rawws.h"
+#include "../support/scratch.h"
 #include "../support/spawn.h"
 
 #define CT_TIMEOUT_MS 5000
@@ -110,18 +111,40 @@ static inline void ct_stop_clean(struct ct_server *s)
 /* Stop if running and remove the temporary directory. */
 static inline void ct_cleanup(struct ct_server *s)
 {
-	char p[160];
-
 	if (s->sp.pid > 0 && !s->sp.reaped)
 		ct_stop(s);
-	unlink(s->db);
-	snprintf(p, sizeof p, "%s-wal", s->db);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", s->db);
-	unlink(p);
-	unlink(s->events);
-	rmdir(s->dir);
+	scratch_remove(s->dir);
 }
+
+/* cmocka setup and teardown for a test that starts its own chatd in the ct_server *state. */
+static inline int ct_setup(void **state)
+{
+	ct_init(*state);
+	return 0;
+}
+
+static inline int ct_teardown(void **state)
+{
+	ct_cleanup(*state);
+	return 0;
+}
+
+/* Test f with a fresh directory in server s (a struct ct_server *) and nothing left after. */
+#define CT_TEST(f, s) cmocka_unit_test_prestate_setup_teardown(f, ct_setup, ct_teardown, s)
+
+static inline int ct_curl_done(int rc)
+{
+	curl_global_cleanup();
+	return rc;
+}
+
+/*
+ * main()'s result: skip the program (exit 77) without bin/chatd, else run
+ * tests with the group fixtures (NULL for none) and libcurl set up around them.
+ */
+#define CT_RUN(tests, group_setup, group_teardown) \
+	(ct_require_bin(), curl_global_init(CURL_GLOBAL_DEFAULT), \
+	 ct_curl_done(cmocka_run_group_tests(tests, group_setup, group_teardown)))
 
 struct ct_buf {
 	char *p;

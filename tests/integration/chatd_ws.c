@@ -10,18 +10,6 @@
 
 static struct ct_server srv;
 
-static int setup(void **state)
-{
-	ct_init(&srv);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	ct_cleanup(&srv);
-	return 0;
-}
-
 static void ws_send(struct rawws *ws, long id, const char *text, const char *cmid)
 {
 	char buf[1024];
@@ -170,16 +158,11 @@ static void test_naive_pushes_then_loses_on_persist_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ack_mode_acks_then_pushes_without_dedup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_key_resend_is_one_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversized_frame_is_closed_1009, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_naive_pushes_then_loses_on_persist_failure, setup, teardown),
+		CT_TEST(test_ack_mode_acks_then_pushes_without_dedup, &srv),
+		CT_TEST(test_ack_key_resend_is_one_message, &srv),
+		CT_TEST(test_oversized_frame_is_closed_1009, &srv),
+		CT_TEST(test_naive_pushes_then_loses_on_persist_failure, &srv),
 	};
-	int rc;
 
-	ct_require_bin();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	curl_global_cleanup();
-	return rc;
+	return CT_RUN(tests, NULL, NULL);
 }
