@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "../../fixtures/chatd/chat.h"
+#include "../support/scratch.h"
 
 struct rec {
 	char kind;           /* 'f' fanout, 'r' reply */
@@ -59,8 +59,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	char err[256];
 
-	strcpy(f->dir, "/tmp/chatd-chat-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (scratch_make(f->dir, sizeof f->dir, "chatd-chat") == -1)
 		return -1;
 	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
 	snprintf(f->ev, sizeof f->ev, "%s/ev.jsonl", f->dir);
@@ -82,17 +81,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[160];
 
 	events_free(f->events);
 	store_free(f->st);
-	unlink(f->ev);
-	unlink(f->db);
-	snprintf(p, sizeof p, "%s-wal", f->db);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->db);
-	unlink(p);
-	rmdir(f->dir);
+	scratch_remove(f->dir);
 	free(f);
 	return 0;
 }

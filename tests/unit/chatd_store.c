@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "../../fixtures/chatd/store.h"
 #include "../../fixtures/chatd/validate.h"
+#include "../support/scratch.h"
 
 struct fixture {
 	char dir[64];
@@ -26,8 +26,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	char err[256];
 
-	strcpy(f->dir, "/tmp/chatd-store-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (scratch_make(f->dir, sizeof f->dir, "chatd-store") == -1)
 		return -1;
 	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
 	f->st = store_open(f->db, err, sizeof err);
@@ -42,15 +41,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[160];
 
 	store_free(f->st);
-	unlink(f->db);
-	snprintf(p, sizeof p, "%s-wal", f->db);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->db);
-	unlink(p);
-	rmdir(f->dir);
+	scratch_remove(f->dir);
 	free(f);
 	return 0;
 }
