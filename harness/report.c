@@ -204,3 +204,14 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 				json_number_value(d));
 	}
 }
+
+int report_write_memstream(FILE *f, char **doc, size_t *len, const char *dir, const char *name,
+			   char *err, size_t errlen)
+{
+	char path[700];
+
+	if (fclose(f) != 0)
+		return err_set(err, errlen, "%s: out of memory", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return report_write_file(path, *doc, *len, err, errlen);
+}

@@ -73,6 +73,12 @@ void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t 
 int report_width(const char *s);
 /* Write the whole of buf to path; -1 with err naming the path. */
 int report_write_file(const char *path, const char *buf, size_t len, char *err, size_t errlen);
+/*
+ * Close f, an open_memstream() over *doc and *len, and write what it holds to
+ * dir/name. The caller still frees *doc. Returns 0 or -1 with err naming the file.
+ */
+int report_write_memstream(FILE *f, char **doc, size_t *len, const char *dir, const char *name,
+			   char *err, size_t errlen);
 
 /*
  * Print the matrix: one row per scenario, one column per stack, each cell

@@ -85,7 +85,7 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 		  int ncells, char *err, size_t errlen)
 {
 	struct rx_state *st = state;
-	char path[600], stamp[100];
+	char stamp[100];
 	char *doc = NULL;
 	size_t doclen = 0;
 	FILE *f = NULL;
@@ -107,16 +107,7 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
-	if (fclose(f) != 0) {
-		f = NULL;
-		err_set(err, errlen, "junit.xml: out of memory");
-		goto done;
-	}
-	f = NULL;
-	snprintf(path, sizeof(path), "%s/junit.xml", run->dir);
-	if (report_write_file(path, doc, doclen, err, errlen) == -1)
-		goto done;
-	rc = 0;
+	rc = report_write_memstream(f, &doc, &doclen, run->dir, "junit.xml", err, errlen);
 done:
 	free(doc);
 	free(st->buf);

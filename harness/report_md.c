@@ -303,7 +303,7 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 		  int ncells, char *err, size_t errlen)
 {
 	struct rm_state *st = state;
-	char path[600], *doc = NULL;
+	char *doc = NULL;
 	size_t doclen = 0;
 	int npass = 0, rc = -1, i;
 	FILE *f;
@@ -325,14 +325,7 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 	fputc('\n', f);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
-	if (fclose(f) != 0) {
-		err_set(err, errlen, "summary.md: out of memory");
-		goto done;
-	}
-	snprintf(path, sizeof(path), "%s/summary.md", run->dir);
-	if (report_write_file(path, doc, doclen, err, errlen) == -1)
-		goto done;
-	rc = 0;
+	rc = report_write_memstream(f, &doc, &doclen, run->dir, "summary.md", err, errlen);
 done:
 	free(doc);
 	free(st->buf);
