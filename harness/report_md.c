@@ -120,6 +120,11 @@ static void rm_phrase(json_t *e, const char *role, const char *ev, char *buf, si
 			snprintf(buf + strlen(buf), len - strlen(buf), ": %s", s);
 		if ((s = rm_str(e, "trigger")) && *s)
 			snprintf(buf + strlen(buf), len - strlen(buf), " (on %s)", s);
+	} else if (strcmp(ev, "disconnected") == 0) {
+		snprintf(buf, len, "found its connection dead (%s)",
+			 (s = rm_str(e, "reason")) && *s ? s : "closed");
+	} else if (strcmp(ev, "connected") == 0) {
+		snprintf(buf, len, "connected again");
 	} else if (strcmp(ev, "exit") == 0) {
 		snprintf(buf, len, "exited: %s", (s = rm_str(e, "status")) ? s : "?");
 	} else if (strcmp(ev, "packet") == 0) {
@@ -170,6 +175,7 @@ static void rm_story(FILE *f, const struct cell_result *c)
 	int i, naffected = 0;
 	long long t0 = c->t0_ns;
 	size_t k, n;
+	int client_connects = 0;
 
 	for (i = 0; i < r->nmsgs; i++)
 		if (r->msgs[i].cls != CHK_OK)
@@ -192,14 +198,18 @@ static void rm_story(FILE *f, const struct cell_result *c)
 		if (!role || !ev || strcmp(role, "store") == 0)
 			continue;
 		m = rm_concerns(e, r, affected);
-		if (m < 0 &&
+		/* Connection lifecycle: a dead connection noticed, and the client's reconnections. */
+		if (strcmp(ev, "disconnected") == 0 ||
+		    (strcmp(role, "client") == 0 && strcmp(ev, "connected") == 0 && client_connects++ > 0))
+			m = m < 0 ? -2 : m;
+		if (m == -1 &&
 		    !(strcmp(role, "acklab") == 0 &&
 		      (strcmp(ev, "fault") == 0 || strcmp(ev, "heal") == 0 || strcmp(ev, "trigger") == 0)) &&
 		    !(strcmp(role, "server") == 0 && (strcmp(ev, "ready") == 0 || strcmp(ev, "started") == 0)) &&
 		    strcmp(ev, "exit") != 0)
 			continue;
 		rm_phrase(e, role, ev, what, sizeof(what));
-		if (m >= 0 && naffected > 1)
+		if (m >= 0 && naffected > 1 && m != -2)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), " [%s]", r->msgs[m].id);
 		snprintf(when, sizeof(when), "%+.1f",
 			 (double)(json_integer_value(json_object_get(e, "t")) - t0) / 1e6);

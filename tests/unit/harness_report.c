@@ -44,6 +44,8 @@ static struct history *lost_history(void)
 					 "what", "killed server with SIGKILL", "trigger", "packet carrying m2"));
 	add(h, "server", 415.5, json_pack("{s:s,s:s}", "ev", "exit", "status", "signal 9 (KILL)"));
 	add(h, "client", 420, json_pack("{s:s,s:s}", "ev", "connected", "id", "other"));
+	add(h, "client", 430, json_pack("{s:s,s:s}", "ev", "disconnected", "reason", "heartbeat"));
+	add(h, "client", 440, json_pack("{s:s}", "ev", "connected"));
 	add(h, "store", 900, json_pack("{s:s,s:s,s:s}", "ev", "stored", "ts", "1.1", "text", "m1 (acklab-1-m1)"));
 	return h;
 }
@@ -205,7 +207,10 @@ static void test_reporters(void **state)
 	assert_non_null(strstr(text, "    +415.5 ms  server   exited: signal 9 (KILL)\n"));
 	assert_non_null(strstr(text, "     -50.0 ms  server   ready\n"));
 	assert_non_null(strstr(text, "  the store holds no row of m2\n```"));
-	assert_null(strstr(text, "connected"));       /* unrelated entries stay out */
+	/* the client's first connection is not part of the story; losing it and reconnecting are */
+	assert_null(strstr(text, "+420.0 ms"));
+	assert_non_null(strstr(text, "    +430.0 ms  client   found its connection dead (heartbeat)\n"));
+	assert_non_null(strstr(text, "    +440.0 ms  client   connected again\n"));
 	assert_null(strstr(text, "displayed it"));    /* m1 is ok: not in the story */
 	assert_non_null(strstr(text, "**Not as expected:** expected clean, observed lost={m2}.\n"));
 	assert_non_null(strstr(text, "## Time to notice a broken connection\n"));
