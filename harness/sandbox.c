@@ -271,9 +271,24 @@ static int sandbox_sysctl_write(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
+bool sandbox_sysctl_key_ok(const char *key)
+{
+	if (strncmp(key, "net.", 4) != 0 || strstr(key, "..") || key[strlen(key) - 1] == '.')
+		return false;
+	for (const char *c = key; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' ||
+		      *c == '-'))
+			return false;
+	return true;
+}
+
 int sandbox_sysctl_set(int netns_fd, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct sandbox_sysctl s = { key, value };
+
+	if (!sandbox_sysctl_key_ok(key))
+		return err_set(err, errlen, "sysctl '%s': only a host's own network settings (net.*) "
+			       "can be set", key);
 
 	return sandbox_in_netns(netns_fd, sandbox_sysctl_write, &s, err, errlen);
 }

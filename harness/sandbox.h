@@ -66,4 +66,12 @@ int sandbox_in_netns(int netns_fd, int (*fn)(void *arg, char *err, size_t errlen
  */
 int sandbox_sysctl_set(int netns_fd, const char *key, const char *value, char *err, size_t errlen);
 
+/*
+ * Is key a sysctl that belongs to one network namespace ("net.ipv4.tcp_retries2")?
+ * Only those may be set: anything else (vm.*, kernel.*) is the machine's own,
+ * and a root user's sandbox could otherwise reach it. Also refuses keys that
+ * could escape /proc/sys/net ("..", "/", odd characters).
+ */
+bool sandbox_sysctl_key_ok(const char *key);
+
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "sandbox.h"
 #include "scenario.h"
 #include "scenario_priv.h"
 #include "util.h"
@@ -212,6 +213,10 @@ static int st_sysctl(struct scn_parser *p)
 		return scn_err(p, p->w[2].col, "sysctl '%s' is too long", p->w[2].text);
 	memcpy(sc->key, p->w[2].text, (size_t)(eq - p->w[2].text));
 	sc->key[eq - p->w[2].text] = '\0';
+	if (!sandbox_sysctl_key_ok(sc->key))
+		return scn_err(p, p->w[2].col, "sysctl '%s' is not a host's own network setting (expected a "
+			       "net.* key like net.ipv4.tcp_retries2; the machine's settings are never touched)",
+			       sc->key);
 	str_copy(sc->value, eq + 1, sizeof(sc->value));
 	sc->pos = scn_pos_of(p, 0);
 	if (scn_no_more(p, 3) == -1)
