@@ -60,6 +60,7 @@ struct cell {
 	size_t nlog, caplog;
 	char err[1024];
 	bool failed;
+	const char *channel_override; /* {channel} for the next role started, if set */
 };
 
 /* Lookups. */

@@ -89,7 +89,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
 	vars[nv++] = "port"; vars[nv++] = port;
 	vars[nv++] = "dir"; vars[nv++] = c->dir;
-	vars[nv++] = "channel"; vars[nv++] = c->s->channel;
+	vars[nv++] = "channel"; vars[nv++] = c->channel_override ? c->channel_override : c->s->channel;
 	vars[nv++] = "failpoints"; vars[nv++] = failpoints;
 	vars[nv++] = "seed"; vars[nv++] = "1";
 	vars[nv++] = "role"; vars[nv++] = r->name;

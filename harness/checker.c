@@ -23,6 +23,7 @@
 /* The facts about one message, before classification. */
 struct chk_facts {
 	const char *parent_ts;        /* for replies, else NULL */
+	bool unwatched;               /* recipients do not follow its channel: no gap */
 	double client_ms;             /* when the last sent/failed was shown */
 	char stored_ts[CHK_MAX_TS][48];
 	int nstored_ts;
@@ -157,7 +158,7 @@ static void chk_observe(struct history *h, long long t0, int recipients, struct 
 		}
 		if (stored_copies >= 2 && !f->dup_recipient)
 			f->dup_recipient = r + 1;
-		if (r < recipients && stored_copies == 0) {
+		if (r < recipients && stored_copies == 0 && !f->unwatched) {
 			m->recipients_missing++;
 			if (!f->missing_recipient)
 				f->missing_recipient = r + 1;
@@ -421,6 +422,7 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 		str_copy(m->id, id, sizeof(m->id));
 		str_copy(m->token, token, sizeof(m->token));
 		f[out->nmsgs].parent_ts = chk_str(e, "parent_ts");
+		f[out->nmsgs].unwatched = json_is_false(json_object_get(e, "watched"));
 		out->nmsgs++;
 	}
 	if (out->nmsgs == 0) {

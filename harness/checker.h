@@ -5,7 +5,9 @@
  *
  * What it reads from the history:
  *   role "acklab", ev "send":    {"id":"m3","token":"acklab-5f2c-m3","channel":..}
- *                                (optional "parent_ts" for replies)
+ *                                (optional "parent_ts" for replies; "watched": false
+ *                                when recipients do not follow its channel, so
+ *                                missing it is no gap)
  *   role "client":  ev "sending"/"sent"/"failed" with "id", "attempts", "ts"
  *   role "recipientN": ev "received" with "ts" and "text"
  *   role "store":   ev "stored" with "ts" and "text" (the store read back after the run)

@@ -75,6 +75,8 @@ static void cell_send(struct cell *c, const struct scn_step *st)
 		snprintf(text, sizeof text, "%s: message %s (%s)", st->msg_id, st->msg_id, token);
 	rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ev", "send", "id", st->msg_id, "token", token,
 			"channel", channel, "text", text);
+	if (rec)    /* recipients follow the scenario's channel only */
+		json_object_set_new(rec, "watched", json_boolean(strcmp(channel, c->s->channel) == 0));
 	if (rec && parent_ts) {
 		json_object_set_new(rec, "parent", json_string(st->reply_to));
 		json_object_set_new(rec, "parent_ts", json_string(parent_ts));
@@ -165,27 +167,60 @@ static int cell_finish_client(struct cell *c)
 	return 0;
 }
 
-static int cell_read_store(struct cell *c)
+/* Read one channel of the store back with the stack's store command. */
+static int cell_read_channel(struct cell *c, struct role *store, const char *channel)
 {
-	struct role *store = cell_add_role(c, "store", "client", &c->st->store);
 	char err[512];
 	int64_t deadline;
 
+	c->channel_override = channel;
 	if (cell_start_role(c, store, true, err, sizeof err) == -1) {
+		c->channel_override = NULL;
 		cell_fail(c, "stack %s: store: %s", c->st->name, err);
 		return -1;
 	}
+	c->channel_override = NULL;
 	deadline = mono_ns() + (int64_t)RUNNER_STORE_MS * 1000000;
 	while (!store->exited_recorded && mono_ns() < deadline && !(c->o->stop && *c->o->stop))
 		cell_turn(c, 10);
 	if (!store->exited_recorded || !WIFEXITED(proc_exit_status(store->proc)) ||
 	    WEXITSTATUS(proc_exit_status(store->proc)) != 0) {
 		char status[64];
+		struct role *server = cell_role(c, "server");
 
-		cell_fail(c, "reading the store back failed (%s); see %s/store.stderr.log",
-			  proc_describe_exit(store->proc, status, sizeof status), c->dir);
+		if (c->o->stop && *c->o->stop)
+			return -1;
+		cell_fail(c, "reading #%s of the store back failed (%s)%s; see %s/store.stderr.log", channel,
+			  proc_describe_exit(store->proc, status, sizeof status),
+			  server && server->exited_recorded ? ": the server is not running (it exited)" : "",
+			  c->dir);
 		return -1;
 	}
+	return 0;
+}
+
+/* The source of truth: every channel the scenario sent to, read back. */
+static int cell_read_store(struct cell *c)
+{
+	struct role *store = cell_add_role(c, "store", "client", &c->st->store);
+	const char *channels[SCN_MAX_STEPS + 1];
+	int n = 0;
+
+	channels[n++] = c->s->channel;
+	for (int i = 0; i < c->s->nsteps; i++) {
+		const char *ch = c->s->steps[i].channel;
+		bool seen = false;
+
+		if (c->s->steps[i].kind != SCN_SEND || !ch[0])
+			continue;
+		for (int k = 0; k < n; k++)
+			seen = seen || strcmp(channels[k], ch) == 0;
+		if (!seen)
+			channels[n++] = ch;
+	}
+	for (int k = 0; k < n; k++)
+		if (cell_read_channel(c, store, channels[k]) == -1)
+			return -1;
 	return 0;
 }
 

@@ -186,6 +186,28 @@ static void test_recipient_duplicate(void **state)
 	history_free(h);
 }
 
+/* A message to a channel the recipients do not follow is no gap when they miss it. */
+static void test_unwatched_channel(void **state)
+{
+	struct history *h = history_new();
+	struct chk_result r;
+	char err[256];
+
+	(void)state;
+	add(h, "acklab", 0, json_pack("{s:s,s:s,s:s,s:s,s:b}", "ev", "send", "id", "m1", "token",
+				       "acklab-5f2c-m1", "channel", "random", "watched", 0));
+	add_client(h, "sent", "m1", 1, 5);
+	add_text(h, "store", "stored", "m1", "2.1", 10000);
+	add(h, "acklab", 20, json_pack("{s:s,s:s,s:s,s:s,s:b}", "ev", "send", "id", "m2", "token",
+					"acklab-5f2c-m2", "channel", "general", "watched", 1));
+	add_client(h, "sent", "m2", 1, 25);
+	add_text(h, "store", "stored", "m2", "2.2", 10000);
+	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.msgs[0].cls, CHK_OK);       /* #random: recipients were never meant to see it */
+	assert_int_equal(r.msgs[1].cls, CHK_GAP);      /* #general: recipient1 should have seen it */
+	history_free(h);
+}
+
 /* The ws-naive crash-before-persist cell: LOST m3 expected. */
 static struct history *naive_history(bool fault_bit)
 {
@@ -296,6 +318,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_recipient_duplicate),
+		cmocka_unit_test(test_unwatched_channel),
 		cmocka_unit_test(test_two_sided),
 		cmocka_unit_test(test_failed_visible_named),
 		cmocka_unit_test(test_unusable),
