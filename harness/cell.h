@@ -78,7 +78,9 @@ void cell_heal(struct cell *c, const char *name, const char *why);
 void cell_turn(struct cell *c, int max_ms);
 /* Has role said ev (for msg, if set) since arrival index from? "done" = sent or failed. */
 bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
-/* Turn the loop until cell_seen() holds (0) or ms pass (-1). */
+/* Record that role r's process exited (history, awaits, exit rules). */
+void cell_record_exit(struct cell *c, struct role *r);
+/* Turn the loop until cell_seen() holds (0), or ms pass, or the role exits (-1). */
 int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *msg, size_t from, int ms);
 /* Turn the loop for ms. */
 void cell_idle(struct cell *c, int ms);

@@ -79,6 +79,13 @@ static int env_restart_role(void *arg, const char *name, char *err, size_t errle
 		return err_set(err, errlen, "no role '%s'", name);
 	if (r->proc && proc_state(r->proc) != PROC_EXITED)
 		proc_stop(r->proc, 2000);
+	if (r->proc && !r->exited_recorded) {
+		bool armed = c->workload_started;
+
+		c->workload_started = false;      /* a deliberate stop is history, not a trigger */
+		cell_record_exit(c, r);
+		c->workload_started = armed;
+	}
 	return cell_start_role(c, r, false, err, errlen);
 }
 
@@ -97,7 +104,7 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 	json_object_set_new(o, "trigger", json_string(why));
 	history_add(c->hist, "acklab", o, mono_ns());
 	if (c->o->verbose)
-		log_info("%s %s: %s (%s)", ev, f->ops->name, what, why);
+		log_info("%s/%s: %s %s: %s (%s)", c->s->name, c->st->name, ev, f->ops->name, what, why);
 }
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
@@ -163,7 +170,7 @@ static void cell_on_entry(struct cell *c, const char *role, json_t *ev)
 	cell_log_arrival(c, role, ev);
 	if (c->o->verbose) {
 		char *s = json_dumps(ev, JSON_COMPACT);
-		log_info("%s", s ? s : "?");
+		log_info("%s/%s: %s", c->s->name, c->st->name, s ? s : "?");
 		free(s);
 	}
 	if (!c->workload_started)
@@ -221,7 +228,7 @@ static void cell_on_packet(void *arg, const struct capture_match *m)
 			cell_fire_rule(c, i);
 }
 
-static void cell_record_exit(struct cell *c, struct role *r)
+void cell_record_exit(struct cell *c, struct role *r)
 {
 	char status[64];
 	json_t *o, *ev;
@@ -328,10 +335,21 @@ int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *
 	int64_t deadline = mono_ns() + (int64_t)ms * 1000000;
 
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
+		struct role *r = cell_role(c, role);
+
 		if (cell_seen(c, from, role, ev, msg))
 			return 0;
 		if (mono_ns() >= deadline)
 			return -1;
+		/* A role that has exited (and was not restarted) will say nothing more. */
+		if (r && r->exited_recorded && strcmp(ev, "exit") != 0) {
+			char status[64];
+
+			cell_fail(c, "%s exited (%s) while acklab waited for its '%s'%s%s; see %s/%s.stderr.log",
+				  role, proc_describe_exit(r->proc, status, sizeof status), ev, msg && *msg ? " of " : "",
+				  msg ? msg : "", c->dir, role);
+			return -1;
+		}
 		cell_turn(c, (int)((deadline - mono_ns()) / 1000000) + 1);
 	}
 	return -1;

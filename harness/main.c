@@ -49,7 +49,8 @@ static const char usage_main[] =
 	"  help COMMAND        help on one command\n"
 	"\n"
 	"exit status: 0 every cell met its expectation, 1 one did not, 2 usage or\n"
-	"scenario error, 4 this machine cannot run it (the reason is printed).\n"
+	"scenario error, 4 this machine cannot run it (the reason is printed),\n"
+	"130 interrupted (SIGINT/SIGTERM; everything it made is gone all the same).\n"
 	"Works as root and as a normal user (it uses a user namespace).\n";
 
 static const char usage_run[] =

@@ -265,7 +265,7 @@ int matrix_run(const struct matrix_opts *o)
 {
 	struct job *jobs;
 	struct cell_result *cells;
-	int njobs = 0, next = 0, done = 0, running = 0, failed = 0;
+	int njobs = 0, next = 0, done = 0, running = 0, failed = 0, rc;
 	char run_dir[PATH_MAX];
 	unsigned nonce;
 	bool tty = isatty(STDOUT_FILENO);
@@ -361,11 +361,18 @@ int matrix_run(const struct matrix_opts *o)
 	matrix_report(run_dir, cells, njobs, ms_since(start));
 	printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
 	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run_dir);
+	rc = failed || done < njobs ? 1 : 0;
+	if (*o->stop) {
+		int unfinished = 0;
+
+		for (int i = 0; i < njobs; i++)
+			unfinished += !cells[i].ran;
+		printf("interrupted: %d of %d cells did not finish\n", unfinished, njobs);
+		rc = 130;
+	}
 	for (int i = 0; i < njobs; i++)
 		json_decref(cells[i].extra);
 	free(jobs);
 	free(cells);
-	if (*o->stop)
-		return 1;
-	return failed || done < njobs ? 1 : 0;
+	return rc;
 }

@@ -29,7 +29,7 @@ struct matrix_opts {
 	volatile int *stop;
 };
 
-/* Run the matrix. Returns the exit status: 0 all cells met expectations, 1 not. */
+/* Run the matrix. Returns the exit status: 0 all cells met expectations, 1 not, 130 interrupted. */
 int matrix_run(const struct matrix_opts *o);
 
 #endif

@@ -229,6 +229,8 @@ static void cell_teardown(struct cell *c)
 	for (int i = c->nroles - 1; i >= 0; i--) {
 		if (c->roles[i].proc && proc_state(c->roles[i].proc) != PROC_EXITED)
 			proc_stop(c->roles[i].proc, 1000);
+		if (c->roles[i].proc && !c->roles[i].exited_recorded)
+			cell_record_exit(c, &c->roles[i]);     /* the last life's end is history too */
 		proc_free(c->roles[i].proc);
 		c->roles[i].proc = NULL;
 	}
@@ -364,13 +366,18 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 		if (!c->failed)
 			cell_idle(c, s->settle_ms);
 		c->workload_started = false;
+		/* Whatever the workload left broken is undone before the store is read back. */
+		if (!c->failed)
+			cell_heal(c, "", "the workload ended");
 		if (!c->failed)
 			cell_finish_client(c);
 		if (!c->failed)
 			cell_read_store(c);
 	}
-	if (o->stop && *o->stop)
+	if (o->stop && *o->stop) {
+		c->failed = false;        /* being interrupted explains every other failure */
 		cell_fail(c, "interrupted");
+	}
 	cell_teardown(c);
 
 	snprintf(path, sizeof path, "%s/history.jsonl", c->dir);
