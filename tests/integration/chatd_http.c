@@ -3,7 +3,8 @@
  * requests are refused with the documented code and store nothing, history
  * pages through everything exactly once, a resend with the same
  * client_msg_id is deduplicated (same ts, one row, one push to a WebSocket
- * subscriber), and one keep-alive connection carries many POSTs.
+ * subscriber), one keep-alive connection carries many POSTs, and a chunked
+ * POST (which chatd cannot read) is refused with 411 and stores nothing.
  */
 #include "chatd_test.h"
 
@@ -160,6 +161,30 @@ static void test_keepalive_reuses_one_connection(void **state)
 	assert_int_equal(ct_count_text(srv.port, "general", "keepalive"), 5);
 }
 
+static void test_chunked_post_is_length_required(void **state)
+{
+	const char *body = "{\"channel\":\"general\",\"text\":\"chunked body\"}";
+	const char *ok = "{\"channel\":\"general\",\"text\":\"after chunked\"}";
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	CURL *h = curl_easy_init();
+	json_t *resp;
+	long st;
+
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	st = ct_http(h, srv.port, "/api/chat.postMessage", body, strlen(body), &resp);
+	if (st != 411 || strcmp(ct_str(resp, "error"), "length_required") != 0 ||
+	    !json_is_false(json_object_get(resp, "ok")))
+		fail_msg("chunked POST: got %ld %s, want 411 length_required", st, ct_str(resp, "error"));
+	json_decref(resp);
+	/* The same handle, without the header, is served (on a new connection). */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	assert_int_equal(ct_http(h, srv.port, "/api/chat.postMessage", ok, strlen(ok), NULL), 200);
+	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	assert_int_equal(ct_count_text(srv.port, "general", "chunked body"), 0);
+	assert_int_equal(ct_count_text(srv.port, "general", "after chunked"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_history_pages_every_message_once),
 		cmocka_unit_test(test_resend_same_key_is_one_message),
 		cmocka_unit_test(test_keepalive_reuses_one_connection),
+		cmocka_unit_test(test_chunked_post_is_length_required),
 	};
 
 	return CT_RUN(tests, setup, teardown);
