@@ -233,6 +233,83 @@ static void scenarios_free(struct scenario **v, int n)
 	free(v);
 }
 
+/* Every stack an expect line names must exist: a typo would silently drop a cell. */
+static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_set *stacks)
+{
+	for (int i = 0; i < nscn; i++)
+		for (int k = 0; k < scns[i]->nexpects; k++) {
+			const struct scn_expect *e = &scns[i]->expects[k];
+			const char *best = NULL;
+			int best_d = 4;
+
+			if (strcmp(e->stack, "*") == 0 || stack_find(stacks, e->stack))
+				continue;
+			for (int j = 0; j < stacks->n; j++) {
+				int d = fault_edit_distance(e->stack, stacks->stacks[j].name);
+
+				if (d < best_d) {
+					best_d = d;
+					best = stacks->stacks[j].name;
+				}
+			}
+			log_warnx("%s:%d:%d: unknown stack '%s'%s%s%s", scns[i]->path, e->pos.line, e->pos.col + 7,
+				  e->stack, best ? " (did you mean '" : " (see `acklab list`)", best ? best : "",
+				  best ? "'?)" : "");
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * The run folder must be creatable before anything starts: an existing
+ * non-folder, a missing or unwritable parent are usage errors, said plainly.
+ * is_parent: dir is the reports folder the run goes under (created if missing).
+ */
+static int check_out_dir(const char *dir, bool is_parent)
+{
+	char parent[PATH_MAX], *slash;
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			log_warnx("run: %s exists and is not a folder (choose another with --out DIR)", dir);
+			return -1;
+		}
+		if (access(dir, W_OK | X_OK) == -1) {
+			log_warnx("run: cannot write in %s: %s (choose another with --out DIR)", dir,
+				  strerror(errno));
+			return -1;
+		}
+		if (!is_parent) {
+			DIR *d = opendir(dir);
+			struct dirent *e;
+			int n = 0;
+
+			while (d && (e = readdir(d)))
+				n += e->d_name[0] != '.';
+			if (d)
+				closedir(d);
+			if (n)
+				log_info("run: %s is not empty; cells run again overwrite their folders", dir);
+		}
+		return 0;
+	}
+	str_copy(parent, dir, sizeof parent);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		str_copy(parent, ".", sizeof parent);
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(parent, W_OK | X_OK) == -1) {
+		log_warnx("run: cannot create %s: %s: %s (choose another with --out DIR)", dir, parent,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(const struct paths *p, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -314,6 +391,16 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		log_warnx("run: no scenario to run in %s", p->scenarios);
 		goto done;
 	}
+	for (int i = 0; i < nscn; i++)
+		for (int k = 0; k < i; k++)
+			if (strcmp(scns[i]->name, scns[k]->name) == 0) {
+				log_warnx("run: scenario '%s' is named twice (%s and %s)", scns[i]->name,
+					  scns[k]->path, scns[i]->path);
+				goto done;
+			}
+	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
+	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir) == -1)
+		goto done;
 	if (optind == argc)
 		qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
 	if (sandbox_enter(err, sizeof err) == -1) {
@@ -341,6 +428,8 @@ done:
 static int cmd_check(const struct paths *p, int argc, char **argv)
 {
 	char **files, **stacks_files = NULL, err[1024];
+	struct stack_set stacks = { NULL, 0 };
+	bool have_stacks;
 	int bad = 0, n = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -355,6 +444,8 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 		files = list_files(p->scenarios, ".scn");
 		stacks_files = list_files(p->stacks, ".stack");
 	}
+	/* Stack names in expect lines are checked against the installed stacks. */
+	have_stacks = stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0;
 	for (int pass = 0; pass < 2; pass++) {
 		char **list = pass == 0 ? files : stacks_files;
 
@@ -371,11 +462,16 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 				struct scenario *s = NULL;
 
 				rc = scenario_parse_file(list[i], &s, err, sizeof err);
+				if (rc == 0 && have_stacks && check_expect_stacks(&s, 1, &stacks) == -1) {
+					rc = -2;      /* already said */
+				}
 				scenario_free(s);
 			}
 			n++;
 			if (rc == -1) {
 				fprintf(stderr, "%s\n", err);
+				bad++;
+			} else if (rc == -2) {
 				bad++;
 			} else {
 				printf("ok    %s\n", list[i]);
@@ -384,6 +480,7 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 	}
 	free_list(files);
 	free_list(stacks_files);
+	stack_set_free(&stacks);
 	if (n == 0) {
 		log_warnx("check: no files to check in %s", p->scenarios);
 		return EXIT_USAGE;

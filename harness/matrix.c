@@ -289,8 +289,12 @@ int matrix_run(const struct matrix_opts *o)
 		free(cells);
 		return 2;
 	}
-	if (matrix_make_run_dir(o, run_dir, sizeof run_dir, &nonce) == -1)
-		fatal("cannot create the run folder %s", run_dir);
+	if (matrix_make_run_dir(o, run_dir, sizeof run_dir, &nonce) == -1) {
+		log_warn("run: cannot create the run folder %s", run_dir);
+		free(jobs);
+		free(cells);
+		return 2;
+	}
 	printf("acklab: %d cells (%d scenarios), %d at a time, reports in %s\n", njobs,
 	       o->nscenarios, o->jobs, run_dir);
 	fflush(stdout);

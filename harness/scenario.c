@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fault.h"
 #include "sandbox.h"
@@ -281,7 +282,8 @@ static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
 				       "missing %s after 'event' (expected: event ROLE EV [MSG])",
 				       i >= colon ? "role and event" : "event");
 		if (scn_role_ref(p, i++, tr->role, sizeof(tr->role), SCN_REF_ROLE) == -1 ||
-		    scn_ident(p, i++, "event", tr->ev, sizeof(tr->ev)) == -1)
+		    scn_ident(p, i++, "event", tr->ev, sizeof(tr->ev)) == -1 ||
+		    scn_event_ref(p, i - 1, tr->role, tr->ev, false) == -1)
 			return -1;
 		if (i < colon && strcmp(p->w[i].text, "count") != 0 &&
 		    scn_msg_ref(p, i++, tr->msg_id) == -1)
@@ -427,7 +429,8 @@ static int st_await(struct scn_parser *p)
 	if (scn_need(p, 1, "a role") == -1 || scn_need(p, 2, "an event") == -1 ||
 	    !(st = scn_new_step(p, SCN_AWAIT)) ||
 	    scn_role_ref(p, 1, st->role, sizeof(st->role), SCN_REF_ROLE) == -1 ||
-	    scn_ident(p, 2, "event", st->ev, sizeof(st->ev)) == -1)
+	    scn_ident(p, 2, "event", st->ev, sizeof(st->ev)) == -1 ||
+	    scn_event_ref(p, 2, st->role, st->ev, true) == -1)
 		return -1;
 	st->within_ms = 5000;
 	if (i < p->nw && strcmp(p->w[i].text, "within") != 0 && scn_msg_ref(p, i++, st->msg_id) == -1)
@@ -742,6 +745,7 @@ int scenario_parse_file(const char *path, struct scenario **out, char *err, size
 {
 	FILE *f = NULL;
 	char *text = NULL;
+	struct stat st;
 	long size;
 	int rc = -1;
 
@@ -749,6 +753,11 @@ int scenario_parse_file(const char *path, struct scenario **out, char *err, size
 	f = fopen(path, "r");
 	if (!f) {
 		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "%s: not a scenario file (%s)", path,
+			S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file");
 		goto done;
 	}
 	if (fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1) {

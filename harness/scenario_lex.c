@@ -339,5 +339,46 @@ int scn_check_refs(struct scn_parser *p)
 				 r->kind == SCN_REF_HOST ? "a host" : "a role", list);
 		return scn_err_at(p, r->pos, msg);
 	}
+	/* A reply points at its parent as recipient1 saw it: there must be a recipient1. */
+	for (i = 0; i < s->nsteps; i++)
+		if (s->steps[i].kind == SCN_SEND && s->steps[i].reply_to[0] && s->recipients < 1) {
+			snprintf(msg, sizeof(msg), "send %s reply-to %s needs a recipient to have seen %s "
+				 "(expected 'recipients 1' or more; this scenario has 0)", s->steps[i].msg_id,
+				 s->steps[i].reply_to, s->steps[i].reply_to);
+			return scn_err_at(p, s->steps[i].pos, msg);
+		}
 	return 0;
+}
+
+/*
+ * Events a role can say. Clients and recipients speak the adapter protocol
+ * (docs/protocol.md), so their events are a closed set; servers may print
+ * events of their own, so only a near miss of a known one is refused.
+ */
+static const char *const scn_client_events[] = {
+	"ready", "connected", "disconnected", "sending", "sent", "failed", "done", "received",
+	"error", "started", "exit", NULL,
+};
+static const char *const scn_server_events[] = {
+	"ready", "recv", "persisted", "persist_failed", "fanout", "replied", "failpoint", "error",
+	"started", "exit", NULL,
+};
+
+int scn_event_ref(struct scn_parser *p, int i, const char *role, const char *ev, bool allow_done)
+{
+	bool server = strcmp(role, "server") == 0;
+	const char *const *known = server ? scn_server_events : scn_client_events;
+	const char *best;
+	char dym[96];
+
+	for (int k = 0; known[k]; k++)
+		if (strcmp(known[k], ev) == 0)
+			return strcmp(ev, "done") == 0 && !allow_done
+				       ? scn_err(p, p->w[i].col, "'done' is for await only (expected sent or failed here)")
+				       : 0;
+	best = scn_suggest(ev, known);
+	if (server && !best)
+		return 0;             /* a server's own event */
+	return scn_err(p, p->w[i].col, "%s never says '%s'%s", role, ev,
+		       scn_did_you_mean(best, dym, sizeof dym));
 }

@@ -56,6 +56,13 @@ int scn_err_at(struct scn_parser *p, struct scn_pos pos, const char *msg);
 const char *scn_suggest(const char *word, const char *const *names);
 /* The closest fault name (ours, else fault_suggest()'s), or NULL. */
 const char *scn_fault_suggest(const char *word);
+/*
+ * Is ev something role says? Client and recipient events are the protocol's
+ * closed set; a server's unknown event is accepted unless it is a near miss
+ * of a known one. "done" (sent or failed) only where allow_done.
+ */
+int scn_event_ref(struct scn_parser *p, int i, const char *role, const char *ev, bool allow_done);
+
 /* " (did you mean 'x'?)" into buf, or "" when suggestion is NULL; returns buf. */
 const char *scn_did_you_mean(const char *suggestion, char *buf, size_t len);
 
