@@ -62,7 +62,7 @@ struct doctor {
 static void doctor_row(struct doctor *d, const char *what, const char *expected, bool ok,
 		       const char *observed)
 {
-	printf("%-14s %-58s %-4s %s\n", what, expected, ok ? "ok" : "FAIL", observed);
+	printf("%-14s %-58s %-7s %s\n", what, expected, ok ? "ok" : "FAIL", observed);
 	fflush(stdout);
 	if (!ok)
 		d->failures++;
@@ -340,14 +340,14 @@ static void prove_reset(struct doctor *d, struct pair *base)
 		netprobe_send(p.c, "x", 1, DOCTOR_WAIT_MS, err, sizeof err);
 		reset = netprobe_recv(p.c, buf, sizeof buf, DOCTOR_WAIT_MS, err, sizeof err) == -1 &&
 			errno == ECONNRESET;
-		doctor_heal(d, &f);
 		fresh = pair_fresh_works(d, base);
-		snprintf(obs, sizeof obs, "client %s; after heal %s", reset ? "got ECONNRESET" : err,
-			 fresh ? "works" : "still broken");
+		doctor_heal(d, &f);
+		snprintf(obs, sizeof obs, "client %s; new connection %s", reset ? "got ECONNRESET" : err,
+			 fresh ? "works" : "fails");
 	} else {
 		snprintf(obs, sizeof obs, "%s", err);
 	}
-	doctor_row(d, "reset", "the flow's next packet gets a TCP reset; heal restores", reset && fresh, obs);
+	doctor_row(d, "reset", "the flow's next packet gets a TCP reset; new flows pass", reset && fresh, obs);
 	pair_close(&p);
 }
 
@@ -477,7 +477,7 @@ int doctor_main(int argc, char **argv, const char *bin_dir)
 	if (doctor_features(&d) == -1)
 		goto done;
 	printf("\nprimitives (plain TCP, client host -> router -> server host):\n");
-	printf("%-14s %-58s %-4s %s\n", "primitive", "expected effect", "", "observed effect");
+	printf("%-14s %-58s %-7s %s\n", "primitive", "expected effect", "verdict", "observed effect");
 	base.lfd = netprobe_listen(d.topo, "server", DOCTOR_PORT, err, sizeof err);
 	if (base.lfd < 0 || doctor_start_echo(&d, err, sizeof err) == -1) {
 		doctor_row(&d, "setup", "a listener and an echo process in the server host", false, err);

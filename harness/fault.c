@@ -106,6 +106,7 @@ static int reset_apply(struct fault *f, struct fault_env *env, char *err, size_t
 	if (nft_reset(env->topo, f->args[0], f->args[1], &f->nft, err, errlen) == -1)
 		return -1;
 	f->active = true;
+	f->affected = f->nft.nhandles / 2;
 	return 0;
 }
 
@@ -159,8 +160,9 @@ static void blackhole_describe(const struct fault *f, char *buf, size_t len)
 
 static void reset_describe(const struct fault *f, char *buf, size_t len)
 {
-	snprintf(buf, len, "router answers the next packet of each %s<->%s flow with a TCP reset",
-		 f->args[0], f->args[1]);
+	snprintf(buf, len, "router answers the next packet of the %d %s->%s flow%s established now "
+		 "with a TCP reset (new flows pass)", f->affected, f->args[0], f->args[1],
+		 f->affected == 1 ? "" : "s");
 }
 
 static void evict_describe(const struct fault *f, char *buf, size_t len)
@@ -186,7 +188,7 @@ static const struct fault_ops fault_ops_table[] = {
 	  FAULT_ARG_HOST, drop_apply, nft_fault_heal, drop_describe },
 	{ "blackhole", "blackhole HOST", "lose every packet in or out of a host's link", 1, 1,
 	  FAULT_ARG_HOST, blackhole_apply, nft_fault_heal, blackhole_describe },
-	{ "reset", "reset HOST HOST", "answer established flows between two hosts with TCP resets",
+	{ "reset", "reset FROM-HOST TO-HOST", "reset the FROM->TO TCP flows established now (new ones pass)",
 	  2, 2, FAULT_ARG_HOST, reset_apply, nft_fault_heal, reset_describe },
 	{ "evict-nat", "evict-nat FROM-HOST [TO-HOST]",
 	  "delete the router's conntrack/NAT entries of FROM->TO flows (half-open connections)", 1, 2,

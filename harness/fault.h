@@ -9,7 +9,7 @@
  *   drop-replies A B      data packets from B back to A on A->B TCP flows are lost
  *   drop A B              every packet from host A to host B is lost
  *   blackhole HOST        every packet in or out of HOST's link is lost
- *   reset A B             established A<->B flows get a TCP reset on their next packet
+ *   reset A B             the A->B flows established now get a TCP reset on their next packet
  *   evict-nat A [B]       the router forgets the NAT/conntrack state of A->B flows
  *   heal [NAME]           undo every active fault (or the active ones of NAME)
  */

@@ -305,26 +305,37 @@ int nft_reset(struct topo *t, const char *a_name, const char *b_name, struct nft
 	      char *err, size_t errlen)
 {
 	struct topo_host *a, *b;
-	char rule[192];
+	struct ct_flow flows[NFT_FAULT_MAX_RULES / 2];
+	char rule[256], msg[256];
+	int n;
 
 	memset(out, 0, sizeof *out);
 	a = nft_host(t, a_name, "reset", err, errlen);
 	b = a ? nft_host(t, b_name, "reset", err, errlen) : NULL;
 	if (!b)
 		return -1;
-	snprintf(rule, sizeof rule,
-		 "ip saddr %s ip daddr %s meta l4proto tcp ct state established "
-		 "reject with tcp reset", a->addr, b->addr);
-	if (nft_add_rule(t, out, rule, err, errlen) < 0)
-		return -1;
-	snprintf(rule, sizeof rule,
-		 "ip saddr %s ip daddr %s meta l4proto tcp ct state established "
-		 "reject with tcp reset", b->addr, a->addr);
-	if (nft_add_rule(t, out, rule, err, errlen) < 0) {
-		nft_heal(t, out, NULL, 0);
-		return -1;
+	n = ct_list(t, a->name, b->name, flows, (int)ARRAY_LEN(flows), msg, sizeof msg);
+	if (n < 0)
+		return err_set(err, errlen, "reset %s -> %s: %s", a->name, b->name, msg);
+	/* Only the flows established now; a new connection is a new flow and passes. */
+	for (int i = 0; i < n; i++) {
+		if (flows[i].tcp_state != TCP_CONNTRACK_ESTABLISHED)
+			continue;
+		snprintf(rule, sizeof rule, "ip saddr %.15s tcp sport %u ip daddr %.15s tcp dport %u "
+			 "reject with tcp reset", flows[i].src, flows[i].sport, flows[i].dst,
+			 flows[i].dport);
+		if (nft_add_rule(t, out, rule, err, errlen) < 0)
+			goto err;
+		snprintf(rule, sizeof rule, "ip saddr %.15s tcp sport %u ip daddr %.15s tcp dport %u "
+			 "reject with tcp reset", flows[i].dst, flows[i].dport, flows[i].src,
+			 flows[i].sport);
+		if (nft_add_rule(t, out, rule, err, errlen) < 0)
+			goto err;
 	}
 	return 0;
+err:
+	nft_heal(t, out, NULL, 0);
+	return -1;
 }
 
 int nft_heal(struct topo *t, struct nft_fault *f, char *err, size_t errlen)

@@ -61,8 +61,9 @@ int nft_blackhole(struct topo *t, const char *host, struct nft_fault *out,
 		  char *err, size_t errlen);
 
 /*
- * reset: the next packet of each established TCP flow between a and b, in
- * either direction, is answered with a TCP reset (new flows pass).
+ * reset: the TCP flows from a to b that are established now are answered
+ * with a TCP reset on their next packet, in either direction, until healed.
+ * Flows opened later pass. Established flows with no traffic stay as they are.
  */
 int nft_reset(struct topo *t, const char *a, const char *b, struct nft_fault *out,
 	      char *err, size_t errlen);
