@@ -129,6 +129,12 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	c->nfaults++;
 	fault_describe(f, what, sizeof what);
 	cell_record_fault(c, "fault", f, why, what);
+	/* A resume ends the pause of that role: a later heal must not resume it again. */
+	if (strcmp(f->ops->name, "resume") == 0)
+		for (int i = 0; i < c->nfaults - 1; i++)
+			if (c->faults[i].active && strcmp(c->faults[i].ops->name, "pause") == 0 &&
+			    strcmp(c->faults[i].args[0], f->args[0]) == 0)
+				c->faults[i].active = false;
 }
 
 /* heal NAME, or every active fault when name is "". */
@@ -142,7 +148,8 @@ void cell_heal(struct cell *c, const char *name, const char *why)
 
 		if (!f->active || (name[0] && strcmp(f->ops->name, name) != 0))
 			continue;
-		fault_describe(f, what, sizeof what);
+		str_copy(what, "undone: ", sizeof what);
+		fault_describe(f, what + strlen(what), sizeof what - strlen(what));
 		if (fault_heal(f, &env, err, sizeof err) == -1) {
 			cell_fail(c, "%s", err);
 			return;
