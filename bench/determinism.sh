@@ -15,11 +15,17 @@ trap 'rm -rf "$out"' EXIT
 for i in $(seq 1 "$n"); do
 	bin/acklab run --out "$out/run$i" "$@" >"$out/run$i.log" 2>&1
 	rc=$?
+	if [ "$rc" -ge 2 ] || [ ! -s "$out/run$i/results.json" ]; then
+		echo "run $i: acklab exited $rc without results; nothing to compare:"
+		tail -5 "$out/run$i.log"
+		exit 1
+	fi
 	jq -r '.cells[] | "\(.scenario) \(.stack) \(.verdict) :: \([.messages[] | "\(.id)=\(.class)"] | join(" "))"' \
 		"$out/run$i/results.json" | sort >"$out/outcome$i.txt"
 	if cmp -s "$out/outcome1.txt" "$out/outcome$i.txt"; then same=same; else same=DIFFERENT; fi
 	echo "run $i: exit $rc, $(wc -l <"$out/outcome$i.txt") cells, outcome $same as run 1"
 done
+[ -s "$out/outcome1.txt" ] || { echo "no cells ran: nothing to compare"; exit 1; }
 differ=0
 for i in $(seq 2 "$n"); do
 	if ! cmp -s "$out/outcome1.txt" "$out/outcome$i.txt"; then

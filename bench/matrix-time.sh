@@ -19,7 +19,7 @@ for i in $(seq 1 "$runs"); do
 	total=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.2f", b-a}')
 	totals+=("$total")
 	echo "run $i: ${total}s (exit $rc)"
-	[ "$rc" -le 1 ] || { cat "$out/run$i.log"; exit 1; }
+	[ "$rc" -le 1 ] && [ -s "$out/run$i/results.json" ] || { cat "$out/run$i.log"; exit 1; }
 done
 echo
 echo "per cell (run 1), seconds:"
