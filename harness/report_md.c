@@ -268,7 +268,9 @@ static int rm_cell(void *state, const struct cell_result *c, char *err, size_t e
 		rm_cell_text(f, m->why);
 		fprintf(f, " |\n");
 	}
-	fputc('\n', f);
+	fprintf(f, "\n*client*: what the sender's screen finally said; *stored*: rows in the store "
+		   "carrying the message; *delivered*: the most distinct copies any one recipient "
+		   "was shown.\n\n");
 	rm_story(f, c);
 	if (c->dir[0])
 		fprintf(f, "Artifacts: `%s/history.jsonl`, `%s/capture.pcap`, logs in `%s/`.\n\n", c->dir,
