@@ -293,4 +293,45 @@ done:
 	return n;
 }
 
+/*
+ * Two sends with one id while the first is in flight (chatd holds its first
+ * reply for 400 ms): the second is refused with a duplicate_id error that
+ * names its line, and is neither sent nor stored; the first goes on to
+ * "sent". Once that is reported the id is free again: a third send with it
+ * is sent and stored. mode is a send mode of chatc.
+ */
+static void fx_check_duplicate_id(struct fx_ctx *c, const char *mode)
+{
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *e;
+	int match;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, "--failpoints", "before_reply=delay:400@1", NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&client, c->port, mode, "--timeout-ms", "3000",
+	    "--backoff-base-ms", "10", "--backoff-cap-ms", "50", NULL), 0);
+	fx_send(&client, "m3", "general", "m3: first (acklab-tdup-first)");
+	fx_send(&client, "m3", "general", "m3: second (acklab-tdup-second)");
+	e = fx_wait_ev(&client, &evs, "error", NULL, 5000);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "duplicate_id");
+	assert_string_equal(json_string_value(json_object_get(e, "detail")),
+	    "line 2: message 'm3' is still in flight");
+	assert_true(json_is_integer(json_object_get(e, "t")));
+	assert_non_null(fx_wait_ev(&client, &evs, "sent", "m3", 5000));
+	fx_send(&client, "m3", "general", "m3: third (acklab-tdup-third)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	assert_int_equal(fx_count(&evs, "error", NULL), 1);
+	assert_int_equal(fx_count(&evs, "sending", "m3"), 2);
+	assert_int_equal(fx_count(&evs, "sent", "m3"), 2);
+	assert_int_equal(fx_count(&evs, "failed", NULL), 0);
+	assert_int_equal(fx_history(c->port, "acklab-tdup-", &match), 2);
+	assert_int_equal(match, 2);
+	assert_int_equal(fx_history(c->port, "acklab-tdup-second", &match), 2);
+	assert_int_equal(match, 0);
+	fx_events_free(&evs);
+}
+
 #endif

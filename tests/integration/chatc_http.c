@@ -4,7 +4,8 @@
  * 200 sends all end Sent, are stored once each and reach a listen client;
  * a 500 from the store is retried with the same key and stored once; a 4xx
  * fails at once without a retry; a malformed command is reported and the
- * client keeps going. Timers are tens of milliseconds.
+ * client keeps going, and so is a send whose id is still in flight. Timers
+ * are tens of milliseconds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +171,11 @@ static void test_lost_reply_without_key_duplicates(void **state)
 	assert_true(lost_reply_rows(*state, "http-nokey", "acklab-tslow-nokey") >= 2);
 }
 
+static void test_duplicate_id_refused_while_in_flight(void **state)
+{
+	fx_check_duplicate_id(*state, "http");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +185,7 @@ int main(void)
 		FX_TEST(test_bad_command_keeps_going),
 		FX_TEST(test_lost_reply_with_key_stored_once),
 		FX_TEST(test_lost_reply_without_key_duplicates),
+		FX_TEST(test_duplicate_id_refused_while_in_flight),
 	};
 
 	return FX_RUN(tests);

@@ -7,7 +7,8 @@
  * with its key and the store holds one m2; ws-ack resends without one and
  * the store holds two. ws-naive shows Sent without waiting for a server
  * that is slow to store. A listen client that lost its connection reports
- * what was stored meanwhile with "via":"history".
+ * what was stored meanwhile with "via":"history". A send whose id is still
+ * in flight is refused with duplicate_id, as in the HTTP modes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -219,6 +220,11 @@ static void test_ack_timeout_resends_with_key(void **state)
 	fx_events_free(&evs);
 }
 
+static void test_duplicate_id_refused_while_in_flight(void **state)
+{
+	fx_check_duplicate_id(*state, "ws-ack-key");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +234,7 @@ int main(void)
 		FX_TEST(test_listen_catches_up_via_history),
 		FX_TEST(test_heartbeat_detects_silent_server),
 		FX_TEST(test_ack_timeout_resends_with_key),
+		FX_TEST(test_duplicate_id_refused_while_in_flight),
 	};
 
 	return FX_RUN(tests);

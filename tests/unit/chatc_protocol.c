@@ -1,12 +1,16 @@
 /*
  * chatc_protocol: the stdin command parser's verdicts and exact error
- * messages, the line splitter, and timestamp ordering.
+ * messages, the refusal of a send whose id is still in flight (as the event
+ * line a send mode prints), the line splitter, and timestamp ordering.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -61,6 +65,83 @@ static void test_parse_errors(void **state)
 	    "line 12: not JSON: duplicate object key near '\"op\"' (column 17)");
 }
 
+/* proto_in_flight_fn over a NULL-terminated list of ids. */
+static int ids_in_flight(void *arg, const char *id)
+{
+	const char **ids = arg;
+
+	for (; *ids; ids++)
+		if (strcmp(*ids, id) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_check_id(void **state)
+{
+	const char *flying[] = { "m1", "m3", NULL };
+	char m2[] = "m2", m3[] = "m3", err[256] = "";
+	struct proto_cmd cmd = { .id = m3 };
+
+	assert_int_equal(proto_check_id(&cmd, 7, ids_in_flight, flying, err, sizeof(err)), -1);
+	assert_string_equal(err, "line 7: message 'm3' is still in flight");
+	cmd.id = m2;
+	assert_int_equal(proto_check_id(&cmd, 8, ids_in_flight, flying, err, sizeof(err)), 0);
+	cmd.id = m3;
+	assert_int_equal(proto_check_id(&cmd, 9, NULL, NULL, err, sizeof(err)), 0);
+}
+
+/*
+ * Run proto_read_cmd() on line with stdout sent to a file; returns its
+ * result, the id it filled (or "") in id, and what it printed in out.
+ */
+static int read_cmd_captured(const char *line, long lineno, const char **flying,
+    char *id, size_t idlen, char *out, size_t outlen)
+{
+	struct proto_cmd cmd;
+	FILE *f = tmpfile();
+	int saved, r;
+	size_t n;
+
+	assert_non_null(f);
+	fflush(stdout);
+	saved = dup(1);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(f), 1) == 1);
+	r = proto_read_cmd(line, strlen(line), lineno, ids_in_flight, flying, &cmd);
+	fflush(stdout);
+	assert_true(dup2(saved, 1) == 1);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	snprintf(id, idlen, "%s", cmd.id ? cmd.id : "");
+	proto_cmd_clear(&cmd);
+	return r;
+}
+
+static void test_read_cmd_refuses_id_in_flight(void **state)
+{
+	const char *flying[] = { "m3", NULL };
+	const char *l = "{\"op\":\"send\",\"id\":\"m3\",\"channel\":\"general\",\"text\":\"again\"}";
+	const char *want = ",\"error\":\"duplicate_id\",\"detail\":\"line 4: message 'm3' is still in flight\"}\n";
+	char id[32], out[512];
+
+	assert_int_equal(read_cmd_captured(l, 4, flying, id, sizeof(id), out, sizeof(out)), 0);
+	assert_string_equal(id, "");
+	/* {"ev":"error","t":<ns>,"error":"duplicate_id","detail":"..."}, one line */
+	assert_memory_equal(out, "{\"ev\":\"error\",\"t\":", 16);
+	assert_true(strlen(out) > strlen(want));
+	assert_string_equal(out + strlen(out) - strlen(want), want);
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+
+	/* Another id goes through, and nothing is printed. */
+	flying[0] = "m1";
+	assert_int_equal(read_cmd_captured(l, 5, flying, id, sizeof(id), out, sizeof(out)), 1);
+	assert_string_equal(id, "m3");
+	assert_string_equal(out, "");
+}
+
 struct seen {
 	char lines[4][32];
 	long linenos[4];
@@ -112,6 +193,8 @@ int main(void)
 		cmocka_unit_test(test_parse_send),
 		cmocka_unit_test(test_parse_blank),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_check_id),
+		cmocka_unit_test(test_read_cmd_refuses_id_in_flight),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_ts_cmp),
 	};
