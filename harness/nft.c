@@ -27,6 +27,8 @@
 
 /* Marks on conntrack entries chosen by drop-replies: "AC" then a sequence. */
 #define NFT_MARK_BASE 0x41430000u
+/* Conntrack entries read per fault: closed flows linger, so look well past the rule limit. */
+#define NFT_CT_SCAN 512
 
 struct nft_call {
 	struct nft_ctx *ctx;
@@ -211,7 +213,7 @@ int nft_drop_replies(struct topo *t, const char *from_host, const char *to_host,
 {
 	struct topo_priv *p = topo_priv(t);
 	struct topo_host *a, *b;
-	struct ct_flow flows[NFT_FAULT_MAX_RULES];
+	struct ct_flow flows[NFT_CT_SCAN];
 	char rule[384], cmd[256], msg[256];
 	unsigned mark;
 	int n, i;
@@ -224,7 +226,7 @@ int nft_drop_replies(struct topo *t, const char *from_host, const char *to_host,
 	n = ct_list(t, a->name, b->name, flows, (int)ARRAY_LEN(flows), msg, sizeof msg);
 	if (n < 0)
 		return err_set(err, errlen, "drop-replies %s -> %s: %s", a->name, b->name, msg);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && out->nhandles < NFT_FAULT_MAX_RULES; i++) {
 		if (flows[i].tcp_state != TCP_CONNTRACK_ESTABLISHED)
 			continue;
 		/* At the forward hook a reply is already de-NATed: server -> client. */
@@ -305,7 +307,7 @@ int nft_reset(struct topo *t, const char *a_name, const char *b_name, struct nft
 	      char *err, size_t errlen)
 {
 	struct topo_host *a, *b;
-	struct ct_flow flows[NFT_FAULT_MAX_RULES / 2];
+	struct ct_flow flows[NFT_CT_SCAN];
 	char rule[256], msg[256];
 	int n;
 
@@ -318,7 +320,7 @@ int nft_reset(struct topo *t, const char *a_name, const char *b_name, struct nft
 	if (n < 0)
 		return err_set(err, errlen, "reset %s -> %s: %s", a->name, b->name, msg);
 	/* Only the flows established now; a new connection is a new flow and passes. */
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && out->nhandles + 2 <= NFT_FAULT_MAX_RULES; i++) {
 		if (flows[i].tcp_state != TCP_CONNTRACK_ESTABLISHED)
 			continue;
 		snprintf(rule, sizeof rule, "ip saddr %.15s tcp sport %u ip daddr %.15s tcp dport %u "
