@@ -485,123 +485,6 @@ static int st_settle(struct scn_parser *p)
 	return scn_no_more(p, 2);
 }
 
-/* "{m1, m2}" or "3" for one class of an expect line. */
-static int scn_expect_value(struct scn_parser *p, int wi, const char *v, int vcol,
-			    struct scn_class_expect *ce)
-{
-	const char *c;
-	long n;
-	char tmp[128];
-
-	if (*v != '{') {
-		if (parse_long(v, 0, 100000, &n, tmp, sizeof(tmp)) == -1)
-			return scn_err(p, vcol, "bad value '%s' (expected {m1,m2} or a count)", v);
-		ce->count = (int)n;
-		return 0;
-	}
-	ce->is_set = true;
-	for (c = v + 1;;) {
-		char id[SCN_ID_MAX];
-		size_t len = 0;
-		int col;
-
-		while (*c == ' ' || *c == '\t')
-			c++;
-		if (*c == '}' && ce->nids == 0)
-			break;
-		col = vcol + (int)(c - v);
-		while (*c && *c != ',' && *c != '}' && !scn_is_blank(*c)) {
-			if (len + 1 < sizeof(id))
-				id[len++] = *c;
-			c++;
-		}
-		id[len] = '\0';
-		if (!len || !scn_is_ident(id))
-			return scn_err(p, col, "bad message id in set (expected {m1,m2})");
-		if (ce->nids == SCN_MAX_IDS)
-			return scn_err(p, col, "too many ids (at most %d)", SCN_MAX_IDS);
-		str_copy(ce->ids[ce->nids++], id, SCN_ID_MAX);
-		if (scn_add_ref(p, SCN_REF_MSG, id, col) == -1)
-			return -1;
-		while (*c == ' ' || *c == '\t')
-			c++;
-		if (*c == ',') {
-			c++;
-			continue;
-		}
-		if (*c == '}')
-			break;
-		return scn_err(p, vcol + (int)(c - v), "missing '}' (expected {m1,m2})");
-	}
-	if (c[1])
-		return scn_err(p, vcol + (int)(c - v) + 1, "unexpected '%s' after '}'", c + 1);
-	ce->count = ce->nids;
-	(void)wi;
-	return 0;
-}
-
-static int st_expect(struct scn_parser *p)
-{
-	static const char *const classes[] = { "lost", "duplicate", "phantom", "gap", "orphan-reply",
-					       "failed-visible", "clean", NULL };
-	struct scn_expect *e;
-	bool clean = false, bug_named = false;
-	int i, j;
-
-	if (p->s->nexpects == SCN_MAX_EXPECTS)
-		return scn_err(p, p->w[0].col, "too many expect lines (at most %d)", SCN_MAX_EXPECTS);
-	e = &p->s->expects[p->s->nexpects];
-	memset(e, 0, sizeof(*e));
-	if (scn_need(p, 1, "a stack name or '*'") == -1)
-		return -1;
-	if (strcmp(p->w[1].text, "*") == 0)
-		str_copy(e->stack, "*", sizeof(e->stack));
-	else if (scn_ident(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
-		return -1;
-	for (j = 0; j < p->s->nexpects; j++)
-		if (strcmp(p->s->expects[j].stack, e->stack) == 0)
-			return scn_err(p, p->w[1].col, "duplicate expect for stack '%s' (first at line %d)",
-				       e->stack, p->s->expects[j].pos.line);
-	if (scn_need(p, 2, "'clean' or CLASS={ids}") == -1)
-		return -1;
-	for (i = 2; i < p->nw; i++) {
-		struct scn_word *w = &p->w[i];
-		char name[32], dym[96];
-		char *eq = strchr(w->text, '=');
-		int c;
-
-		if (strcmp(w->text, "clean") == 0) {
-			clean = true;
-			continue;
-		}
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - w->text) : (int)strlen(w->text),
-			 w->text);
-		c = chk_class_parse(name);
-		if (c == CHK_OK)
-			return scn_err(p, w->col, "'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-visible)");
-		if (c < 0)
-			return scn_err(p, w->col, "unknown class '%s'%s", name,
-				       scn_did_you_mean(scn_suggest(name, classes), dym, sizeof(dym))[0]
-					       ? dym
-					       : " (expected lost, duplicate, phantom, gap, orphan-reply or failed-visible)");
-		if (!eq)
-			return scn_err(p, w->col, "missing '=' after '%s' (expected %s={m1,m2} or %s=N)",
-				       name, name, name);
-		if (e->cls[c].named)
-			return scn_err(p, w->col, "class '%s' named twice", name);
-		e->cls[c].named = true;
-		if (chk_class_is_bug(c))
-			bug_named = true;
-		if (scn_expect_value(p, i, eq + 1, w->col + (int)(eq - w->text) + 1, &e->cls[c]) == -1)
-			return -1;
-	}
-	if (clean && bug_named)
-		return scn_err(p, p->w[2].col, "'clean' and a bug class on one line (expected one or the other)");
-	e->pos = scn_pos_of(p, 0);
-	p->s->nexpects++;
-	return 0;
-}
-
 struct scn_statement {
 	const char *name;
 	int (*parse)(struct scn_parser *p);
@@ -626,7 +509,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "fault", st_fault, "fault FAULT ARGS..." },
 	{ "heal", st_heal, "heal [FAULT]" },
 	{ "settle", st_settle, "settle DURATION" },
-	{ "expect", st_expect, "expect STACK|* clean | CLASS={m1,m2} | CLASS=N ..." },
+	{ "expect", scn_st_expect, "expect STACK|* clean | CLASS={m1,m2} | CLASS=N ..." },
 };
 
 static int scn_statement(struct scn_parser *p)
@@ -788,22 +671,6 @@ done:
 void scenario_free(struct scenario *s)
 {
 	free(s);
-}
-
-const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
-					     bool is_default_stack)
-{
-	int i;
-
-	for (i = 0; i < s->nexpects; i++)
-		if (strcmp(s->expects[i].stack, stack) == 0)
-			return &s->expects[i];
-	if (!is_default_stack)
-		return NULL;
-	for (i = 0; i < s->nexpects; i++)
-		if (strcmp(s->expects[i].stack, "*") == 0)
-			return &s->expects[i];
-	return NULL;
 }
 
 long scenario_setting(const struct scn_setting *set, int n, const char *key, long def)

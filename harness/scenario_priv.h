@@ -87,4 +87,7 @@ int scn_msg_ref(struct scn_parser *p, int i, char *dst);
 int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_ref_kind kind);
 int scn_check_refs(struct scn_parser *p);
 
+/* The expect statement (scenario_expect.c). */
+int scn_st_expect(struct scn_parser *p);
+
 #endif
