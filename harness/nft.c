@@ -208,27 +208,47 @@ static struct topo_host *nft_host(struct topo *t, const char *name, const char *
 	return h;
 }
 
+/*
+ * The TCP flows from host from to host to that are established now (both
+ * hosts resolved into *a and *b). Returns their number, or -1 with err
+ * naming the fault (what).
+ */
+static int nft_established(struct topo *t, const char *from, const char *to, const char *what,
+			   struct topo_host **a, struct topo_host **b, struct ct_flow *flows,
+			   int max, char *err, size_t errlen)
+{
+	char msg[256];
+	int n, kept = 0;
+
+	*a = nft_host(t, from, what, err, errlen);
+	*b = *a ? nft_host(t, to, what, err, errlen) : NULL;
+	if (!*b)
+		return -1;
+	n = ct_list(t, (*a)->name, (*b)->name, flows, max, msg, sizeof msg);
+	if (n < 0)
+		return err_set(err, errlen, "%s %s -> %s: %s", what, (*a)->name, (*b)->name, msg);
+	for (int i = 0; i < n; i++)
+		if (flows[i].tcp_state == TCP_CONNTRACK_ESTABLISHED)
+			flows[kept++] = flows[i];
+	return kept;
+}
+
 int nft_drop_replies(struct topo *t, const char *from_host, const char *to_host,
 		     struct nft_fault *out, char *err, size_t errlen)
 {
 	struct topo_priv *p = topo_priv(t);
 	struct topo_host *a, *b;
 	struct ct_flow flows[NFT_CT_SCAN];
-	char rule[384], cmd[256], msg[256];
+	char rule[384], cmd[256];
 	unsigned mark;
 	int n, i;
 
 	memset(out, 0, sizeof *out);
-	a = nft_host(t, from_host, "drop-replies", err, errlen);
-	b = a ? nft_host(t, to_host, "drop-replies", err, errlen) : NULL;
-	if (!b)
-		return -1;
-	n = ct_list(t, a->name, b->name, flows, (int)ARRAY_LEN(flows), msg, sizeof msg);
+	n = nft_established(t, from_host, to_host, "drop-replies", &a, &b, flows,
+			    (int)ARRAY_LEN(flows), err, errlen);
 	if (n < 0)
-		return err_set(err, errlen, "drop-replies %s -> %s: %s", a->name, b->name, msg);
+		return -1;
 	for (i = 0; i < n && out->nhandles < NFT_FAULT_MAX_RULES; i++) {
-		if (flows[i].tcp_state != TCP_CONNTRACK_ESTABLISHED)
-			continue;
 		/* At the forward hook a reply is already de-NATed: server -> client. */
 		snprintf(rule, sizeof rule,
 			 "ip saddr %.15s tcp sport %u ip daddr %.15s tcp dport %u "
@@ -308,21 +328,16 @@ int nft_reset(struct topo *t, const char *a_name, const char *b_name, struct nft
 {
 	struct topo_host *a, *b;
 	struct ct_flow flows[NFT_CT_SCAN];
-	char rule[256], msg[256];
+	char rule[256];
 	int n;
 
 	memset(out, 0, sizeof *out);
-	a = nft_host(t, a_name, "reset", err, errlen);
-	b = a ? nft_host(t, b_name, "reset", err, errlen) : NULL;
-	if (!b)
-		return -1;
-	n = ct_list(t, a->name, b->name, flows, (int)ARRAY_LEN(flows), msg, sizeof msg);
+	n = nft_established(t, a_name, b_name, "reset", &a, &b, flows, (int)ARRAY_LEN(flows), err,
+			    errlen);
 	if (n < 0)
-		return err_set(err, errlen, "reset %s -> %s: %s", a->name, b->name, msg);
+		return -1;
 	/* Only the flows established now; a new connection is a new flow and passes. */
 	for (int i = 0; i < n && out->nhandles + 2 <= NFT_FAULT_MAX_RULES; i++) {
-		if (flows[i].tcp_state != TCP_CONNTRACK_ESTABLISHED)
-			continue;
 		snprintf(rule, sizeof rule, "ip saddr %.15s tcp sport %u ip daddr %.15s tcp dport %u "
 			 "reject with tcp reset", flows[i].src, flows[i].sport, flows[i].dst,
 			 flows[i].dport);
