@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 int64_t mono_ns(void)
@@ -70,4 +71,49 @@ void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	char *text = NULL;
+
+	if (!f) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == -1) {
+		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "%s: not a text file (%s)", path,
+			S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file");
+		goto done;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		err_set(err, errlen, "%s: file too large (%lld bytes; at most %zu)", path,
+			(long long)st.st_size, max_bytes);
+		goto done;
+	}
+	text = calloc(1, (size_t)st.st_size + 1);
+	if (!text) {
+		err_set(err, errlen, "%s: out of memory", path);
+		goto done;
+	}
+	if (fread(text, 1, (size_t)st.st_size, f) != (size_t)st.st_size || ferror(f)) {
+		err_set(err, errlen, "%s: read failed", path);
+		free(text);
+		text = NULL;
+		goto done;
+	}
+	if (memchr(text, '\0', (size_t)st.st_size)) {
+		err_set(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+		free(text);
+		text = NULL;
+	}
+done:
+	fclose(f);
+	return text;
 }

@@ -30,6 +30,13 @@ size_t str_copy(char *dst, const char *src, size_t dstlen);
  */
 int parse_long(const char *s, long min, long max, long *out, char *err, size_t errlen);
 
+/*
+ * Read a whole text file into a NUL-terminated buffer (caller frees). Refuses,
+ * with err naming the path, what is not a regular file ("it is a folder"),
+ * anything over max_bytes, and anything holding a NUL byte.
+ */
+char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen);
+
 /* Sleep for ms milliseconds, restarting after signals. For pacing only, never for waiting on a condition. */
 void sleep_ms(long ms);
 

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "fault.h"
 #include "sandbox.h"
@@ -626,45 +625,14 @@ done:
 
 int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)
 {
-	FILE *f = NULL;
-	char *text = NULL;
-	struct stat st;
-	long size;
-	int rc = -1;
+	char *text = file_read_text(path, 1 << 20, err, errlen);
+	int rc;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (!f) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-		err_set(err, errlen, "%s: not a scenario file (%s)", path,
-			S_ISDIR(st.st_mode) ? "it is a folder" : "not a regular file");
-		goto done;
-	}
-	if (fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) == -1) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (size > 1 << 20) {
-		err_set(err, errlen, "%s: file too large (%ld bytes; at most 1 MiB)", path, size);
-		goto done;
-	}
-	text = calloc(1, (size_t)size + 1);
-	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size) {
-		err_set(err, errlen, "%s: read failed", path);
-		goto done;
-	}
-	if (memchr(text, '\0', (size_t)size)) {
-		err_set(err, errlen, "%s: not a text file (contains a NUL byte)", path);
-		goto done;
-	}
+	if (!text)
+		return -1;
 	rc = scenario_parse_string(path, text, out, err, errlen);
-done:
 	free(text);
-	if (f)
-		fclose(f);
 	return rc;
 }
 

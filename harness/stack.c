@@ -257,39 +257,14 @@ done:
 
 int stack_parse_file(const char *path, struct stack **out, char *err, size_t errlen)
 {
-	char *text = NULL;
-	size_t cap = 0, len = 0, r;
-	FILE *f;
-	int rc = -1;
+	char *text = file_read_text(path, 1 << 20, err, errlen);
+	int rc;
 
 	*out = NULL;
-	f = fopen(path, "r");
-	if (!f)
-		return err_set(err, errlen, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
-
-			if (!t) {
-				err_set(err, errlen, "%s: out of memory", path);
-				goto done;
-			}
-			text = t;
-		}
-		r = fread(text + len, 1, cap - len - 1, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		err_set(err, errlen, "%s: read failed", path);
-		goto done;
-	}
-	text[len] = '\0';
+	if (!text)
+		return -1;
 	rc = stack_parse_string(path, text, out, err, errlen);
-done:
 	free(text);
-	fclose(f);
 	return rc;
 }
 
