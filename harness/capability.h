@@ -1,0 +1,36 @@
+/*
+ * capability: what a stack offers to scenarios, and what a scenario needs.
+ *
+ * A stack built from a system acklab did not write offers little: it listens,
+ * it answers, it can be killed. The reference system offers more: named
+ * failpoints inside the server, event lines ("persisted m3"), a restart with
+ * the same store, client timers taken from the scenario, and recipients that
+ * catch up through history after a reconnect. A scenario that uses one of
+ * these on a stack that lacks it cannot observe what it means to, so the
+ * cell is "n/a" (never a silent "clean"). Capabilities are a bit set so a
+ * requirement check is one AND.
+ */
+#ifndef ACKLAB_CAPABILITY_H
+#define ACKLAB_CAPABILITY_H
+
+#include <stddef.h>
+
+enum capability {
+	CAP_FAILPOINTS = 1u << 0,     /* the server takes {failpoints} and honours them */
+	CAP_EVENTS     = 1u << 1,     /* the server prints event lines (persisted, fanout, ...) */
+	CAP_RESTART    = 1u << 2,     /* the server can be started again on the same store */
+	CAP_TIMERS     = 1u << 3,     /* the client takes the scenario's timers ({timeout-ms}, ...) */
+	CAP_CATCHUP    = 1u << 4,     /* recipients catch up through history after a reconnect */
+};
+#define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP)
+
+/* The word for one capability bit ("failpoints"), or NULL for anything else. */
+const char *cap_name(unsigned cap);
+/* The bit named word, or 0 when unknown. */
+unsigned cap_lookup(const char *word);
+/* The closest known word to a misspelt one, or NULL. */
+const char *cap_suggest(const char *word);
+/* "failpoints, events": the bits of set as words joined by ", " ("none" for 0). */
+void cap_format(unsigned set, char *buf, size_t len);
+
+#endif
