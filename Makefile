@@ -19,11 +19,13 @@ SAN     ?=
 
 CC      ?= cc
 PKGS    := libwebsockets libcurl sqlite3 jansson libnl-3.0 libnl-route-3.0 \
-           libnl-nf-3.0 libnftables libpcap uuid
+           libnl-nf-3.0 libnftables libpcap uuid libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
-           -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP
+           -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) -MMD -MP \
+           -DACKLAB_COMMIT='"$(ACKLAB_COMMIT)"'
+ACKLAB_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -31,7 +33,7 @@ endif
 
 LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
 LIBS_chatc   := $(shell pkg-config --libs libwebsockets libcurl jansson uuid 2>/dev/null)
-LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl 2>/dev/null)
+LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl libcrypto 2>/dev/null)
 LIBS_common  :=
 LIBS_cmocka  := $(shell pkg-config --libs cmocka 2>/dev/null)
 

@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "fault.h"
 #include "history.h"
+#include "plan.h"
 #include "proc.h"
 #include "runner.h"
 #include "topo.h"
@@ -37,7 +38,8 @@ struct role {
 };
 
 struct cell {
-	const struct scenario *s;
+	const struct plan *plan;      /* what to run: every setting resolved */
+	const struct scenario *s;     /* plan->s */
 	const struct stack *st;
 	const struct runner_opts *o;
 	char dir[PATH_MAX];

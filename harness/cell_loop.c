@@ -193,21 +193,10 @@ static void cell_on_line(void *arg, struct proc *p, const char *line, int64_t t)
 	const char *role = proc_role(p);
 	json_t *ev;
 
-	if (strcmp(role, "store") == 0) {
-		json_error_t jerr;
-		json_t *o = json_loads(line, 0, &jerr);
-
-		if (!json_is_object(o)) {
-			json_decref(o);
-			ev = history_add_line(c->hist, role, line, t);
-		} else {
-			if (!json_object_get(o, "ev"))
-				json_object_set_new(o, "ev", json_string("stored"));
-			ev = history_add(c->hist, role, o, t);
-		}
-	} else {
+	if (strcmp(role, "store") == 0)
+		ev = history_add_store_line(c->hist, line, t);
+	else
 		ev = history_add_line(c->hist, role, line, t);
-	}
 	if (ev)
 		cell_on_entry(c, role, ev);
 }

@@ -20,18 +20,15 @@
 
 /* --- roles ------------------------------------------------------------------ */
 
-static void cell_set_setting_vars(const struct scn_setting *set, int n, const char **vars, int *nv,
+/* The plan's timers, defaults applied, as {key} variables of the client's or a listener's command. */
+static void cell_set_setting_vars(const struct plan *p, int listener, const char **vars, int *nv,
 				  char store[][24])
 {
-	static const struct { const char *key; long def; } keys[] = {
-		{ "timeout-ms", 1000 }, { "attempts", 5 }, { "backoff-base-ms", 50 },
-		{ "backoff-cap-ms", 1000 }, { "heartbeat-ms", 0 }, { "tcp-user-timeout-ms", 0 },
-		{ "connect-timeout-ms", 1000 },
-	};
+	const long *values = listener ? p->listen_timers : p->client_timers;
 
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-		snprintf(store[i], 24, "%ld", scenario_setting(set, n, keys[i].key, keys[i].def));
-		vars[(*nv)++] = keys[i].key;
+	for (size_t i = 0; i < plan_ntimers; i++) {
+		snprintf(store[i], 24, "%ld", values[i]);
+		vars[(*nv)++] = plan_timers[i].key;
 		vars[(*nv)++] = store[i];
 	}
 }
@@ -74,7 +71,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	struct topo_host *host = topo_host(c->topo, r->host);
 	struct topo_host *server = c->topo->server;
 	const char *vars[48];
-	char nums[8][24], port[16], failpoints[300];
+	char nums[16][24], port[16], failpoints[300], seed[24];
 	bool is_listen = strncmp(r->name, "recipient", 9) == 0;
 	struct proc_spec spec;
 	char **argv = NULL;
@@ -91,12 +88,10 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv++] = "dir"; vars[nv++] = c->dir;
 	vars[nv++] = "channel"; vars[nv++] = c->channel_override ? c->channel_override : c->s->channel;
 	vars[nv++] = "failpoints"; vars[nv++] = failpoints;
-	vars[nv++] = "seed"; vars[nv++] = "1";
+	snprintf(seed, sizeof seed, "%lu", c->plan->seed);
+	vars[nv++] = "seed"; vars[nv++] = seed;
 	vars[nv++] = "role"; vars[nv++] = r->name;
-	if (is_listen)
-		cell_set_setting_vars(c->s->listen, c->s->nlisten, vars, &nv, nums);
-	else
-		cell_set_setting_vars(c->s->client, c->s->nclient, vars, &nv, nums);
+	cell_set_setting_vars(c->plan, is_listen, vars, &nv, nums);
 	vars[nv] = NULL;
 	if (stack_expand(c->st, r->cmd, vars, &argv, err, errlen) == -1)
 		return -1;

@@ -67,6 +67,20 @@ static json_t *history_insert(struct history *h, json_t *obj)
 	return obj;
 }
 
+json_t *history_add_store_line(struct history *h, const char *line, int64_t t_read_ns)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return history_add_line(h, "store", line, t_read_ns);
+	}
+	if (!json_object_get(o, "ev"))
+		json_object_set_new(o, "ev", json_string("stored"));
+	return history_add(h, "store", o, t_read_ns);
+}
+
 json_t *history_add(struct history *h, const char *role, json_t *obj, int64_t t_ns)
 {
 	if (!h || !obj)

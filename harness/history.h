@@ -27,6 +27,13 @@ void history_free(struct history *h);
  */
 json_t *history_add_line(struct history *h, const char *role, const char *line, int64_t t_read_ns);
 
+/*
+ * Add a line the store read-back printed: a JSON object is a stored row and
+ * gets "ev":"stored" when it has no "ev" (the documented store format is
+ * just the row); anything else is kept as text. Same contract as above.
+ */
+json_t *history_add_store_line(struct history *h, const char *line, int64_t t_read_ns);
+
 /* Add an entry built by the caller; steals the reference to obj. Adds "role" and "t" if missing. */
 json_t *history_add(struct history *h, const char *role, json_t *obj, int64_t t_ns);
 

@@ -1,5 +1,5 @@
 /*
- * acklab: the command line. Subcommands run, list, check, doctor.
+ * acklab: the command line. Subcommands run, report, list, check, doctor.
  *
  * Parsing and validation happen outside the sandbox, so a typo is a plain
  * usage error (exit 2) that never creates a namespace. `run` and `doctor`
@@ -18,10 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collect.h"
 #include "doctor.h"
 #include "fault.h"
 #include "log.h"
 #include "matrix.h"
+#include "plan.h"
+#include "report.h"
 #include "sandbox.h"
 #include "scenario.h"
 #include "stack.h"
@@ -43,6 +46,7 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  run [SCENARIO...]   run scenarios against send stacks and print the matrix\n"
+	"  report DIR...       check stored runs again and merge them into one matrix\n"
 	"  list                the scenarios, the stacks and the fault primitives\n"
 	"  check [FILE...]     parse and validate scenario/stack files without running\n"
 	"  doctor              check this machine and prove every fault primitive on TCP\n"
@@ -55,20 +59,50 @@ static const char usage_main[] =
 
 static const char usage_run[] =
 	"usage: acklab run [SCENARIO...] [--stack S,...] [--out DIR] [-j N] [-v]\n"
+	"                  [--shard K/N] [--seed N] [--summary FILE]\n"
+	"       acklab run --plan DIR/plan.json [--out DIR] [-v]\n"
 	"\n"
 	"Runs every SCENARIO (a name like lost-ack, or a .scn path; default: all in\n"
 	"the scenarios folder) against every stack (default: the five send stacks,\n"
 	"plus any control stack a scenario names), one isolated network per cell.\n"
+	"Each cell goes through the stages plan (plan.json), run (history.jsonl,\n"
+	"store.jsonl, cell.json), check and report, with its folder between them.\n"
 	"\n"
-	"  --stack S,...   only these stacks (see `acklab list`)\n"
+	"  --stack S,...   only these stacks (see `acklab list`); a stack named here\n"
+	"                  runs even when its file says `default no`\n"
 	"  --out DIR       write the run to DIR (default: reports/<time>-<id>, and\n"
 	"                  reports/latest points at it)\n"
 	"  -j N            cells at a time (default 1; the verdicts do not depend on it)\n"
 	"  -v              print every event of every cell as it happens\n"
+	"  --shard K/N     run only shard K of N: the cells sorted by scenario and\n"
+	"                  stack, every N-th from the K-th. Merge the N run folders\n"
+	"                  with `acklab report`. See docs/ci.md.\n"
+	"  --seed N        the roles' random seed ({seed}; default 1)\n"
+	"  --plan FILE     run one cell again exactly as its plan.json says (the\n"
+	"                  scenario and stack text, seed, tokens and timers it holds)\n"
+	"  --summary FILE  append summary.md to FILE too (e.g. $GITHUB_STEP_SUMMARY)\n"
 	"\n"
+	"A cell whose stack cannot do what its scenario needs (failpoints, server\n"
+	"event lines, restart, a timer, catch-up) is n/a: not run, not counted as met.\n"
 	"The run folder holds summary.md (the matrix and the story of every affected\n"
-	"message), results.json, junit.xml, and per cell: history.jsonl, capture.pcap\n"
-	"(open it in Wireshark), chat.db and every role's logs.\n";
+	"message), results.json, junit.xml, and per cell: plan.json, cell.json,\n"
+	"history.jsonl, store.jsonl, capture.pcap (open it in Wireshark), chat.db and\n"
+	"every role's logs.\n";
+
+static const char usage_report[] =
+	"usage: acklab report DIR... [--out DIR] [--summary FILE]\n"
+	"\n"
+	"Loads one or more run folders (made by `acklab run`, e.g. one per CI shard),\n"
+	"checks every cell again from its record (plan.json, history.jsonl,\n"
+	"store.jsonl, cell.json: no network, nothing is run) and writes results.json,\n"
+	"junit.xml and summary.md for all of them as one matrix.\n"
+	"\n"
+	"  --out DIR       where the merged reports go (default: the run folder, when\n"
+	"                  there is one; required for several)\n"
+	"  --summary FILE  append summary.md to FILE too (e.g. $GITHUB_STEP_SUMMARY)\n"
+	"\n"
+	"A cell found in two folders is an error. Exit status as for run: 0 every\n"
+	"cell that ran met its expectation, 1 one did not, 2 usage error, 4 no cell ran.\n";
 
 static const char usage_check[] =
 	"usage: acklab check [FILE...]\n"
@@ -310,14 +344,108 @@ static int check_out_dir(const char *dir, bool is_parent)
 	return 0;
 }
 
+/* "K/N" with 1 <= K <= N <= 1000. */
+static int parse_shard(const char *arg, int *index, int *total, char *err, size_t errlen)
+{
+	char buf[32], *slash;
+	long k, n;
+
+	str_copy(buf, arg, sizeof buf);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return err_set(err, errlen, "'%s' is not K/N (e.g. --shard 2/3)", arg);
+	*slash = '\0';
+	if (parse_long(slash + 1, 1, 1000, &n, err, errlen) == -1 ||
+	    parse_long(buf, 1, n, &k, err, errlen) == -1)
+		return err_set(err, errlen, "'%s' is not K/N with 1 <= K <= N <= 1000", arg);
+	*index = (int)k;
+	*total = (int)n;
+	return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' }, { "summary", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct collection col = { 0 };
+	const char *out = NULL, *summary = NULL;
+	char err[1024];
+	int c, rc = EXIT_USAGE;
+	int64_t start = mono_ns();
+
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'm': summary = optarg; break;
+		case 'h': fputs(usage_report, stdout); return EXIT_PASS;
+		default: fputs(usage_report, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		log_warnx("report: which run folders? (e.g. acklab report reports/latest)");
+		fputs(usage_report, stderr);
+		return EXIT_USAGE;
+	}
+	if (!out && argc - optind > 1) {
+		log_warnx("report: %d run folders: say where the merged reports go with --out DIR",
+			  argc - optind);
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		if (!is_dir(argv[i])) {
+			log_warnx("report: %s: no such run folder", argv[i]);
+			return EXIT_USAGE;
+		}
+	if (!out)
+		out = argv[optind];
+	if (mkdir(out, 0755) == -1 && errno != EEXIST) {
+		log_warn("report: cannot create %s", out);
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		bool single = argc - optind == 1 && strcmp(argv[i], out) == 0;
+		int n = collect_run_dir(&col, argv[i], single ? "" : argv[i], err, sizeof err);
+
+		if (n == -1) {
+			log_warnx("report: %s", err);
+			goto done;
+		}
+		if (n == 0) {
+			log_warnx("report: %s holds no cell (no SCENARIO/STACK/plan.json in it)", argv[i]);
+			goto done;
+		}
+	}
+	report_print_matrix(stdout, col.cells, col.n, isatty(STDOUT_FILENO));
+	report_print_detection(stdout, col.cells, col.n, false);
+	printf("\n");
+	if (collect_report(&col, out, ms_since(start), summary, err, sizeof err) == -1) {
+		log_warnx("report: cannot write the reports: %s", err);
+		rc = EXIT_FAIL;
+		goto done;
+	}
+	collect_print_tally(stdout, &col);
+	printf("Reports: %s/summary.md, results.json, junit.xml\n", out);
+	rc = collect_exit_status(&col);
+done:
+	collect_free(&col);
+	return rc;
+}
+
 static int cmd_run(const struct paths *p, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "stack", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
 		{ "jobs", required_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' },
+		{ "shard", required_argument, NULL, 'S' }, { "seed", required_argument, NULL, 'e' },
+		{ "plan", required_argument, NULL, 'p' }, { "summary", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct matrix_opts mo;
+	struct plan *plan = NULL;
+	const char *plan_path = NULL;
+	long seed = 1;
 	struct stack_set stacks = { NULL, 0 };
 	struct scenario **scns = NULL;
 	char *stack_list = NULL, *only[32];
@@ -327,6 +455,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	long jobs = 1;
 
 	memset(&mo, 0, sizeof mo);
+	mo.shard_index = mo.shard_total = 1;
 	while ((c = getopt_long(argc, argv, "s:o:j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': stack_list = optarg; break;
@@ -338,12 +467,40 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			}
 			break;
 		case 'v': mo.verbose = true; break;
+		case 'S':
+			if (parse_shard(optarg, &mo.shard_index, &mo.shard_total, err, sizeof err) == -1) {
+				log_warnx("run: --shard: %s", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			if (parse_long(optarg, 0, 2147483647L, &seed, err, sizeof err) == -1) {
+				log_warnx("run: --seed: %s", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p': plan_path = optarg; break;
+		case 'm': mo.summary_file = optarg; break;
 		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
 		default: fputs(usage_run, stderr); return EXIT_USAGE;
 		}
 	}
+	mo.seed = (unsigned long)seed;
+	if (plan_path) {
+		if (optind < argc || stack_list || mo.shard_total > 1) {
+			log_warnx("run: --plan runs exactly one cell: give no scenario, --stack or --shard "
+				  "with it");
+			return EXIT_USAGE;
+		}
+		if (plan_load(plan_path, &plan, err, sizeof err) == -1) {
+			log_warnx("run: --plan: %s", err);
+			return EXIT_USAGE;
+		}
+		mo.plan = plan;
+	}
 	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == -1) {
 		log_warnx("%s", err);
+		plan_free(plan);
 		return EXIT_USAGE;
 	}
 	if (stacks.n == 0) {
@@ -372,10 +529,12 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			}
 			files[i - optind] = strdup(path);
 		}
-	} else {
+	} else if (!plan) {
 		files = list_files(p->scenarios, ".scn");
+	} else {
+		files = calloc(1, sizeof *files);
 	}
-	for (int i = 0; files[i]; i++) {
+	for (int i = 0; files && files[i]; i++) {
 		struct scenario **v = realloc(scns, (size_t)(nscn + 1) * sizeof *scns);
 
 		if (!v)
@@ -387,7 +546,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		}
 		nscn++;
 	}
-	if (nscn == 0) {
+	if (nscn == 0 && !plan) {
 		log_warnx("run: no scenario to run in %s", p->scenarios);
 		goto done;
 	}
@@ -419,6 +578,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	mo.stop = &stop_requested;
 	rc = matrix_run(&mo);
 done:
+	plan_free(plan);
 	free_list(files);
 	scenarios_free(scns, nscn);
 	stack_set_free(&stacks);
@@ -562,11 +722,12 @@ int main(int argc, char **argv)
 		const char *what = argv[2];
 
 		if (strcmp(what, "run") == 0) fputs(usage_run, stdout);
+		else if (strcmp(what, "report") == 0) fputs(usage_report, stdout);
 		else if (strcmp(what, "check") == 0) fputs(usage_check, stdout);
 		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);
 		else if (strcmp(what, "doctor") == 0) fputs(doctor_usage, stdout);
 		else {
-			log_warnx("help: no command '%s' (commands: run, list, check, doctor)", what);
+			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor)", what);
 			return EXIT_USAGE;
 		}
 		return EXIT_PASS;
@@ -578,12 +739,14 @@ int main(int argc, char **argv)
 		return cmd_run(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0) {
 		install_stop_handlers();
 		return doctor_main(argc - 1, argv + 1, p.bin);
 	}
-	log_warnx("unknown command '%s' (commands: run, list, check, doctor; see acklab --help)", cmd);
+	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor; see acklab --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -1,12 +1,11 @@
 /*
- * matrix: the run of many cells, their progress on screen, and the reports.
- *
- * Cells are forked workers: the child runs runner_run_cell() and writes its
- * struct cell_result (without pointers) followed by its "extra" JSON through
- * a pipe; the parent polls the pipes, reaps the workers and keeps at most
- * `jobs` of them alive. When all are done, each cell's history is loaded
- * back from its history.jsonl for the stories in summary.md, the reporters
- * run, and the matrix is printed.
+ * matrix: the run of many cells, their progress on screen, and the reports
+ * (matrix.h). Plans are made in the parent before anything runs; each
+ * runnable plan is run by a forked worker (runner.h) whose pipe carries only
+ * a line of progress (an error that kept it from writing its record); when
+ * a worker is gone, the parent checks the cell from its folder (check.h) for
+ * the progress line. At the end the run folder is collected and reported
+ * exactly as `acklab report` would (collect.h).
  */
 #include "matrix.h"
 
@@ -23,20 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "history.h"
+#include "check.h"
+#include "collect.h"
 #include "log.h"
 #include "report.h"
 #include "runner.h"
-#include "sandbox.h"
 #include "util.h"
 
 struct job {
-	const struct scenario *s;
-	const struct stack *st;
+	struct plan *plan;            /* owned, unless it is the caller's --plan */
 	pid_t pid;
 	int fd;
-	char *buf;
-	size_t len, cap;
+	char msg[512];                /* what the worker said through its pipe */
+	size_t len;
 	bool done;
 	int64_t started;
 };
@@ -52,36 +50,58 @@ static bool matrix_stack_chosen(const struct matrix_opts *o, const struct scenar
 	if (o->only_stacks) {
 		for (int i = 0; o->only_stacks[i]; i++)
 			if (strcmp(o->only_stacks[i], st->name) == 0)
-				return st->is_default || named_by_scenario;
+				return true;          /* named on the command line: runs even if default no */
 		return false;
 	}
 	/* A non-default stack (a control) runs where a scenario names it. */
 	return st->is_default || named_by_scenario;
 }
 
-static void matrix_child(const struct job *j, const struct matrix_opts *o, const char *run_dir,
-			 unsigned nonce, int fd)
-{
-	struct runner_opts ro = { o->bin_dir, run_dir, nonce, o->verbose, o->stop };
-	struct cell_result r;
-	char *extra = NULL;
-	size_t elen;
+struct shard_key {
+	const char *scenario, *stack;
+	int index;
+};
 
-	runner_run_cell(j->s, j->st, &ro, &r);
-	if (r.extra)
-		extra = json_dumps(r.extra, JSON_COMPACT);
-	json_decref(r.extra);
-	r.extra = NULL;
-	r.history = NULL;
-	elen = extra ? strlen(extra) : 0;
-	if (write(fd, &r, sizeof r) != (ssize_t)sizeof r ||
-	    (elen && write(fd, extra, elen) != (ssize_t)elen))
-		log_warn("cell %s/%s: cannot report its result", j->s->name, j->st->name);
-	free(extra);
+static int shard_key_cmp(const void *a, const void *b)
+{
+	const struct shard_key *x = a, *y = b;
+	int d = strcmp(x->scenario, y->scenario);
+
+	return d ? d : strcmp(x->stack, y->stack);
+}
+
+void matrix_shard_select(const char *const *scenario, const char *const *stack, int n, int index,
+			 int total, bool *keep)
+{
+	struct shard_key *k = calloc((size_t)n + 1, sizeof *k);
+
+	for (int i = 0; i < n; i++)
+		keep[i] = total <= 1;
+	if (!k || total <= 1) {
+		free(k);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		k[i] = (struct shard_key){ scenario[i], stack[i], i };
+	qsort(k, (size_t)n, sizeof *k, shard_key_cmp);
+	for (int i = 0; i < n; i++)
+		keep[k[i].index] = i % total == index - 1;
+	free(k);
+}
+
+static void matrix_child(const struct job *j, const struct matrix_opts *o, const char *run_dir,
+			 int fd)
+{
+	struct runner_opts ro = { o->bin_dir, run_dir, o->verbose, o->stop };
+	char err[512];
+
+	if (runner_run_plan(j->plan, &ro, err, sizeof err) == -1 &&
+	    write(fd, err, strlen(err)) < 0)
+		log_warn("cell %s: %s", j->plan->cell, err);
 	close(fd);
 }
 
-static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *run_dir, unsigned nonce)
+static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *run_dir)
 {
 	int p[2];
 
@@ -96,7 +116,7 @@ static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *
 	}
 	if (j->pid == 0) {
 		close(p[0]);
-		matrix_child(j, o, run_dir, nonce, p[1]);
+		matrix_child(j, o, run_dir, p[1]);
 		exit(0);
 	}
 	close(p[1]);
@@ -105,42 +125,16 @@ static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *
 	return 0;
 }
 
-/* Turn what a worker sent into a cell result; a worker that died says so. */
-static void matrix_collect(struct job *j, struct cell_result *r, int status)
-{
-	if (j->len >= sizeof *r) {
-		memcpy(r, j->buf, sizeof *r);
-		r->extra = NULL;
-		r->history = NULL;
-		if (j->len > sizeof *r) {
-			json_error_t jerr;
-
-			r->extra = json_loadb(j->buf + sizeof *r, j->len - sizeof *r, 0, &jerr);
-		}
-		return;
-	}
-	memset(r, 0, sizeof *r);
-	str_copy(r->scenario, j->s->name, sizeof r->scenario);
-	str_copy(r->title, j->s->title[0] ? j->s->title : j->s->name, sizeof r->title);
-	str_copy(r->stack, j->st->name, sizeof r->stack);
-	snprintf(r->dir, sizeof r->dir, "%s/%s", j->s->name, j->st->name);
-	if (WIFSIGNALED(status))
-		snprintf(r->error, sizeof r->error, "the cell's worker died of signal %d",
-			 WTERMSIG(status));
-	else
-		snprintf(r->error, sizeof r->error, "the cell's worker exited %d without a result",
-			 WEXITSTATUS(status));
-	r->duration_ms = ms_since(j->started);
-}
-
 static void matrix_progress(FILE *tty, int done, int total, const struct cell_result *r)
 {
-	const char *mark = !r->ran ? "ERROR" : r->chk.pass ? "ok" : "FAIL";
+	const char *mark = r->status == CELL_NA ? "n/a" : !r->ran ? "ERROR" : r->chk.pass ? "ok" : "FAIL";
 
 	fprintf(tty, "[%2d/%d] %-26s %-17s %-5s %-22s expected %-22s %6.2fs\n", done, total,
 		r->scenario, r->stack, mark, r->ran ? r->chk.verdict : "-",
 		r->ran ? r->chk.expected : "-", r->duration_ms / 1000.0);
-	if (!r->ran)
+	if (r->status == CELL_NA)
+		fprintf(tty, "        %s\n", r->na);
+	else if (!r->ran)
 		fprintf(tty, "        %s\n", r->error);
 	else if (!r->chk.pass)
 		fprintf(tty, "        %s\n", r->chk.reason);
@@ -155,18 +149,18 @@ static void matrix_live(FILE *tty, struct job *jobs, int njobs)
 	n += snprintf(line + n, sizeof line - n, "\r\033[K  running:");
 	for (int i = 0; i < njobs && n < (int)sizeof line - 40; i++)
 		if (jobs[i].pid > 0 && !jobs[i].done)
-			n += snprintf(line + n, sizeof line - n, " %s×%s", jobs[i].s->name, jobs[i].st->name);
+			n += snprintf(line + n, sizeof line - n, " %s", jobs[i].plan->cell);
 	fputs(line, tty);
 	fflush(tty);
 }
 
-static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t len, unsigned *nonce)
+static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t len)
 {
 	char name[64];
 	time_t now = time(NULL);
 	struct tm tm;
+	unsigned id = (unsigned)(mono_ns() ^ getpid()) & 0xffff;
 
-	*nonce = (unsigned)(mono_ns() ^ getpid()) & 0xffff;
 	localtime_r(&now, &tm);
 	strftime(name, sizeof name, "%Y%m%d-%H%M%S", &tm);
 	if (o->out_dir) {
@@ -174,7 +168,7 @@ static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t le
 	} else {
 		if (mkdir(o->reports_dir, 0755) == -1 && errno != EEXIST)
 			return -1;
-		snprintf(dir, len, "%s/%s-%04x", o->reports_dir, name, *nonce);
+		snprintf(dir, len, "%s/%s-%04x", o->reports_dir, name, id);
 	}
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
@@ -189,122 +183,209 @@ static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t le
 	return 0;
 }
 
-static int matrix_report(const char *run_dir, struct cell_result *cells, int n, double total_ms)
+/*
+ * The plan stage's output: plan.json in the cell's folder, written for every
+ * cell before any runs, so a cell that never runs (n/a, or interrupted
+ * before its turn) is in the reports all the same.
+ */
+static int matrix_write_plan(const struct plan *p, const char *run_dir, char *err, size_t errlen)
 {
-	struct run_info info;
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc = 0;
+	char path[PATH_MAX + 200];
 
-	memset(&info, 0, sizeof info);
-	str_copy(info.dir, run_dir, sizeof info.dir);
-	gmtime_r(&now, &tm);
-	strftime(info.started, sizeof info.started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	info.ncells = n;
-	info.duration_ms = total_ms;
-	info.rootless = sandbox_outer_uid() != 0;
-	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX + 600], err[256];
-
-		snprintf(path, sizeof path, "%s/%s/history.jsonl", run_dir, cells[i].dir);
-		cells[i].history = history_load_jsonl(path, err, sizeof err);
+	snprintf(path, sizeof path, "%s/%s", run_dir, p->s->name);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		return err_set(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof path, "%s/%s", run_dir, p->cell);
+	if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		return err_set(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	/* A record left by an earlier run into the same folder is not this run's. */
+	for (const char *const *f = (const char *const[]){ "cell.json", "history.jsonl", "store.jsonl",
+							    NULL }; *f; f++) {
+		snprintf(path, sizeof path, "%s/%s/%s", run_dir, p->cell, *f);
+		if (unlink(path) == -1 && errno != ENOENT)
+			return err_set(err, errlen, "cannot remove %s: %s", path, strerror(errno));
 	}
-	for (int k = 0; report_table[k]; k++) {
-		const struct reporter_ops *ops = report_table[k];
-		void *state = NULL;
-		char err[512];
+	snprintf(path, sizeof path, "%s/%s/plan.json", run_dir, p->cell);
+	return plan_write(p, path, err, errlen);
+}
 
-		if (ops->begin(&state, &info, err, sizeof err) == -1) {
-			log_warnx("report %s: %s", ops->name, err);
-			rc = -1;
-			continue;
-		}
-		for (int i = 0; i < n; i++)
-			if (ops->cell(state, &cells[i], err, sizeof err) == -1) {
-				log_warnx("report %s: %s", ops->name, err);
-				rc = -1;
+/* Every cell of the run as a plan, sharded; -1 with err (a usage error) when none. */
+static int matrix_plan(const struct matrix_opts *o, unsigned nonce, struct job **out, int *nout,
+		       char *err, size_t errlen)
+{
+	int cap = o->nscenarios * o->stacks->n + 1, n = 0, kept = 0;
+	struct job *jobs = calloc((size_t)cap, sizeof *jobs);
+	const char **sn = calloc((size_t)cap, sizeof *sn), **kn = calloc((size_t)cap, sizeof *kn);
+	const struct scenario **scn = calloc((size_t)cap, sizeof *scn);
+	const struct stack **stk = calloc((size_t)cap, sizeof *stk);
+	bool *keep = calloc((size_t)cap, sizeof *keep);
+	int rc = -1;
+
+	if (!jobs || !sn || !kn || !scn || !stk || !keep) {
+		err_set(err, errlen, "out of memory");
+		goto done;
+	}
+	if (o->plan) {
+		jobs[0].plan = o->plan;
+		jobs[0].fd = -1;
+		*out = jobs;
+		*nout = 1;
+		jobs = NULL;
+		rc = 0;
+		goto done;
+	}
+	for (int i = 0; i < o->nscenarios; i++)
+		for (int k = 0; k < o->stacks->n; k++)
+			if (matrix_stack_chosen(o, o->scenarios[i], &o->stacks->stacks[k])) {
+				scn[n] = o->scenarios[i];
+				stk[n] = &o->stacks->stacks[k];
+				sn[n] = scn[n]->name;
+				kn[n] = stk[n]->name;
+				n++;
 			}
-		if (ops->end(state, &info, cells, n, err, sizeof err) == -1) {
-			log_warnx("report %s: %s", ops->name, err);
-			rc = -1;
-		}
-	}
+	matrix_shard_select(sn, kn, n, o->shard_index, o->shard_total, keep);
 	for (int i = 0; i < n; i++) {
-		history_free(cells[i].history);
-		cells[i].history = NULL;
+		if (!keep[i])
+			continue;
+		jobs[kept].fd = -1;
+		if (plan_make(scn[i], stk[i], nonce, o->seed, &jobs[kept].plan, err, errlen) == -1) {
+			for (int k = 0; k < kept; k++)
+				plan_free(jobs[k].plan);
+			goto done;
+		}
+		kept++;
 	}
+	if (kept == 0) {
+		if (n)
+			err_set(err, errlen, "shard %d/%d has no cell (there are only %d)", o->shard_index,
+				o->shard_total, n);
+		else
+			err_set(err, errlen, "no cell to run (no scenario, or --stack matched none of "
+				"their stacks)");
+		goto done;
+	}
+	*out = jobs;
+	*nout = kept;
+	jobs = NULL;
+	rc = 0;
+done:
+	free(jobs);
+	free(sn);
+	free(kn);
+	free(scn);
+	free(stk);
+	free(keep);
 	return rc;
+}
+
+static void matrix_free_jobs(const struct matrix_opts *o, struct job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (jobs[i].plan != o->plan)
+			plan_free(jobs[i].plan);
+	free(jobs);
 }
 
 static void matrix_read_job(struct job *j)
 {
 	for (;;) {
-		ssize_t got;
+		ssize_t got = read(j->fd, j->msg + j->len, sizeof j->msg - 1 - j->len);
 
-		if (j->cap - j->len < 4096) {
-			size_t cap = j->cap ? j->cap * 2 : sizeof(struct cell_result) + 8192;
-			char *p = realloc(j->buf, cap);
-
-			if (!p)
-				break;
-			j->buf = p;
-			j->cap = cap;
-		}
-		got = read(j->fd, j->buf + j->len, j->cap - j->len);
 		if (got > 0) {
 			j->len += (size_t)got;
-			continue;
+			if (j->len < sizeof j->msg - 1)
+				continue;
 		}
 		if (got == -1 && errno == EINTR)
 			continue;
-		break;            /* EOF, or no more for now is impossible: blocking read */
+		break;
 	}
+	j->msg[j->len] = '\0';
+}
+
+/* The worker of j is gone: check its cell for the progress line. */
+static void matrix_finish(struct job *j, const char *run_dir, int status, int done, int total,
+			  int *failed)
+{
+	struct cell_result r;
+	char err[512];
+
+	if (check_cell_dir(run_dir, j->plan->cell, &r, err, sizeof err) == -1) {
+		memset(&r, 0, sizeof r);
+		str_copy(r.scenario, j->plan->s->name, sizeof r.scenario);
+		str_copy(r.stack, j->plan->st->name, sizeof r.stack);
+		r.status = CELL_ERROR;
+		snprintf(r.error, sizeof r.error, "%s", err);
+	}
+	if (r.status == CELL_NOT_RUN) {
+		r.status = CELL_ERROR;
+		if (j->msg[0])
+			snprintf(r.error, sizeof r.error, "%s", j->msg);
+		else if (WIFSIGNALED(status))
+			snprintf(r.error, sizeof r.error, "the cell's worker died of signal %d",
+				 WTERMSIG(status));
+		else
+			snprintf(r.error, sizeof r.error, "the cell's worker exited %d without a record",
+				 WEXITSTATUS(status));
+	}
+	if (r.status != CELL_MET && r.status != CELL_NA)
+		(*failed)++;
+	if (r.duration_ms == 0)
+		r.duration_ms = ms_since(j->started);
+	matrix_progress(stdout, done, total, &r);
+	cell_result_release(&r);
 }
 
 int matrix_run(const struct matrix_opts *o)
 {
-	struct job *jobs;
-	struct cell_result *cells;
-	int njobs = 0, next = 0, done = 0, running = 0, failed = 0, rc;
-	char run_dir[PATH_MAX];
-	unsigned nonce;
+	struct job *jobs = NULL;
+	struct collection col = { 0 };
+	int njobs = 0, next = 0, done = 0, running = 0, failed = 0, rc, nna = 0;
+	char run_dir[PATH_MAX], err[1024];
+	unsigned nonce = o->plan ? o->plan->nonce : (unsigned)(mono_ns() ^ getpid()) & 0xffff;
 	bool tty = isatty(STDOUT_FILENO);
 	int64_t start = mono_ns();
 
-	jobs = calloc((size_t)o->nscenarios * (size_t)o->stacks->n + 1, sizeof *jobs);
-	cells = calloc((size_t)o->nscenarios * (size_t)o->stacks->n + 1, sizeof *cells);
-	if (!jobs || !cells)
-		fatalx("out of memory");
-	for (int i = 0; i < o->nscenarios; i++)
-		for (int k = 0; k < o->stacks->n; k++)
-			if (matrix_stack_chosen(o, o->scenarios[i], &o->stacks->stacks[k])) {
-				jobs[njobs].s = o->scenarios[i];
-				jobs[njobs].st = &o->stacks->stacks[k];
-				jobs[njobs].fd = -1;
-				njobs++;
-			}
-	if (njobs == 0) {
-		log_warnx("run: no cell to run (no scenario, or --stack matched none of their stacks)");
-		free(jobs);
-		free(cells);
+	if (matrix_plan(o, nonce, &jobs, &njobs, err, sizeof err) == -1) {
+		log_warnx("run: %s", err);
 		return 2;
 	}
-	if (matrix_make_run_dir(o, run_dir, sizeof run_dir, &nonce) == -1) {
+	if (matrix_make_run_dir(o, run_dir, sizeof run_dir) == -1) {
 		log_warn("run: cannot create the run folder %s", run_dir);
-		free(jobs);
-		free(cells);
+		matrix_free_jobs(o, jobs, njobs);
 		return 2;
 	}
-	printf("acklab: %d cells (%d scenarios), %d at a time, reports in %s\n", njobs,
-	       o->nscenarios, o->jobs, run_dir);
+	for (int i = 0; i < njobs; i++) {
+		if (matrix_write_plan(jobs[i].plan, run_dir, err, sizeof err) == -1) {
+			log_warnx("run: %s", err);
+			matrix_free_jobs(o, jobs, njobs);
+			return 1;
+		}
+		if (jobs[i].plan->na[0]) {
+			jobs[i].done = true;
+			nna++;
+		}
+	}
+	printf("acklab: %d cells (%d scenarios%s), %d at a time, reports in %s\n", njobs,
+	       o->plan ? 1 : o->nscenarios, o->shard_total > 1 ? ", one shard" : "", o->jobs, run_dir);
+	if (o->shard_total > 1)
+		printf("shard %d of %d\n", o->shard_index, o->shard_total);
+	for (int i = 0; i < njobs; i++)
+		if (jobs[i].done)
+			printf("n/a    %s: %s\n", jobs[i].plan->cell, jobs[i].plan->na);
 	fflush(stdout);
+	done = nna;
 
 	while (done < njobs) {
 		struct pollfd pfd[64];
 		int idx[64], n = 0;
 
 		while (running < o->jobs && next < njobs && !*o->stop) {
-			if (matrix_spawn(&jobs[next], o, run_dir, nonce) == -1)
+			if (jobs[next].done) {
+				next++;
+				continue;
+			}
+			if (matrix_spawn(&jobs[next], o, run_dir) == -1)
 				fatal("cannot start a cell");
 			running++;
 			next++;
@@ -339,44 +420,44 @@ int matrix_run(const struct matrix_opts *o)
 				;
 			j->done = true;
 			running--;
-			matrix_collect(j, &cells[idx[k]], status);
-			free(j->buf);
-			j->buf = NULL;
 			done++;
-			if (!cells[idx[k]].ran || !cells[idx[k]].chk.pass)
-				failed++;
 			if (tty)
 				fputs("\r\033[K", stdout);
-			matrix_progress(stdout, done, njobs, &cells[idx[k]]);
+			matrix_finish(j, run_dir, status, done - nna, njobs - nna, &failed);
 		}
 	}
 	if (tty)
 		fputs("\r\033[K", stdout);
 	printf("\n");
-	for (int i = 0; i < njobs; i++)
-		if (!jobs[i].done) {
-			str_copy(cells[i].scenario, jobs[i].s->name, sizeof cells[i].scenario);
-			str_copy(cells[i].title, jobs[i].s->title, sizeof cells[i].title);
-			str_copy(cells[i].stack, jobs[i].st->name, sizeof cells[i].stack);
-			snprintf(cells[i].error, sizeof cells[i].error, "not run (interrupted)");
-		}
-	report_print_matrix(stdout, cells, njobs, tty);
-	report_print_detection(stdout, cells, njobs, false);
-	matrix_report(run_dir, cells, njobs, ms_since(start));
-	printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
-	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run_dir);
-	rc = failed || done < njobs ? 1 : 0;
-	if (*o->stop) {
-		int unfinished = 0;
-
-		for (int i = 0; i < njobs; i++)
-			unfinished += !cells[i].ran;
-		printf("interrupted: %d of %d cells did not finish\n", unfinished, njobs);
-		rc = 130;
+	rc = collect_run_dir(&col, run_dir, "", err, sizeof err) == -1 ? -1 : 0;
+	if (rc == -1) {
+		log_warnx("run: %s", err);
+		rc = 1;
+		goto out;
 	}
-	for (int i = 0; i < njobs; i++)
-		json_decref(cells[i].extra);
-	free(jobs);
-	free(cells);
+	report_print_matrix(stdout, col.cells, col.n, tty);
+	report_print_detection(stdout, col.cells, col.n, false);
+	printf("\n");
+	if (collect_report(&col, run_dir, ms_since(start), o->summary_file, err, sizeof err) == -1) {
+		log_warnx("run: cannot write the reports: %s", err);
+		rc = 1;
+	} else {
+		rc = collect_exit_status(&col);
+		if (rc == 4 && nna == njobs)
+			log_warnx("run: no cell could run: every stack lacks what its scenario needs");
+	}
+	collect_print_tally(stdout, &col);
+	printf("%.1f s. Reports: %s/summary.md, results.json, junit.xml\n", ms_since(start) / 1000.0,
+	       run_dir);
+	if (*o->stop) {
+		printf("interrupted: %d of %d cells did not finish\n", njobs - done, njobs);
+		rc = 130;
+	} else if (done < njobs) {
+		rc = 1;
+	}
+	(void)failed;
+out:
+	collect_free(&col);
+	matrix_free_jobs(o, jobs, njobs);
 	return rc;
 }

@@ -1,18 +1,22 @@
 /*
- * matrix: a whole run — every chosen scenario against every chosen stack.
+ * matrix: a whole run — every chosen scenario against every chosen stack —
+ * through the stages: each cell is planned (plan.json) in the parent, run in
+ * a child process of its own (so one cell's failure, leak or crash cannot
+ * touch another; the pipe from the child carries progress only, never a
+ * result), checked from its folder by the parent once the child is gone,
+ * and finally reported. A cell whose stack cannot do what its scenario needs
+ * is planned and not run: n/a.
  *
- * Each cell runs in a child process of its own (so one cell's failure, leak
- * or crash cannot touch another), at most `jobs` at a time; the child sends
- * its cell_result back through a pipe. The parent shows progress (a live
- * line per cell on a terminal, one line per finished cell elsewhere), then
- * writes the reports and prints the matrix. Only data crosses from the
- * cells to the reporters.
+ * Sharding: with shard_total N > 1, only the cells whose index in the list
+ * sorted by (scenario, stack) is congruent to shard_index-1 mod N run here;
+ * the run folder is an ordinary one, and `acklab report` merges several.
  */
 #ifndef ACKLAB_MATRIX_H
 #define ACKLAB_MATRIX_H
 
 #include <stdbool.h>
 
+#include "plan.h"
 #include "scenario.h"
 #include "stack.h"
 
@@ -21,15 +25,27 @@ struct matrix_opts {
 	int nscenarios;
 	struct stack_set *stacks;
 	const char *const *only_stacks;   /* NULL-terminated names from --stack, or NULL: defaults */
+	struct plan *plan;                /* --plan: run exactly this one cell (scenarios unused) */
 	const char *out_dir;              /* the run folder to create; NULL: reports/<run> */
 	const char *reports_dir;          /* where reports/<run> and reports/latest go */
 	const char *bin_dir;
+	const char *summary_file;         /* --summary: append summary.md here too, or NULL */
 	int jobs;
+	int shard_index, shard_total;     /* --shard K/N; 1/1 runs every cell */
+	unsigned long seed;               /* {seed} of every role */
 	bool verbose;
 	volatile int *stop;
 };
 
 /* Run the matrix. Returns the exit status: 0 all cells met expectations, 1 not, 130 interrupted. */
 int matrix_run(const struct matrix_opts *o);
+
+/*
+ * Which cells of the list of (scenario, stack) pairs this shard runs: the
+ * pairs are sorted by scenario name then stack name, and the i-th belongs to
+ * shard (i mod total) + 1. Fills keep[n]. Pure, for tests.
+ */
+void matrix_shard_select(const char *const *scenario, const char *const *stack, int n, int index,
+			 int total, bool *keep);
 
 #endif

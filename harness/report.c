@@ -51,10 +51,22 @@ const struct cell_result *report_matrix_cell(const struct report_matrix *m,
 
 void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t len)
 {
-	bool pass = c->ran && c->chk.pass;
+	bool pass = cell_met(c);
 	const char *mark = utf8 ? (pass ? "✓" : "✗") : (pass ? "ok" : "FAIL");
 
-	snprintf(buf, len, "%s %s", c->ran ? c->chk.verdict : "error", mark);
+	switch (c->status) {
+	case CELL_NA:
+		snprintf(buf, len, "n/a");
+		break;
+	case CELL_NOT_RUN:
+		snprintf(buf, len, "-");
+		break;
+	case CELL_ERROR:
+		snprintf(buf, len, "error %s", mark);
+		break;
+	default:
+		snprintf(buf, len, "%s %s", c->chk.verdict, mark);
+	}
 }
 
 int report_width(const char *s)
@@ -79,7 +91,7 @@ static void report_pad(FILE *out, const char *s, int width)
 void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8)
 {
 	struct report_matrix m;
-	int widths[REPORT_MAX_COLS + 1], r, c, npass = 0, nfail = 0;
+	int widths[REPORT_MAX_COLS + 1], r, c, npass = 0, nfail = 0, nna = 0;
 	char text[200];
 
 	report_matrix_build(&m, cells, ncells);
@@ -112,9 +124,11 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
 
 			if (cell) {
 				report_cell_text(cell, utf8, text, sizeof(text));
-				if (cell->ran && cell->chk.pass)
+				if (cell_met(cell))
 					npass++;
-				else
+				else if (cell->status == CELL_NA)
+					nna++;
+				else if (cell->status != CELL_NOT_RUN)
 					nfail++;
 			} else {
 				str_copy(text, "-", sizeof(text));
@@ -125,8 +139,9 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
 		fputc('\n', out);
 	}
 	fprintf(out, "%s = as expected, %s = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN "
-		"name the messages in each bug class; - = not run. %d as expected, %d not.\n",
-		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", npass, nfail);
+		"name the messages in each bug class; n/a = the stack cannot do what the scenario "
+		"needs (not run, not counted as met); - = not run. %d as expected, %d not, %d n/a.\n",
+		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", npass, nfail, nna);
 }
 
 void report_xml_escape(const char *s, char *buf, size_t len)

@@ -11,23 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "checker.h"
+#include "check.h"
 #include "history.h"
-
-struct cell_result {
-	char scenario[64];            /* scenario name */
-	char title[128];              /* scenario title */
-	char lesson[2048];
-	char stack[64];
-	bool ran;                     /* false: could not run (error says why) */
-	char error[512];
-	struct chk_result chk;
-	double duration_ms;
-	char dir[512];                /* the cell's folder, relative to the run folder */
-	json_t *extra;                /* measurements, e.g. {"detect_ms": 312.4}; owned, may be NULL */
-	struct history *history;      /* borrowed: valid during cell(); NULL if not kept */
-	long long t0_ns;              /* the history's time zero */
-};
 
 struct run_info {
 	char dir[512];                /* the run folder */
@@ -35,6 +20,7 @@ struct run_info {
 	int ncells;
 	double duration_ms;
 	bool rootless;
+	char kernel[128];             /* uname -r -v of the machine that wrote the reports */
 };
 
 struct reporter_ops {

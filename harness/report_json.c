@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "version.h"
 #include "util.h"
 
 struct rj_state {
@@ -71,14 +72,18 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 	}
 	for (i = 0; i < CHK_CLASS_COUNT; i++)
 		json_object_set_new(counts, chk_class_name(i), json_integer(c->chk.counts[i]));
-	o = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:b, s:s, s:s, s:s, s:o, s:o, s:f, s:O?, s:o}",
-		      "scenario", c->scenario, "title", c->title, "stack", c->stack,
-		      "ran", c->ran, "error", c->error[0] ? c->error : NULL,
-		      "pass", c->ran && c->chk.pass,
-		      "verdict", c->ran ? c->chk.verdict : "error",
-		      "expected", c->chk.expected, "reason", c->ran ? c->chk.reason : c->error,
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s?, s:s?, s:b, s:s, s:s, s:s, s:o, s:o,"
+		      " s:f, s:I, s:O?, s:o}",
+		      "scenario", c->scenario, "title", c->title, "scenario_path", c->scenario_path,
+		      "scenario_sha256", c->scenario_sha256, "stack", c->stack,
+		      "status", cell_status_name(c->status),
+		      "ran", c->ran, "error", c->error[0] ? c->error : NULL, "na", c->na[0] ? c->na : NULL,
+		      "pass", cell_met(c),
+		      "verdict", c->ran ? c->chk.verdict : cell_status_name(c->status),
+		      "expected", c->chk.expected,
+		      "reason", c->ran ? c->chk.reason : c->status == CELL_NA ? c->na : c->error,
 		      "messages", msgs, "counts", counts, "duration_ms", c->duration_ms,
-		      "extra", c->extra, "artifacts", rj_artifacts(st, c));
+		      "seed", (json_int_t)c->seed, "extra", c->extra, "artifacts", rj_artifacts(st, c));
 	return o;
 }
 
@@ -111,16 +116,19 @@ static int rj_end(void *state, const struct run_info *run, const struct cell_res
 {
 	struct rj_state *st = state;
 	char path[600], *text = NULL;
-	int npass = 0, rc = -1, i;
+	int npass = 0, nna = 0, nnot = 0, rc = -1, i;
 	json_t *root = NULL;
 
-	for (i = 0; i < ncells; i++)
-		if (cells[i].ran && cells[i].chk.pass)
-			npass++;
-	root = json_pack("{s:{s:s, s:s, s:i, s:i, s:i, s:f, s:b}, s:O}",
-			 "run", "dir", run->dir, "started", run->started, "cells", run->ncells,
-			 "passed", npass, "failed", ncells - npass, "duration_ms", run->duration_ms,
-			 "rootless", run->rootless, "cells", st->cells);
+	for (i = 0; i < ncells; i++) {
+		npass += cell_met(&cells[i]);
+		nna += cells[i].status == CELL_NA;
+		nnot += cells[i].status == CELL_NOT_RUN;
+	}
+	root = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:f, s:b}, s:O}",
+			 "run", "dir", run->dir, "started", run->started, "acklab", ACKLAB_VERSION,
+			 "commit", ACKLAB_COMMIT, "kernel", run->kernel, "cells", run->ncells,
+			 "passed", npass, "failed", ncells - npass - nna - nnot, "na", nna, "not_run", nnot,
+			 "duration_ms", run->duration_ms, "rootless", run->rootless, "cells", st->cells);
 	if (!root || !(text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ||
 	    !(text = rj_newline(text))) {
 		err_set(err, errlen, "results.json: cannot encode the run");

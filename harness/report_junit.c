@@ -18,7 +18,7 @@ struct rx_state {
 	char *buf;
 	size_t len;
 	FILE *cases;                  /* open_memstream over buf */
-	int tests, failures, errors;
+	int tests, failures, errors, skipped;
 	double seconds;
 };
 
@@ -46,7 +46,11 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 	report_xml_escape(c->stack, b, sizeof(b));
 	fprintf(st->cases, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n", a, b,
 		c->duration_ms / 1000.0);
-	if (!c->ran) {
+	if (c->status == CELL_NA || c->status == CELL_NOT_RUN) {
+		st->skipped++;
+		report_xml_escape(c->status == CELL_NA ? c->na : c->error, reason, sizeof(reason));
+		fprintf(st->cases, "      <skipped message=\"%s\"/>\n", reason);
+	} else if (!c->ran) {
 		st->errors++;
 		report_xml_escape(c->error, reason, sizeof(reason));
 		fprintf(st->cases, "      <error message=\"%s\">%s</error>\n", reason, reason);
@@ -59,7 +63,7 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 			reason, b, a);
 	}
 	fprintf(st->cases, "      <system-out>");
-	report_xml_escape(c->ran ? c->chk.verdict : "error", a, sizeof(a));
+	report_xml_escape(c->ran ? c->chk.verdict : cell_status_name(c->status), a, sizeof(a));
 	fprintf(st->cases, "verdict: %s\n", a);
 	for (i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
@@ -100,10 +104,10 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 	report_xml_escape(run->started, stamp, sizeof(stamp));
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n"
-		"  <testsuite name=\"acklab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
+		"  <testsuite name=\"acklab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" "
 		"time=\"%.3f\" timestamp=\"%s\">\n",
 		st->tests, st->failures, st->errors, run->duration_ms / 1000.0, st->tests,
-		st->failures, st->errors, st->seconds, stamp);
+		st->failures, st->errors, st->skipped, st->seconds, stamp);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
 	fprintf(f, "  </testsuite>\n</testsuites>\n");

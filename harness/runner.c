@@ -1,15 +1,18 @@
 /*
- * runner: one cell — one scenario against one stack — on one poll loop.
+ * runner: the run stage. It executes one cell's plan (plan.h) on one poll
+ * loop and records what happened; it never classifies.
  *
- * Order of a cell: topology, capture, server (wait for ready), recipients
- * (wait for ready), client (wait for ready); then the scenario's rules are
- * armed and its steps walked in order while every role's output, every
+ * Order of a cell: plan.json written, topology, capture, server (wait for
+ * ready), recipients and client (wait for ready); then the scenario's rules
+ * are armed and its steps walked in order while every role's output, every
  * packet match and every process exit is recorded into the history and
  * offered to the rules and to the step being awaited. After the workload:
- * settle, close the client's stdin and let it finish, read the store back
- * with the stack's store command, stop everything, write history.jsonl, run
- * the checker. Faults fire inside the loop the moment their trigger matches,
- * so a fault lands between two events, never after a sleep.
+ * settle, heal, close the client's stdin and let it finish, read the store
+ * back with the stack's store command, stop everything. Then the record:
+ * history.jsonl (every event), store.jsonl (what the store read-back
+ * printed) and cell.json (the run's own facts: phases, exits, error).
+ * Faults fire inside the loop the moment their trigger matches, so a fault
+ * lands between two events, never after a sleep.
  */
 #include "runner.h"
 
@@ -20,10 +23,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cell.h"
-#include "checker.h"
+#include "plan.h"
+#include "version.h"
 #include "log.h"
 #include "util.h"
 
@@ -126,30 +131,6 @@ static void cell_step(struct cell *c, const struct scn_step *st)
 }
 
 /* --- the cell --------------------------------------------------------------- */
-
-static void cell_measure(struct cell *c, struct cell_result *out)
-{
-	int64_t fault_t = 0;
-
-	/* How long the client took to notice a dead connection after the first fault. */
-	for (size_t i = 0; i < history_len(c->hist); i++) {
-		json_t *e = history_at(c->hist, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-		const char *ev = json_string_value(json_object_get(e, "ev"));
-		int64_t t = json_integer_value(json_object_get(e, "t"));
-
-		if (!role || !ev)
-			continue;
-		if (!fault_t && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
-			fault_t = t;
-		else if (fault_t && strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
-			if (!out->extra)
-				out->extra = json_object();
-			json_object_set_new(out->extra, "detect_ms", json_real((double)(t - fault_t) / 1e6));
-			break;
-		}
-	}
-}
 
 static int cell_finish_client(struct cell *c)
 {
@@ -317,86 +298,157 @@ static void cell_clear_dir(const char *dir)
 	closedir(d);
 }
 
-int runner_run_cell(const struct scenario *s, const struct stack *st, const struct runner_opts *o,
-		    struct cell_result *out)
+/* store.jsonl: exactly what the store read-back printed (its stdout log, every channel). */
+static void cell_write_store(struct cell *c)
 {
+	char from[PATH_MAX + 32], to[PATH_MAX + 32], buf[65536];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(from, sizeof from, "%s/store.stdout.log", c->dir);
+	snprintf(to, sizeof to, "%s/store.jsonl", c->dir);
+	in = fopen(from, "re");
+	if (!in) {
+		cell_fail(c, "cannot read %s: %s", from, strerror(errno));
+		return;
+	}
+	out = fopen(to, "we");
+	if (!out) {
+		cell_fail(c, "cannot write %s: %s", to, strerror(errno));
+		fclose(in);
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (ferror(in) || fclose(out) != 0)
+		cell_fail(c, "cannot write %s: %s", to, strerror(errno));
+	fclose(in);
+}
+
+/* How long each phase of the cell took, for cell.json. */
+struct runner_phases {
+	time_t wall_start;
+	int64_t store_read;           /* when the store read-back began (CLOCK_MONOTONIC ns) */
+	double setup_ms, workload_ms, settle_ms, finish_ms, store_ms, teardown_ms;
+};
+
+/* cell.json: what happened to the run itself (not to the messages: that is the checker's). */
+static int cell_write_record(struct cell *c, const struct runner_phases *ph, bool interrupted,
+			     char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32], started[32];
+	struct tm tm;
+	json_t *rec, *exits = json_array();
+	int rc;
+
+	gmtime_r(&ph->wall_start, &tm);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; i < history_len(c->hist); i++) {      /* every role's every exit */
+		json_t *e = history_at(c->hist, i);
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+
+		if (ev && strcmp(ev, "exit") == 0)
+			json_array_append_new(exits, json_pack("{s:O?, s:O?, s:O?}", "role",
+				json_object_get(e, "role"), "status", json_object_get(e, "status"),
+				"life", json_object_get(e, "life")));
+	}
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:f, s:{s:f, s:f, s:f, s:f, s:f, s:f}, s:o,"
+			" s:b, s:s?}",
+			"acklab", ACKLAB_VERSION, "commit", ACKLAB_COMMIT, "cell", c->plan->cell,
+			"started", started, "t0_ns", (json_int_t)c->t0,
+			"store_read_ns", (json_int_t)ph->store_read, "duration_ms", ms_since(c->t0),
+			"phases_ms", "setup", ph->setup_ms, "workload", ph->workload_ms, "settle",
+			ph->settle_ms, "finish", ph->finish_ms, "store", ph->store_ms, "teardown",
+			ph->teardown_ms,
+			"exits", exits, "interrupted", interrupted, "error", c->failed ? c->err : NULL);
+	if (!rec)
+		return err_set(err, errlen, "%s: cannot encode cell.json", c->dir);
+	snprintf(path, sizeof path, "%s/cell.json", c->dir);
+	rc = json_dump_file(rec, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	return rc == -1 ? err_set(err, errlen, "cannot write %s", path) : 0;
+}
+
+int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err, size_t errlen)
+{
+	const struct scenario *s = p->s;
 	struct cell *c = calloc(1, sizeof *c);
-	char err[512], path[PATH_MAX + 32];
-	int64_t start = mono_ns();
+	struct runner_phases ph = { .wall_start = time(NULL) };
+	char herr[512], path[PATH_MAX + 32];
+	int64_t mark;
 	int rc = -1;
 
-	memset(out, 0, sizeof *out);
-	str_copy(out->scenario, s->name, sizeof out->scenario);
-	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
-	str_copy(out->lesson, s->lesson, sizeof out->lesson);
-	str_copy(out->stack, st->name, sizeof out->stack);
-	snprintf(out->dir, sizeof out->dir, "%s/%s", s->name, st->name);
-	if (!c) {
-		snprintf(out->error, sizeof out->error, "out of memory");
-		return -1;
-	}
+	if (!c)
+		return err_set(err, errlen, "out of memory");
+	c->plan = p;
 	c->s = s;
-	c->st = st;
+	c->st = p->st;
 	c->o = o;
-	snprintf(c->dir, sizeof c->dir, "%s/%s", o->run_dir, out->dir);
+	snprintf(c->dir, sizeof c->dir, "%s/%s", o->run_dir, p->cell);
 	if (mkdir_p(c->dir) == -1) {
-		snprintf(out->error, sizeof out->error, "cannot create %s: %s", c->dir, strerror(errno));
+		err_set(err, errlen, "cannot create %s: %s", c->dir, strerror(errno));
 		free(c);
 		return -1;
 	}
 	cell_clear_dir(c->dir);
+	snprintf(path, sizeof path, "%s/plan.json", c->dir);
+	if (plan_write(p, path, err, errlen) == -1) {
+		free(c);
+		return -1;
+	}
 	c->hist = history_new();
 	for (int i = 0; i < s->nmsgs; i++)
-		snprintf(c->tokens[i], sizeof c->tokens[i], "acklab-%04x-%s", o->nonce & 0xffff,
-			 s->msg_ids[i]);
+		str_copy(c->tokens[i], p->tokens[i], sizeof c->tokens[i]);
 	for (int i = 0; i < s->nrules; i++) {
 		c->rules[i] = s->rules[i].trigger;
 		if (c->rules[i].msg_id[0])
 			str_copy(c->rules[i].token, cell_token(c, c->rules[i].msg_id),
 				 sizeof c->rules[i].token);
 	}
-	c->t0 = start;
+	c->t0 = mark = mono_ns();
 	if (cell_setup(c) == 0) {
+		ph.setup_ms = ms_since(mark);
 		c->workload_started = true;
-		c->workload_start = mono_ns();
+		c->workload_start = mark = mono_ns();
 		c->await_from = c->nlog;
 		history_add(c->hist, "acklab", json_pack("{s:s}", "ev", "workload"), c->workload_start);
 		for (int i = 0; i < s->nsteps && !c->failed && !(o->stop && *o->stop); i++)
 			cell_step(c, &s->steps[i]);
+		ph.workload_ms = ms_since(mark);
+		mark = mono_ns();
 		if (!c->failed)
 			cell_idle(c, s->settle_ms);
+		ph.settle_ms = ms_since(mark);
 		c->workload_started = false;
 		/* Whatever the workload left broken is undone before the store is read back. */
 		if (!c->failed)
 			cell_heal(c, "", "the workload ended");
+		mark = mono_ns();
 		if (!c->failed)
 			cell_finish_client(c);
-		if (!c->failed)
-			cell_read_store(c);
+		ph.finish_ms = ms_since(mark);
+		mark = mono_ns();
+		ph.store_read = mark;
+		if (!c->failed && cell_read_store(c) == 0)
+			cell_write_store(c);
+		ph.store_ms = ms_since(mark);
+	} else {
+		ph.setup_ms = ms_since(mark);
 	}
 	if (o->stop && *o->stop) {
 		c->failed = false;        /* being interrupted explains every other failure */
 		cell_fail(c, "interrupted");
 	}
+	mark = mono_ns();
 	cell_teardown(c);
+	ph.teardown_ms = ms_since(mark);
 
 	snprintf(path, sizeof path, "%s/history.jsonl", c->dir);
-	if (history_write_jsonl(c->hist, path, c->t0, err, sizeof err) == -1 && !c->failed)
-		cell_fail(c, "%s", err);
-	out->t0_ns = c->t0;
-	if (!c->failed) {
-		const struct scn_expect *exp = scenario_expect_for(s, st->name, st->is_default);
-
-		if (checker_run_at(c->hist, exp, s->recipients, c->t0, &out->chk, err, sizeof err) == -1)
-			cell_fail(c, "checker: %s", err);
-		else
-			rc = 0;
-	}
-	cell_measure(c, out);
-	out->ran = rc == 0;
-	if (c->failed)
-		str_copy(out->error, c->err, sizeof out->error);
-	out->duration_ms = ms_since(start);
+	if (history_write_jsonl(c->hist, path, c->t0, herr, sizeof herr) == -1 && !c->failed)
+		cell_fail(c, "%s", herr);
+	if (cell_write_record(c, &ph, o->stop && *o->stop, err, errlen) == 0)
+		rc = 0;
 	history_free(c->hist);
 	free(c->log);
 	free(c);

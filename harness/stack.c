@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "stack.h"
+
+#include "capability.h"
 #include "util.h"
 
 #define STACK_LINE_MAX 4096
@@ -100,6 +102,32 @@ void stack_free(struct stack *s)
 	free(s);
 }
 
+/*
+ * offers WORD...: what the stack can do for scenarios (capability.h). "needs"
+ * is the old spelling of the same statement and reads the same.
+ */
+static int stack_offers(struct stack *s, const char *file, int lineno, struct stack_word *w, int n,
+			char *err, size_t errlen)
+{
+	if (n < 2)
+		return stack_err(err, errlen, file, lineno, w[0].col,
+				 "missing capability after '%s' (expected failpoints, events, restart "
+				 "or catchup)", w[0].text);
+	for (int i = 1; i < n; i++) {
+		unsigned cap = cap_lookup(w[i].text);
+		const char *hint = cap ? NULL : cap_suggest(w[i].text);
+
+		if (!cap || cap == CAP_TIMERS)
+			return stack_err(err, errlen, file, lineno, w[i].col,
+					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
+					 "or catchup; timers follow from the commands' placeholders)",
+					 w[i].text, hint ? " (did you mean '" : "", hint ? hint : "",
+					 hint ? "'?)" : "");
+		s->offers |= cap;
+	}
+	return 0;
+}
+
 /* One statement; w[0] is the keyword. */
 static int stack_statement(struct stack *s, const char *file, int lineno, struct stack_word *w,
 			   int n, char *err, size_t errlen)
@@ -133,6 +161,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd->line = lineno;
 		return 0;
 	}
+	if (strcmp(kw, "offers") == 0 || strcmp(kw, "needs") == 0)
+		return stack_offers(s, file, lineno, w, n, err, errlen);
 	if (n != 2)
 		return stack_err(err, errlen, file, lineno, n > 2 ? w[2].col : w[0].col,
 				 n > 2 ? "unexpected '%s' (expected one value)" :
@@ -154,11 +184,6 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[1].col,
 					 "bad readiness '%s' (expected line or port)", w[1].text);
 		s->ready_port = strcmp(w[1].text, "port") == 0;
-	} else if (strcmp(kw, "needs") == 0) {
-		if (strcmp(w[1].text, "failpoints") != 0)
-			return stack_err(err, errlen, file, lineno, w[1].col,
-					 "unknown capability '%s' (expected failpoints)", w[1].text);
-		s->has_failpoints = true;
 	} else if (strcmp(kw, "order") == 0) {
 		long order;
 
@@ -174,7 +199,7 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, port, ready, needs, order or default)", kw);
+				 "server, store, port, ready, offers, order or default)", kw);
 	}
 	return 0;
 }

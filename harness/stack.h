@@ -11,7 +11,9 @@
  *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
  *   port   8080
  *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
- *   needs  failpoints           # capabilities the server offers to scenarios
+ *   offers failpoints events restart catchup
+ *                               # what the stack can do for scenarios (capability.h);
+ *                               # a scenario that needs more is n/a on this stack
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
  *
@@ -40,7 +42,7 @@ struct stack {
 	struct stack_cmd client, listen, server, store;
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
-	bool has_failpoints;
+	unsigned offers;              /* capability bits (capability.h) */
 	bool is_default;
 	int order;                    /* column position: lower first */
 };

@@ -69,6 +69,7 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	str_copy(cells[0].stack, "ws-naive", sizeof(cells[0].stack));
 	str_copy(cells[0].dir, "crash-before-persist/ws-naive", sizeof(cells[0].dir));
 	cells[0].ran = true;
+	cells[0].status = CELL_MET;
 	cells[0].duration_ms = 1500;
 	cells[0].history = *h;
 	cells[0].t0_ns = T0;
@@ -84,6 +85,7 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	cells[1].duration_ms = 2250;
 	assert_int_equal(checker_run_at(*h, NULL, 1, T0, &cells[1].chk, err, sizeof(err)), 0);
 	assert_false(cells[1].chk.pass);
+	cells[1].status = CELL_UNMET;
 }
 
 static char *slurp(const char *name)
@@ -234,6 +236,7 @@ static void test_not_ran(void **state)
 	str_copy(c.scenario, "a<b", sizeof(c.scenario));
 	str_copy(c.stack, "http", sizeof(c.stack));
 	str_copy(c.error, "server never became ready within 5000 ms", sizeof(c.error));
+	c.status = CELL_ERROR;
 	memset(&run, 0, sizeof(run));
 	str_copy(run.dir, run_dir, sizeof(run.dir));
 	assert_int_equal(report_junit_ops.begin(&st, &run, err, sizeof(err)), 0);
@@ -269,6 +272,7 @@ static void test_duplicate_story(void **state)
 	c.history = h;
 	c.t0_ns = T0;
 	assert_int_equal(checker_run_at(h, NULL, 1, T0, &c.chk, err, sizeof(err)), 0);
+	c.status = c.chk.pass ? CELL_MET : CELL_UNMET;
 	memset(&run, 0, sizeof(run));
 	str_copy(run.dir, run_dir, sizeof(run.dir));
 	assert_int_equal(report_md_ops.begin(&st, &run, err, sizeof(err)), 0);
@@ -297,10 +301,12 @@ static void test_matrix(void **state)
 	str_copy(cells[0].stack, "ws-naive", 64);
 	cells[0].ran = true;
 	cells[0].chk.pass = true;
+	cells[0].status = CELL_MET;
 	str_copy(cells[0].chk.verdict, "LOST m3", 160);
 	cells[1] = cells[0];
 	str_copy(cells[1].stack, "http", 64);
 	cells[1].chk.pass = false;
+	cells[1].status = CELL_UNMET;
 	str_copy(cells[1].chk.verdict, "clean", 160);
 	cells[2] = cells[0];
 	str_copy(cells[2].scenario, "s2", 64);
@@ -316,7 +322,8 @@ static void test_matrix(void **state)
 		"crash before persist  LOST m3 ✓  clean ✗\n"
 		"lost ack              -          DUP m1,m2 ✓\n"
 		"✓ = as expected, ✗ = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN name the "
-		"messages in each bug class; - = not run. 2 as expected, 1 not.\n");
+		"messages in each bug class; n/a = the stack cannot do what the scenario needs (not run, "
+		"not counted as met); - = not run. 2 as expected, 1 not, 0 n/a.\n");
 	free(buf);
 	buf = NULL;
 	f = open_memstream(&buf, &len);

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "../../harness/capability.h"
+
 #include "../../harness/stack.h"
 
 static const char ws_ack[] =
@@ -62,7 +64,7 @@ static void test_parse_expand(void **state)
 	assert_string_equal(s->describe, "WebSocket send that waits for an ack");
 	assert_int_equal(s->port, 8080);
 	assert_false(s->ready_port);
-	assert_true(s->has_failpoints);
+	assert_int_equal(s->offers, CAP_FAILPOINTS);
 	assert_true(s->is_default);
 	assert_int_equal(s->server.line, 6);
 	assert_int_equal(s->server.nwords, 8);
@@ -106,10 +108,12 @@ static const struct bad_case bad_cases[] = {
 	{ "", "b.stack:1:1: empty stack file (expected 'stack NAME' first)" },
 	{ "client x\n", "b.stack:1:1: 'client' before 'stack' (expected 'stack NAME' first)" },
 	{ "stack a\nclinet x\n",
-	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, client, listen, server, store, port, ready, needs, order or default)" },
+	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, client, listen, server, store, port, ready, offers, order or default)" },
 	{ "stack a\nport 99999\n", "b.stack:2:6: bad port '99999' (expected a number 1..65535)" },
 	{ "stack a\nready soon\n", "b.stack:2:7: bad readiness 'soon' (expected line or port)" },
-	{ "stack a\nneeds wings\n", "b.stack:2:7: unknown capability 'wings' (expected failpoints)" },
+	{ "stack a\nneeds wings\n", "b.stack:2:7: unknown capability 'wings' (expected failpoints, events, restart or catchup; timers follow from the commands' placeholders)" },
+	{ "stack a\noffers failpoints evnets\n", "b.stack:2:19: unknown capability 'evnets' (did you mean 'events'?) (expected failpoints, events, restart or catchup; timers follow from the commands' placeholders)" },
+	{ "stack a\noffers\n", "b.stack:2:1: missing capability after 'offers' (expected failpoints, events, restart or catchup)" },
 	{ "stack a\ndescribe \"x\n", "b.stack:2:10: unterminated string (expected a closing '\"' on the same line)" },
 	{ "stack a\nclient x\nclient y\n", "b.stack:3:1: second 'client' command (the first is at line 2)" },
 	{ "stack a\nclient x\nserver y\nport 1\n", "b.stack:4:1: stack 'a' has no 'store' line" },

@@ -1,0 +1,191 @@
+/*
+ * check: a cell folder in, a cell_result out (check.h). The run stage's
+ * record is read as it is on disk; what the store read back comes from
+ * store.jsonl, so a re-check sees exactly the rows the run saw (or the rows
+ * a user put there: the check trusts the folder, not the run).
+ */
+#include "check.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "util.h"
+
+const char *cell_status_name(enum cell_status s)
+{
+	switch (s) {
+	case CELL_MET: return "met";
+	case CELL_UNMET: return "unmet";
+	case CELL_ERROR: return "error";
+	case CELL_NA: return "n/a";
+	case CELL_NOT_RUN: return "not run";
+	}
+	return "?";
+}
+
+void cell_result_release(struct cell_result *r)
+{
+	json_decref(r->extra);
+	r->extra = NULL;
+	history_free(r->history);
+	r->history = NULL;
+}
+
+/* How long the client took to notice a dead connection after the first fault. */
+static void check_measure(struct cell_result *out)
+{
+	struct history *h = out->history;
+	int64_t fault_t = 0;
+
+	for (size_t i = 0; i < history_len(h); i++) {
+		json_t *e = history_at(h, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		int64_t t = json_integer_value(json_object_get(e, "t"));
+
+		if (!role || !ev)
+			continue;
+		if (!fault_t && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
+			fault_t = t;
+		else if (fault_t && strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
+			if (!out->extra)
+				out->extra = json_object();
+			json_object_set_new(out->extra, "detect_ms", json_real((double)(t - fault_t) / 1e6));
+			break;
+		}
+	}
+}
+
+/*
+ * The history without the store role's entries, plus store.jsonl's lines as
+ * the store role's entries at the time the run read them (cell.json).
+ */
+static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+	struct history *loaded, *h;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/history.jsonl", dir);
+	loaded = history_load_jsonl(path, err, errlen);
+	if (!loaded)
+		return NULL;
+	h = history_new();
+	if (!h) {
+		history_free(loaded);
+		err_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < history_len(loaded); i++) {
+		json_t *e = history_at(loaded, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+
+		if (role && strcmp(role, "store") == 0)
+			continue;
+		history_add(h, role ? role : "?", json_incref(e),
+			    json_integer_value(json_object_get(e, "t")));
+	}
+	history_free(loaded);
+	snprintf(path, sizeof path, "%s/store.jsonl", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return h;         /* the run ended before reading the store */
+		err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		history_free(h);
+		return NULL;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n > 0)
+			history_add_store_line(h, line, store_t);
+	}
+	free(line);
+	fclose(f);
+	return h;
+}
+
+static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
+{
+	const struct scenario *s = p->s;
+	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
+
+	str_copy(out->scenario, s->name, sizeof out->scenario);
+	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
+	str_copy(out->lesson, s->lesson, sizeof out->lesson);
+	str_copy(out->scenario_path, s->path, sizeof out->scenario_path);
+	str_copy(out->scenario_sha256, sha ? sha : "", sizeof out->scenario_sha256);
+	str_copy(out->stack, p->st->name, sizeof out->stack);
+	out->seed = p->seed;
+	out->scenario_order = s->order;
+	out->stack_order = p->st->order;
+}
+
+int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,
+		   size_t errlen)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], herr[512];
+	struct plan *p = NULL;
+	json_t *rec = NULL;
+	json_error_t jerr;
+	const char *error;
+
+	memset(out, 0, sizeof *out);
+	str_copy(out->dir, cell_dir, sizeof out->dir);
+	if (run_dir)
+		snprintf(dir, sizeof dir, "%s/%s", run_dir, cell_dir);
+	else
+		str_copy(dir, cell_dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/plan.json", dir);
+	if (plan_load(path, &p, err, errlen) == -1)
+		return -1;
+	check_fill_from_plan(out, p);
+	if (p->na[0]) {
+		out->status = CELL_NA;
+		str_copy(out->na, p->na, sizeof out->na);
+		goto done;
+	}
+	snprintf(path, sizeof path, "%s/cell.json", dir);
+	rec = json_load_file(path, 0, &jerr);
+	if (!rec) {
+		out->status = CELL_NOT_RUN;
+		snprintf(out->error, sizeof out->error, "not run (no %s: %s)", path, jerr.text);
+		goto done;
+	}
+	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
+	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
+	error = json_string_value(json_object_get(rec, "error"));
+	out->history = check_load_history(dir, json_integer_value(json_object_get(rec, "store_read_ns")),
+					  herr, sizeof herr);
+	if (error && *error) {
+		out->status = CELL_ERROR;
+		str_copy(out->error, error, sizeof out->error);
+		goto done;
+	}
+	if (!out->history) {
+		out->status = CELL_ERROR;
+		snprintf(out->error, sizeof out->error, "%s", herr);
+		goto done;
+	}
+	check_measure(out);
+	if (checker_run_at(out->history, scenario_expect_for(p->s, p->st->name, p->st->is_default),
+			   p->s->recipients, out->t0_ns, &out->chk, herr, sizeof herr) == -1) {
+		out->status = CELL_ERROR;
+		snprintf(out->error, sizeof out->error, "checker: %s", herr);
+		goto done;
+	}
+	out->ran = true;
+	out->status = out->chk.pass ? CELL_MET : CELL_UNMET;
+done:
+	json_decref(rec);
+	plan_free(p);
+	return 0;
+}

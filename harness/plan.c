@@ -1,0 +1,368 @@
+/*
+ * plan: making, writing and loading a cell's plan (plan.h). The scenario's
+ * needs are derived here from what it uses, each with the line that needs
+ * it, so an "n/a" names its cause; a stack's offers are what it declares,
+ * checked against its commands (failpoints need a {failpoints} word in the
+ * server's command, a timer the scenario sets needs its {placeholder} in the
+ * client's or listener's command).
+ */
+#include "plan.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capability.h"
+#include "util.h"
+#include "version.h"
+
+const struct plan_timer plan_timers[] = {
+	{ "timeout-ms", 1000 }, { "attempts", 5 }, { "backoff-base-ms", 50 },
+	{ "backoff-cap-ms", 1000 }, { "heartbeat-ms", 0 }, { "tcp-user-timeout-ms", 0 },
+	{ "connect-timeout-ms", 1000 },
+};
+const size_t plan_ntimers = ARRAY_LEN(plan_timers);
+
+void plan_sha256_hex(const void *data, size_t len, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	hex[0] = '\0';
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return;
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+/* Events the harness itself records for any role: they need nothing of the stack. */
+static bool plan_harness_event(const char *ev)
+{
+	return strcmp(ev, "ready") == 0 || strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0;
+}
+
+static void plan_need(unsigned *needs, unsigned cap, char (*why)[160], const char *fmt, int line)
+{
+	int slot = __builtin_ctz(cap);
+
+	if (*needs & cap)
+		return;
+	*needs |= cap;
+	snprintf(why[slot], sizeof why[slot], fmt, line);
+}
+
+/* What s uses that a stack must offer, with one reason per capability (by bit index). */
+static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
+{
+	unsigned needs = 0;
+
+	if (s->failpoints[0])
+		plan_need(&needs, CAP_FAILPOINTS, why, "it arms server failpoints", 0);
+	for (int i = 0; i < s->nrules; i++) {
+		const struct scn_rule *r = &s->rules[i];
+
+		if (r->trigger.kind == TRIGGER_EVENT && strcmp(r->trigger.role, "server") == 0 &&
+		    !plan_harness_event(r->trigger.ev))
+			plan_need(&needs, CAP_EVENTS, why, "line %d fires on a server event line", r->pos.line);
+		if (strcmp(r->fault.name, "restart") == 0)
+			plan_need(&needs, CAP_RESTART, why, "line %d restarts a role", r->pos.line);
+	}
+	for (int i = 0; i < s->nsteps; i++) {
+		const struct scn_step *st = &s->steps[i];
+
+		if (st->kind == SCN_AWAIT && strcmp(st->role, "server") == 0 && !plan_harness_event(st->ev))
+			plan_need(&needs, CAP_EVENTS, why, "line %d awaits a server event line", st->pos.line);
+		if (st->kind == SCN_FAULT && strcmp(st->fault.name, "restart") == 0)
+			plan_need(&needs, CAP_RESTART, why, "line %d restarts a role", st->pos.line);
+	}
+	return needs;
+}
+
+static bool plan_cmd_has(const struct stack_cmd *cmd, const char *placeholder)
+{
+	for (int i = 0; i < cmd->nwords; i++)
+		if (strstr(cmd->words[i], placeholder))
+			return true;
+	return false;
+}
+
+/* Why st cannot run s (into na), or leave na empty. */
+static void plan_check_fit(struct plan *p)
+{
+	const struct scenario *s = p->s;
+	const struct stack *st = p->st;
+	char why[8][160] = { { 0 } }, missing[128];
+	unsigned lack;
+
+	p->offers = st->offers;
+	if ((p->offers & CAP_FAILPOINTS) && !plan_cmd_has(&st->server, "{failpoints}"))
+		p->offers &= ~CAP_FAILPOINTS;
+	p->needs = plan_scenario_needs(s, why);
+	lack = p->needs & ~p->offers;
+	if (lack) {
+		int slot = __builtin_ctz(lack);
+
+		cap_format(lack, missing, sizeof missing);
+		snprintf(p->na, sizeof p->na, "stack %s does not offer %s (%s: %s)", st->name, missing,
+			 s->path, why[slot]);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		const struct scn_setting *set = pass ? s->listen : s->client;
+		const struct stack_cmd *cmd = pass ? &st->listen : &st->client;
+		int n = pass ? s->nlisten : s->nclient;
+
+		for (int i = 0; i < n; i++) {
+			char ph[48];
+
+			snprintf(ph, sizeof ph, "{%s}", set[i].key);
+			if (!plan_cmd_has(cmd, ph)) {
+				snprintf(p->na, sizeof p->na, "stack %s: its %s command does not take %s, "
+					 "which %s sets", st->name, pass ? "listen" : "client", ph, s->path);
+				return;
+			}
+		}
+	}
+}
+
+static json_t *plan_settings_json(const long *values)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < plan_ntimers; i++)
+		json_object_set_new(o, plan_timers[i].key, json_integer(values[i]));
+	return o;
+}
+
+/* The source line number line of text, trimmed, as a JSON string. */
+static json_t *plan_source_line(const char *text, int line)
+{
+	const char *p = text, *end;
+
+	for (int l = 1; l < line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return json_string("");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	end = strchr(p, '\n');
+	return json_stringn(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+static json_t *plan_fault_json(const char *text, const struct scn_fault *f, const char *when,
+			       int line)
+{
+	json_t *args = json_array();
+
+	for (int i = 0; i < f->nargs; i++)
+		json_array_append_new(args, json_string(f->args[i]));
+	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "line", line, "when", when, "fault",
+			 f->name[0] ? f->name : "heal", "args", args, "source", plan_source_line(text, line));
+}
+
+/* Every fault in the order the scenario gives it: rules (armed for the whole run), then steps. */
+static json_t *plan_faults_json(const struct scenario *s, const char *text)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < s->nrules; i++)
+		json_array_append_new(a, plan_fault_json(text, &s->rules[i].fault, "rule",
+							 s->rules[i].pos.line));
+	for (int i = 0; i < s->nsteps; i++) {
+		const struct scn_step *st = &s->steps[i];
+
+		if (st->kind == SCN_FAULT)
+			json_array_append_new(a, plan_fault_json(text, &st->fault, "step", st->pos.line));
+		else if (st->kind == SCN_HEAL)
+			json_array_append_new(a, plan_fault_json(text, &st->fault, "heal", st->pos.line));
+	}
+	return a;
+}
+
+static json_t *plan_file_json(const char *path, const char *text)
+{
+	char hex[65];
+
+	plan_sha256_hex(text, strlen(text), hex);
+	return json_pack("{s:s, s:s, s:s}", "path", path, "sha256", hex, "text", text);
+}
+
+/* Fill the derived fields of p from p->s, p->st, nonce and seed. */
+static int plan_resolve(struct plan *p, char *err, size_t errlen)
+{
+	const struct scenario *s = p->s;
+
+	snprintf(p->cell, sizeof p->cell, "%s/%s", s->name, p->st->name);
+	p->tokens = calloc((size_t)s->nmsgs + 1, sizeof *p->tokens);
+	if (!p->tokens)
+		return err_set(err, errlen, "out of memory");
+	for (int i = 0; i < s->nmsgs; i++)
+		snprintf(p->tokens[i], sizeof p->tokens[i], "acklab-%04x-%s", p->nonce & 0xffff,
+			 s->msg_ids[i]);
+	for (size_t i = 0; i < plan_ntimers; i++) {
+		p->client_timers[i] = scenario_setting(s->client, s->nclient, plan_timers[i].key,
+						       plan_timers[i].def);
+		p->listen_timers[i] = scenario_setting(s->listen, s->nlisten, plan_timers[i].key,
+						       plan_timers[i].def);
+	}
+	plan_check_fit(p);
+	return 0;
+}
+
+static int plan_build_doc(struct plan *p, const char *scn_text, const char *stack_text)
+{
+	const struct scenario *s = p->s;
+	json_t *tokens = json_object();
+	char needs[128], offers[128];
+
+	for (int i = 0; i < s->nmsgs; i++)
+		json_object_set_new(tokens, s->msg_ids[i], json_string(p->tokens[i]));
+	cap_format(p->needs, needs, sizeof needs);
+	cap_format(p->offers, offers, sizeof offers);
+	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
+			   " s:s, s:s, s:o, s:o, s:o}",
+			   "plan", 1, "acklab", ACKLAB_VERSION, "cell", p->cell, "scenario_name", s->name,
+			   "stack_name", p->st->name, "seed", (json_int_t)p->seed, "nonce", (int)p->nonce,
+			   "tokens", tokens,
+			   "client", plan_settings_json(p->client_timers),
+			   "listen", plan_settings_json(p->listen_timers),
+			   "faults", plan_faults_json(s, scn_text),
+			   "settle_ms", s->settle_ms, "recipients", s->recipients, "channel", s->channel,
+			   "failpoints", s->failpoints, "needs", needs, "offers", offers,
+			   "na", p->na[0] ? json_string(p->na) : json_null(),
+			   "scenario", plan_file_json(s->path, scn_text),
+			   "stack", plan_file_json(p->st->path, stack_text));
+	return p->doc ? 0 : -1;
+}
+
+/* Parse both texts into p (paths kept for errors and reports), then resolve and build the doc. */
+static int plan_from_texts(struct plan *p, const char *scn_path, const char *scn_text,
+			   const char *stack_path, const char *stack_text, char *err, size_t errlen)
+{
+	if (scenario_parse_string(scn_path, scn_text, &p->s, err, errlen) == -1 ||
+	    stack_parse_string(stack_path, stack_text, &p->st, err, errlen) == -1 ||
+	    plan_resolve(p, err, errlen) == -1)
+		return -1;
+	if (plan_build_doc(p, scn_text, stack_text) == -1)
+		return err_set(err, errlen, "%s: out of memory", p->cell);
+	return 0;
+}
+
+int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, unsigned long seed,
+	      struct plan **out, char *err, size_t errlen)
+{
+	struct plan *p = calloc(1, sizeof *p);
+	char *scn_text = NULL, *stack_text = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (!p)
+		return err_set(err, errlen, "out of memory");
+	p->nonce = nonce;
+	p->seed = seed;
+	scn_text = file_read_text(s->path, 1 << 20, err, errlen);
+	stack_text = scn_text ? file_read_text(st->path, 1 << 20, err, errlen) : NULL;
+	if (!stack_text)
+		goto done;
+	if (plan_from_texts(p, s->path, scn_text, st->path, stack_text, err, errlen) == -1)
+		goto done;
+	if (strcmp(p->s->name, s->name) != 0 || strcmp(p->st->name, st->name) != 0) {
+		err_set(err, errlen, "%s or %s changed while acklab was starting", s->path, st->path);
+		goto done;
+	}
+	*out = p;
+	p = NULL;
+	rc = 0;
+done:
+	free(scn_text);
+	free(stack_text);
+	plan_free(p);
+	return rc;
+}
+
+static const char *plan_get_str(json_t *o, const char *k1, const char *k2)
+{
+	json_t *v = json_object_get(o, k1);
+
+	if (k2)
+		v = json_object_get(v, k2);
+	return json_string_value(v);
+}
+
+int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
+{
+	struct plan *p = calloc(1, sizeof *p);
+	json_error_t jerr;
+	json_t *doc = NULL;
+	const char *spath, *stext, *kpath, *ktext;
+	int rc = -1;
+
+	*out = NULL;
+	if (!p)
+		return err_set(err, errlen, "out of memory");
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		err_set(err, errlen, "%s:%d:%d: not a plan: %s", path, jerr.line, jerr.column, jerr.text);
+		goto done;
+	}
+	spath = plan_get_str(doc, "scenario", "path");
+	stext = plan_get_str(doc, "scenario", "text");
+	kpath = plan_get_str(doc, "stack", "path");
+	ktext = plan_get_str(doc, "stack", "text");
+	if (json_integer_value(json_object_get(doc, "plan")) != 1 || !spath || !stext || !kpath ||
+	    !ktext || !json_is_integer(json_object_get(doc, "nonce")) ||
+	    !json_is_integer(json_object_get(doc, "seed"))) {
+		err_set(err, errlen, "%s: not a plan of this acklab (it needs plan 1, scenario and stack "
+			"with path and text, nonce and seed)", path);
+		goto done;
+	}
+	p->nonce = (unsigned)json_integer_value(json_object_get(doc, "nonce"));
+	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
+	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
+		goto done;
+	*out = p;
+	p = NULL;
+	rc = 0;
+done:
+	json_decref(doc);
+	plan_free(p);
+	return rc;
+}
+
+int plan_write(const struct plan *p, const char *path, char *err, size_t errlen)
+{
+	if (json_dump_file(p->doc, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == -1)
+		return err_set(err, errlen, "cannot write %s", path);
+	return 0;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	scenario_free(p->s);
+	stack_free(p->st);
+	free(p->tokens);
+	json_decref(p->doc);
+	free(p);
+}
+
+const char *plan_token(const struct plan *p, const char *msg_id)
+{
+	for (int i = 0; i < p->s->nmsgs; i++)
+		if (strcmp(p->s->msg_ids[i], msg_id) == 0)
+			return p->tokens[i];
+	return "";
+}
+
+long plan_timer(const struct plan *p, int listener, const char *key, long def)
+{
+	for (size_t i = 0; i < plan_ntimers; i++)
+		if (strcmp(plan_timers[i].key, key) == 0)
+			return listener ? p->listen_timers[i] : p->client_timers[i];
+	return def;
+}

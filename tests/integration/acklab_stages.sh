@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# acklab_stages.sh: the stages through the record, as a user meets them.
+#  - a stored run checked again (`acklab report DIR`) gives the verdicts, classes
+#    and per-message outcomes of the run that made it, on the full default matrix;
+#  - three shards (`--shard K/3`) merged by `acklab report A B C` equal one
+#    unsharded run, and a cell given twice is refused;
+#  - a cell rerun from its plan (`--plan DIR/plan.json`) gives the same classes;
+#  - a stack that lacks what a scenario needs is n/a (not run, never met), with
+#    the missing capability named, in the terminal, results.json and junit.xml.
+# Needs: ACKLAB_BIN, ACKLAB_SRC (set by tests/run-tests.sh). Exits 77 when the
+# machine cannot make namespaces.
+set -u
+bin=${ACKLAB_BIN:?ACKLAB_BIN must point at the built programs}
+src=${ACKLAB_SRC:-$(pwd)}
+acklab="$bin/acklab"
+work=$(mktemp -d /tmp/acklab-stages-test.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+fails=0; passes=0
+ok()  { passes=$((passes+1)); echo "ok   $*"; }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
+
+"$acklab" doctor >/dev/null 2>&1
+[ $? -eq 4 ] && { echo "this machine cannot make the namespaces acklab needs"; exit 77; }
+
+# Per cell: scenario, stack, status, verdict and every message's class.
+outcomes() { jq -S -c '[.cells[] | {scenario, stack, status, verdict,
+	messages: [.messages[] | {id, class, client, stored}]}] | sort_by(.scenario, .stack)' "$1"; }
+
+# 1. a full run, then checked again from its folder
+"$acklab" run --out "$work/full" -j 4 >"$work/full.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ok "full matrix run (exit 0)" || { bad "full matrix run exit $rc"; tail -30 "$work/full.out"; }
+outcomes "$work/full/results.json" >"$work/full.outcomes"
+for f in plan.json cell.json history.jsonl store.jsonl; do
+	[ -s "$work/full/lost-ack/http/$f" ] && ok "a cell's record holds $f" || bad "no $f in a cell folder"
+done
+"$acklab" report "$work/full" >"$work/recheck.out" 2>&1
+rc=$?
+outcomes "$work/full/results.json" >"$work/recheck.outcomes"
+if [ $rc -eq 0 ] && cmp -s "$work/full.outcomes" "$work/recheck.outcomes"; then
+	ok "acklab report on the stored run: same verdicts and classes ($(jq length "$work/full.outcomes") cells)"
+else
+	bad "re-check differs (exit $rc)"; diff <(jq . "$work/full.outcomes") <(jq . "$work/recheck.outcomes") | head -20
+fi
+# The check is a pure function of the folder: a store read back differently changes the verdict.
+cp -r "$work/full/lost-ack/http" "$work/http.bak"
+head -n 2 "$work/full/lost-ack/http/store.jsonl" >"$work/store.cut"
+cp "$work/store.cut" "$work/full/lost-ack/http/store.jsonl"
+"$acklab" report "$work/full" >/dev/null 2>&1
+v=$(jq -r '.cells[] | select(.scenario=="lost-ack" and .stack=="http") | .verdict' "$work/full/results.json")
+case $v in LOST*|PHANTOM*) ok "a store.jsonl missing rows is checked as such ($v)";; *) bad "edited store.jsonl gave '$v'";; esac
+rm -rf "$work/full/lost-ack/http"; cp -r "$work/http.bak" "$work/full/lost-ack/http"
+
+# 2. three shards, merged
+for k in 1 2 3; do
+	"$acklab" run --shard "$k/3" --out "$work/shard$k" -j 4 >"$work/shard$k.out" 2>&1 || bad "shard $k/3 exit $?"
+done
+n1=$(jq '.cells | length' "$work/shard1/results.json"); n2=$(jq '.cells | length' "$work/shard2/results.json")
+n3=$(jq '.cells | length' "$work/shard3/results.json")
+[ $((n1 + n2 + n3)) -eq "$(jq length "$work/full.outcomes")" ] && ok "shards hold $n1+$n2+$n3 cells" ||
+	bad "shards hold $n1+$n2+$n3 cells"
+"$acklab" report "$work/shard1" "$work/shard2" "$work/shard3" --out "$work/merged" >"$work/merged.out" 2>&1
+rc=$?
+outcomes "$work/merged/results.json" >"$work/merged.outcomes"
+if [ $rc -eq 0 ] && cmp -s "$work/full.outcomes" "$work/merged.outcomes"; then
+	ok "three shards merged equal the unsharded run"
+else
+	bad "merged shards differ (exit $rc)"; diff <(jq . "$work/full.outcomes") <(jq . "$work/merged.outcomes") | head -20
+fi
+grep -q 'tests="26"' "$work/merged/junit.xml" && ok "merged junit.xml has 26 testcases" || bad "merged junit.xml"
+"$acklab" report "$work/shard1" "$work/shard1" --out "$work/twice" >"$work/twice.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "in two run folders" "$work/twice.out" && ok "a cell given twice is refused (exit 2)" ||
+	{ bad "a cell given twice: exit $rc"; cat "$work/twice.out"; }
+"$acklab" report "$work/shard1" "$work/shard2" >"$work/noout.out" 2>&1
+[ $? -eq 2 ] && ok "several folders without --out is a usage error" || bad "several folders without --out"
+"$acklab" report "$work/nothing-here" >"$work/none.out" 2>&1
+[ $? -eq 2 ] && grep -q "no such run folder" "$work/none.out" && ok "a missing folder is a usage error" ||
+	bad "a missing folder"
+
+# 3. a cell run again from its plan
+"$acklab" run --plan "$work/full/lost-ack/ws-ack/plan.json" --out "$work/replay" >"$work/replay.out" 2>&1
+rc=$?
+a=$(jq -c '[.cells[] | select(.stack=="ws-ack" and .scenario=="lost-ack") | .messages[] | {id, class}]' "$work/full/results.json")
+b=$(jq -c '[.cells[] | .messages[] | {id, class}]' "$work/replay/results.json")
+[ $rc -eq 0 ] && [ "$a" = "$b" ] && ok "--plan reruns the cell with the same classes ($(jq -r '.cells[0].verdict' "$work/replay/results.json"))" ||
+	bad "--plan: exit $rc, $a vs $b"
+cmp -s <(jq -S 'del(.acklab)' "$work/full/lost-ack/ws-ack/plan.json") <(jq -S 'del(.acklab)' "$work/replay/lost-ack/ws-ack/plan.json") &&
+	ok "the replay's plan.json is the plan it was given" || bad "the replay's plan differs"
+
+# 4. capabilities: a black-box stack (no failpoints, no event lines) is n/a where it must be
+mkdir -p "$work/scn/stacks"
+cp "$src"/scenarios/*.scn "$work/scn/"
+cp "$src"/scenarios/stacks/*.stack "$work/scn/stacks/"
+sed -e 's/^stack .*/stack   blackbox/' -e '/^offers/d' -e 's/ {failpoints}//' -e 's/ --events -//' \
+	-e 's/^default .*/default no/' "$src/scenarios/stacks/http.stack" >"$work/scn/stacks/blackbox.stack"
+ACKLAB_SCENARIOS="$work/scn" "$acklab" run crash-before-persist lost-ack half-open-nat --stack http,blackbox \
+	--out "$work/na" >"$work/na.out" 2>&1
+rc=$?
+st() { jq -r --arg s "$1" --arg k "$2" '.cells[] | select(.scenario==$s and .stack==$k) | .status' "$work/na/results.json"; }
+[ "$(st crash-before-persist blackbox)" = "n/a" ] && ok "crash-before-persist on a stack without failpoints is n/a" ||
+	bad "crash-before-persist × blackbox is '$(st crash-before-persist blackbox)'"
+[ "$(st lost-ack blackbox)" = "n/a" ] && ok "lost-ack (awaits server persisted) on a stack without event lines is n/a" ||
+	bad "lost-ack × blackbox is '$(st lost-ack blackbox)'"
+[ "$(st half-open-nat blackbox)" = "met" ] && ok "half-open-nat runs on the black-box stack (met)" ||
+	bad "half-open-nat × blackbox is '$(st half-open-nat blackbox)'"
+[ "$(st crash-before-persist http)" = "met" ] && ok "the same scenario on http still runs (met)" || bad "http cell"
+grep -q "does not offer failpoints" "$work/na/results.json" && ok "results.json names the missing capability" ||
+	bad "no missing capability in results.json"
+grep -q "n/a" "$work/na.out" && ok "the terminal shows n/a" || bad "no n/a on the terminal"
+grep -q '<skipped message="stack blackbox does not offer failpoints' "$work/na/junit.xml" &&
+	ok "junit.xml marks the n/a cell skipped" || bad "junit.xml for n/a"
+[ ! -e "$work/na/crash-before-persist/blackbox/history.jsonl" ] && ok "the n/a cell did not run" ||
+	bad "the n/a cell ran"
+grep -q "does not offer failpoints" "$work/na/summary.md" && ok "summary.md says why the cell is n/a" || bad "summary.md n/a"
+[ $rc -eq 0 ] && ok "n/a cells do not fail the run (exit 0), nor count as met" || bad "n/a run exit $rc"
+grep -q "4 of 4 cells met their expectation; 2 n/a" "$work/na.out" && ok "the tally counts n/a apart" ||
+	{ bad "tally"; tail -3 "$work/na.out"; }
+ACKLAB_SCENARIOS="$work/scn" "$acklab" run crash-before-persist --stack blackbox --out "$work/allna" >"$work/allna.out" 2>&1
+[ $? -eq 4 ] && ok "a run where no cell can run exits 4" || bad "all n/a exit $?"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
