@@ -1,0 +1,334 @@
+/*
+ * Tests of the plan and check stages, and of sharding: a plan made from a
+ * scenario and a stack holds their text, hashes, tokens and timers after
+ * defaults and loads back to the same document; a scenario's needs come from
+ * what it uses and a stack that lacks one makes the plan n/a with the exact
+ * reason; the check stage reads a canned cell folder (no network) and gives
+ * the classes of what is in it, n/a, not run or error as the record says;
+ * shards partition the cells.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../harness/capability.h"
+#include "../../harness/check.h"
+#include "../../harness/matrix.h"
+#include "../../harness/plan.h"
+#include "../support/scratch.h"
+
+static char dir[128];
+
+static const char scn_text[] =
+	"# Lost ack.\n"
+	"scenario lost-ack\n"
+	"title \"lost ack\"\n"
+	"client timeout-ms 300 attempts 6\n"
+	"on event server persisted m2: drop-replies client server\n"
+	"send m1\n"
+	"await client done m1\n"
+	"send m2\n"
+	"await server persisted m2 within 3s\n"
+	"fault restart server\n"
+	"heal\n"
+	"expect http-nokey duplicate={m2}\n"
+	"expect * clean\n";
+
+static const char stack_text[] =
+	"stack http-nokey\n"
+	"client {bin}/chatc --server http://{server}:{port} --mode http-nokey --timeout-ms {timeout-ms} "
+	"--attempts {attempts}\n"
+	"listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel}\n"
+	"server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --events - {failpoints}\n"
+	"store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}\n"
+	"port 8080\n"
+	"offers failpoints events restart\n";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct plan *make_plan(const char *scn, const char *stk)
+{
+	struct scenario *s = NULL;
+	struct stack *st = NULL;
+	struct plan *p = NULL;
+	char err[512] = "", path[256];
+
+	write_file("x.scn", scn);
+	write_file("x.stack", stk);
+	snprintf(path, sizeof path, "%s/x.scn", dir);
+	if (scenario_parse_file(path, &s, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	if (stack_parse_file(path, &st, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	if (plan_make(s, st, 0x5f2c, 7, &p, err, sizeof err) != 0)
+		fail_msg("plan_make: %s", err);
+	scenario_free(s);
+	stack_free(st);
+	return p;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return scratch_make(dir, sizeof dir, "acklab-plan-test");
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_plan_resolves(void **state)
+{
+	struct plan *p = make_plan(scn_text, stack_text), *q = NULL;
+	char err[512] = "", path[256], hex[65];
+	json_t *doc;
+
+	(void)state;
+	assert_string_equal(p->cell, "lost-ack/http-nokey");
+	assert_string_equal(plan_token(p, "m2"), "acklab-5f2c-m2");
+	assert_string_equal(plan_token(p, "m20"), "");
+	assert_int_equal(plan_timer(p, 0, "timeout-ms", -1), 300);
+	assert_int_equal(plan_timer(p, 0, "attempts", -1), 6);
+	assert_int_equal(plan_timer(p, 0, "backoff-base-ms", -1), 50);      /* the default */
+	assert_int_equal(plan_timer(p, 1, "timeout-ms", -1), 1000);
+	assert_int_equal(p->needs, CAP_EVENTS | CAP_RESTART);
+	assert_string_equal(p->na, "");
+	doc = p->doc;
+	plan_sha256_hex(scn_text, strlen(scn_text), hex);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "scenario"), "sha256")), hex);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "scenario"), "text")), scn_text);
+	assert_int_equal(json_integer_value(json_object_get(doc, "seed")), 7);
+	/* Faults in scenario order, with their source lines. */
+	assert_int_equal(json_array_size(json_object_get(doc, "faults")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "faults"), 0), "source")),
+			    "on event server persisted m2: drop-replies client server");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc, "faults"), 2), "fault")),
+			    "heal");
+
+	/* Written and loaded back, the plan is the same document. */
+	snprintf(path, sizeof path, "%s/plan.json", dir);
+	assert_int_equal(plan_write(p, path, err, sizeof err), 0);
+	/* The files it came from may change: the plan holds their text. */
+	write_file("x.scn", "scenario other\n");
+	assert_int_equal(plan_load(path, &q, err, sizeof err), 0);
+	assert_true(json_equal(p->doc, q->doc));
+	assert_int_equal(q->nonce, 0x5f2c);
+	assert_string_equal(q->s->name, "lost-ack");
+	plan_free(p);
+	plan_free(q);
+}
+
+static void test_plan_na(void **state)
+{
+	struct plan *p;
+	char stk[1024], want[512];
+
+	(void)state;
+	/* No event lines offered: the rule on line 5 is the first use (the await on line 9 is another). */
+	snprintf(stk, sizeof stk, "%s", stack_text);
+	*strstr(stk, "offers") = '\0';
+	strcat(stk, "offers failpoints restart\n");
+	p = make_plan(scn_text, stk);
+	snprintf(want, sizeof want, "stack http-nokey does not offer events (%s/x.scn: line 5 fires on "
+		 "a server event line)", dir);
+	assert_string_equal(p->na, want);
+	plan_free(p);
+}
+
+static void test_plan_na_reasons(void **state)
+{
+	static const struct { const char *scn, *offers, *na_end; } cases[] = {
+		{ "scenario a\nserver failpoints persist=fail@1\nsend m1\nexpect * clean\n", "offers events\n",
+		  "does not offer failpoints (%s/x.scn: it arms server failpoints)" },
+		{ "scenario a\nsend m1\nawait server fanout m1\nexpect * clean\n", "offers failpoints\n",
+		  "does not offer events (%s/x.scn: line 3 awaits a server event line)" },
+		{ "scenario a\nsend m1\nfault restart server\nexpect * clean\n", "offers events\n",
+		  "does not offer restart (%s/x.scn: line 3 restarts a role)" },
+		{ "scenario a\nlisten heartbeat-ms 100\nsend m1\nexpect * clean\n", "offers failpoints\n",
+		  "its listen command does not take {heartbeat-ms}, which %s/x.scn sets" },
+		/* Process-level events are the harness's own: they need nothing. */
+		{ "scenario a\non exit server: restart server\nsend m1\nawait server ready\nexpect * clean\n",
+		  "offers restart\n", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char stk[1024], want[512];
+		struct plan *p;
+
+		snprintf(stk, sizeof stk, "%s", stack_text);
+		*strstr(stk, "offers") = '\0';
+		strcat(stk, cases[i].offers);
+		p = make_plan(cases[i].scn, stk);
+		if (!cases[i].na_end) {
+			assert_string_equal(p->na, "");
+		} else {
+			snprintf(want, sizeof want, cases[i].na_end, dir);
+			if (!strstr(p->na, want))
+				fail_msg("case %zu: na '%s' lacks '%s'", i, p->na, want);
+		}
+		plan_free(p);
+	}
+}
+
+/* A failpoints offer without the {failpoints} word in the server command is no offer. */
+static void test_plan_failpoints_need_placeholder(void **state)
+{
+	char stk[1024], *fp;
+	struct plan *p;
+
+	(void)state;
+	snprintf(stk, sizeof stk, "%s", stack_text);
+	fp = strstr(stk, " {failpoints}");
+	memmove(fp, fp + 13, strlen(fp + 13) + 1);
+	p = make_plan("scenario a\nserver failpoints persist=fail@1\nsend m1\nexpect * clean\n", stk);
+	assert_non_null(strstr(p->na, "does not offer failpoints"));
+	assert_int_equal(p->offers & CAP_FAILPOINTS, 0);
+	plan_free(p);
+}
+
+static void write_cell(const char *cell_json, const char *history, const char *store)
+{
+	struct plan *p = make_plan(scn_text, stack_text);
+	char err[256], path[256];
+
+	snprintf(path, sizeof path, "%s/plan.json", dir);
+	assert_int_equal(plan_write(p, path, err, sizeof err), 0);
+	plan_free(p);
+	snprintf(path, sizeof path, "%s/cell.json", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/store.jsonl", dir);
+	unlink(path);
+	if (cell_json)
+		write_file("cell.json", cell_json);
+	if (history)
+		write_file("history.jsonl", history);
+	if (store)
+		write_file("store.jsonl", store);
+}
+
+#define SEND(id, t) "{\"t\":" #t ",\"role\":\"acklab\",\"ev\":\"send\",\"id\":\"" id "\",\"token\":\"acklab-5f2c-" id "\"}\n"
+#define SENT(id, t) "{\"t\":" #t ",\"role\":\"client\",\"ev\":\"sent\",\"id\":\"" id "\",\"attempts\":1}\n"
+#define RECV(id, ts, t) "{\"t\":" #t ",\"role\":\"recipient1\",\"ev\":\"received\",\"ts\":\"" ts "\",\"text\":\"" id " (acklab-5f2c-" id ")\"}\n"
+#define ROW(id, ts) "{\"channel\":\"general\",\"ts\":\"" ts "\",\"text\":\"" id " (acklab-5f2c-" id ")\"}\n"
+
+static void test_check_reads_the_folder(void **state)
+{
+	static const char history[] = SEND("m1", 1000) SENT("m1", 2000) RECV("m1", "1.1", 2100)
+		SEND("m2", 3000) SENT("m2", 4000) RECV("m2", "1.2", 4100) RECV("m2", "1.3", 4200)
+		/* A store row in the history is not what the check reads: store.jsonl is. */
+		"{\"t\":5000,\"role\":\"store\",\"ev\":\"stored\",\"ts\":\"9.9\",\"text\":\"m1 (acklab-5f2c-m1)\"}\n";
+	struct cell_result r;
+	char err[256];
+
+	(void)state;
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":12.5,\"error\":null}", history,
+		   ROW("m1", "1.1") ROW("m2", "1.2") ROW("m2", "1.3"));
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_MET);            /* http-nokey expects duplicate={m2} */
+	assert_string_equal(r.chk.verdict, "DUP m2");
+	assert_int_equal(r.chk.msgs[0].stored, 1);
+	assert_true(r.duration_ms == 12.5);
+	assert_string_equal(r.stack, "http-nokey");
+	cell_result_release(&r);
+
+	/* The same history with one row fewer in store.jsonl: m2 stored once, clean, not as expected. */
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":12.5}", history,
+		   ROW("m1", "1.1") ROW("m2", "1.2"));
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_UNMET);
+	cell_result_release(&r);
+}
+
+static void test_check_statuses(void **state)
+{
+	struct cell_result r;
+	char err[256];
+
+	(void)state;
+	write_cell(NULL, "", NULL);
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_NOT_RUN);
+	assert_false(cell_met(&r));
+	cell_result_release(&r);
+
+	write_cell("{\"t0_ns\":0,\"error\":\"client did not print a ready line within 10000 ms\"}",
+		   SEND("m1", 1000), NULL);
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_ERROR);
+	assert_string_equal(r.error, "client did not print a ready line within 10000 ms");
+	cell_result_release(&r);
+
+	/* No plan: not a cell. */
+	unlink("plan.json");
+	assert_int_equal(check_cell_dir("/nonexistent", "a/b", &r, err, sizeof err), -1);
+	assert_non_null(strstr(err, "/nonexistent/a/b/plan.json"));
+}
+
+static void test_shards_partition(void **state)
+{
+	const char *scn[] = { "b", "a", "a", "c", "b", "a", "c" };
+	const char *stk[] = { "x", "y", "x", "x", "y", "z", "y" };
+	int seen[7] = { 0 };
+
+	(void)state;
+	for (int total = 1; total <= 4; total++) {
+		memset(seen, 0, sizeof seen);
+		for (int k = 1; k <= total; k++) {
+			bool keep[7];
+
+			matrix_shard_select(scn, stk, 7, k, total, keep);
+			for (int i = 0; i < 7; i++)
+				seen[i] += keep[i];
+		}
+		for (int i = 0; i < 7; i++)
+			assert_int_equal(seen[i], 1);             /* every cell in exactly one shard */
+	}
+	{
+		bool keep[7];
+
+		/* Sorted: a/x a/y a/z b/x b/y c/x c/y; shard 1 of 3 takes a/x, b/x, c/y. */
+		matrix_shard_select(scn, stk, 7, 1, 3, keep);
+		assert_true(keep[2] && keep[0] && keep[6]);
+		assert_false(keep[1] || keep[3] || keep[4] || keep[5]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_plan_resolves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_na, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_na_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_failpoints_need_placeholder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_reads_the_folder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_statuses, setup, teardown),
+		cmocka_unit_test(test_shards_partition),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
