@@ -328,14 +328,22 @@ static int check_out_dir(const char *dir, bool is_parent)
 		}
 		return 0;
 	}
+	/* Missing folders on the way are made: the nearest one that exists must be writable. */
 	str_copy(parent, dir, sizeof parent);
-	slash = strrchr(parent, '/');
-	if (!slash)
-		str_copy(parent, ".", sizeof parent);
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
+	do {
+		slash = strrchr(parent, '/');
+		if (!slash)
+			str_copy(parent, ".", sizeof parent);
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+	} while (slash && slash != parent && stat(parent, &st) == -1 && errno == ENOENT);
+	if (stat(parent, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		log_warnx("run: cannot create %s: %s is not a folder (choose another with --out DIR)", dir,
+			  parent);
+		return -1;
+	}
 	if (access(parent, W_OK | X_OK) == -1) {
 		log_warnx("run: cannot create %s: %s: %s (choose another with --out DIR)", dir, parent,
 			  strerror(errno));

@@ -165,6 +165,16 @@ static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t le
 	strftime(name, sizeof name, "%Y%m%d-%H%M%S", &tm);
 	if (o->out_dir) {
 		str_copy(dir, o->out_dir, len);
+		for (char *p = dir + 1; *p; p++) {         /* the folders on the way */
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+				*p = '/';
+				return -1;
+			}
+			*p = '/';
+		}
 	} else {
 		if (mkdir(o->reports_dir, 0755) == -1 && errno != EEXIST)
 			return -1;
