@@ -21,6 +21,7 @@
  * stamps moved onto CLOCK_MONOTONIC, acklab's one time base.
  */
 #include "capture.h"
+#include "token.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -94,7 +95,7 @@ static uint32_t rd32(const uint8_t *p)
 
 static int capture_mem_has(const uint8_t *buf, size_t len, const char *token, size_t tlen)
 {
-	return tlen > 0 && len >= tlen && memmem(buf, len, token, tlen) != NULL;
+	return tlen > 0 && len >= tlen && token_memfind((const char *)buf, len, token, tlen) != NULL;
 }
 
 int capture_payload_has_token(const uint8_t *payload, size_t len, const char *token)

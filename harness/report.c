@@ -62,7 +62,10 @@ void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t 
 		snprintf(buf, len, "-");
 		break;
 	case CELL_ERROR:
-		snprintf(buf, len, "error %s", mark);
+		if (c->classified && strcmp(c->chk.verdict, "clean") != 0)
+			snprintf(buf, len, "error: %s %s", c->chk.verdict, mark);
+		else
+			snprintf(buf, len, "error %s", mark);
 		break;
 	default:
 		snprintf(buf, len, "%s %s", c->chk.verdict, mark);

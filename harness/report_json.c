@@ -64,10 +64,12 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 	for (i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
 
-		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}",
+		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:i, s:i, s:i, s:s}",
 						      "id", m->id, "class", chk_class_name(m->cls),
-						      "client", m->client_outcome, "attempts", m->attempts,
-						      "stored", m->stored, "delivered", m->delivered_max,
+						      "client", m->client_outcome,
+						      "client_ts", m->client_ts[0] ? m->client_ts : NULL,
+						      "attempts", m->attempts, "stored", m->stored,
+						      "delivered", m->delivered_max, "shown_max", m->pushes_max,
 						      "why", m->why));
 	}
 	for (i = 0; i < CHK_CLASS_COUNT; i++)

@@ -87,11 +87,14 @@ static int rm_cell(void *state, const struct cell_result *c, char *err, size_t e
 		fputc('\n', f);
 	}
 	if (!c->ran) {
-		fprintf(f, "Could not run: %s\n\n", c->error);
-		return ferror(f) ? err_set(err, errlen, "summary.md: out of memory") : 0;
+		fprintf(f, "Could not run to the end: %s\n\n", c->error);
+		if (!c->classified)
+			return ferror(f) ? err_set(err, errlen, "summary.md: out of memory") : 0;
+		fprintf(f, "What happened to each message until then:\n\n");
 	}
-	fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
-	if (!c->chk.pass)
+	if (c->ran)
+		fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
+	if (c->ran && !c->chk.pass)
 		fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
 	fprintf(f, "| message | class | client | attempts | stored | delivered | why |\n"
 		   "| --- | --- | --- | --- | --- | --- | --- |\n");

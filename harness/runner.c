@@ -28,6 +28,7 @@
 
 #include "cell.h"
 #include "plan.h"
+#include "token.h"
 #include "version.h"
 #include "log.h"
 #include "util.h"
@@ -45,7 +46,7 @@ static const char *cell_seen_ts(struct cell *c, const char *msg_id)
 		const char *text = json_string_value(json_object_get(e, "text"));
 
 		if (strcmp(c->log[i].role, "recipient1") == 0 && ev && strcmp(ev, "received") == 0 &&
-		    text && strstr(text, token))
+		    token_in_text(text, token))
 			return json_string_value(json_object_get(e, "ts"));
 	}
 	return NULL;

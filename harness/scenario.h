@@ -30,10 +30,12 @@
  *   fault FAULT ARGS...
  *   heal [FAULT]
  *   settle DURATION                     quiet time before reading the store (default 300ms)
- *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...
- *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-visible.
- *        Bug classes not named must be empty; failed-visible is only
- *        checked when named. "*" covers every default stack not named;
+ *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N | attempts(MSG)=N ...
+ *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-stored,
+ *        ts-mismatch, dup-push, reordered or failed-visible (checker_class.h).
+ *        Classes not named must be empty, failed-visible too: a stack that
+ *        gives up where the scenario lets it succeed is a failure.
+ *        attempts(m2)=1 (also >= and <=) checks how often the client tried. "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
  *
  * Message text defaults to "MSG: message MSG"; the runner appends the token.
@@ -96,9 +98,20 @@ struct scn_class_expect {
 	int count;
 };
 
+/* attempts(m2)=1, attempts(m2)>=2, attempts(m2)<=3 */
+struct scn_attempts_expect {
+	char id[SCN_ID_MAX];
+	char op;                      /* '=' exactly, '>' at least, '<' at most */
+	int n;
+	struct scn_pos pos;
+};
+#define SCN_MAX_ATTEMPTS 16
+
 struct scn_expect {
 	char stack[SCN_NAME_MAX];     /* "*" for the default */
 	struct scn_class_expect cls[CHK_CLASS_COUNT];
+	struct scn_attempts_expect attempts[SCN_MAX_ATTEMPTS];
+	int nattempts;
 	struct scn_pos pos;
 };
 

@@ -117,7 +117,7 @@ static void test_two_frames_and_lengths(void **state)
 
 	/* 64-bit length. */
 	memset(big, 'b', sizeof(big));
-	memcpy(big + 66000, TOKEN, strlen(TOKEN));
+	memcpy(big + 66000, TOKEN ")", strlen(TOKEN) + 1);
 	n = ws_frame(buf, 2, big, sizeof(big), key);
 	assert_int_equal(buf[1] & 0x7f, 127);
 	assert_int_equal(capture_payload_has_token(buf, n, TOKEN), 1);

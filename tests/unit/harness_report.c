@@ -221,6 +221,8 @@ static void test_reporters(void **state)
 	free(text);
 
 	json_decref(cells[0].extra);
+	chk_result_free(&cells[0].chk);
+	chk_result_free(&cells[1].chk);
 	history_free(h);
 }
 
@@ -284,6 +286,7 @@ static void test_duplicate_story(void **state)
 				     "    +906.0 ms  recipient1 displayed it (ts 5.2, via ws)\n"
 				     "  the store holds 2 rows of m3 (ts 5.1, ts 5.2)\n"));
 	free(text);
+	chk_result_free(&c.chk);
 	history_free(h);
 }
 
