@@ -51,25 +51,70 @@ struct chk_state {
 	struct chk_copy *copies;
 	size_t ncopies, capcopies;
 	int *by_token, *by_id;        /* open-addressing tables of message indexes, -1 = empty */
-	size_t mask;
+	size_t mask;                  /* table size - 1; 0 before the first message */
+	size_t capmsgs;
+	int *stored_copies;           /* scratch for chk_classify: by recipient, recipients + 1 */
 	struct chk_seq *pushed;       /* by recipient number - 1 */
 	int npushed;
 	long store_rows;
 	long long t0;
 };
 
-static const char *chk_str(json_t *obj, const char *key)
+/* The fields of one history entry the checker reads, found in one walk over its keys. */
+struct chk_entry {
+	const char *role, *ev, *id, *token, *text, *via, *channel, *parent, *parent_ts;
+	json_t *ts, *t, *attempt, *attempts, *watched;
+};
+
+static void chk_fields(json_t *e, struct chk_entry *f)
 {
-	return json_string_value(json_object_get(obj, key));
+	const char *key;
+	json_t *v;
+
+	memset(f, 0, sizeof *f);
+	json_object_foreach(e, key, v) {
+		const char **slot = NULL;
+
+		switch (key[0]) {
+		case 'r': if (!strcmp(key, "role")) slot = &f->role; break;
+		case 'e': if (!strcmp(key, "ev")) slot = &f->ev; break;
+		case 'i': if (!strcmp(key, "id")) slot = &f->id; break;
+		case 'v': if (!strcmp(key, "via")) slot = &f->via; break;
+		case 'c': if (!strcmp(key, "channel")) slot = &f->channel; break;
+		case 't':
+			if (!strcmp(key, "text"))
+				slot = &f->text;
+			else if (!strcmp(key, "token"))
+				slot = &f->token;
+			else if (!strcmp(key, "ts"))
+				f->ts = v;
+			else if (!strcmp(key, "t"))
+				f->t = v;
+			break;
+		case 'p':
+			if (!strcmp(key, "parent"))
+				slot = &f->parent;
+			else if (!strcmp(key, "parent_ts"))
+				slot = &f->parent_ts;
+			break;
+		case 'a':
+			if (!strcmp(key, "attempt"))
+				f->attempt = v;
+			else if (!strcmp(key, "attempts"))
+				f->attempts = v;
+			break;
+		case 'w': if (!strcmp(key, "watched")) f->watched = v; break;
+		}
+		if (slot)
+			*slot = json_string_value(v);
+	}
 }
 
 /* A "ts" as text whether the role wrote it as a string or a number; "" when absent. */
-static void chk_ts(json_t *obj, char *buf, size_t len)
+static void chk_ts(json_t *ts, char *buf, size_t len)
 {
-	json_t *ts = json_object_get(obj, "ts");
-
 	if (json_is_string(ts))
-		snprintf(buf, len, "%s", json_string_value(ts));
+		str_copy(buf, json_string_value(ts), len);
 	else if (json_is_integer(ts))
 		snprintf(buf, len, "%lld", (long long)json_integer_value(ts));
 	else if (json_is_real(ts))
@@ -78,21 +123,24 @@ static void chk_ts(json_t *obj, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-static double chk_ms(json_t *e, long long t0)
+static double chk_ms(const struct chk_entry *e, long long t0)
 {
-	return (double)(json_integer_value(json_object_get(e, "t")) - t0) / 1e6;
+	return (double)(json_integer_value(e->t) - t0) / 1e6;
 }
 
-/* Role "recipientN" -> N, else 0. */
+/* Role "recipientN" -> N (1..999999), else 0. */
 static int chk_recipient_no(const char *role)
 {
-	long n;
+	int n = 0;
 
-	if (strncmp(role, "recipient", 9) != 0)
+	if (strncmp(role, "recipient", 9) != 0 || role[9] < '1' || role[9] > '9')
 		return 0;
-	if (parse_long(role + 9, 1, 1000000, &n, NULL, 0) == -1)
-		return 0;
-	return (int)n;
+	for (const char *p = role + 9; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 99999)
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
 }
 
 /* --- the two hashes --------------------------------------------------------- */
@@ -185,40 +233,39 @@ static int chk_message_in(const struct chk_state *st, const char *text)
 	return -1;
 }
 
-static void chk_on_client(struct chk_state *st, json_t *e, const char *ev)
+static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 {
-	const char *id = chk_str(e, "id");
 	struct chk_message *msg;
 	int m, a;
 
-	if (!id || (m = chk_lookup(st, st->by_id, false, id)) < 0)
+	if (!e->id || (m = chk_lookup(st, st->by_id, false, e->id)) < 0)
 		return;
 	msg = &st->r->msgs[m];
-	a = (int)json_integer_value(json_object_get(e, "attempts"));
-	if (strcmp(ev, "sending") == 0) {
+	a = (int)json_integer_value(e->attempts);
+	if (strcmp(e->ev, "sending") == 0) {
 		st->f[m].sending++;
-		a = (int)json_integer_value(json_object_get(e, "attempt"));
-	} else if (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0) {
-		str_copy(msg->client_outcome, ev, sizeof msg->client_outcome);
+		a = (int)json_integer_value(e->attempt);
+	} else if (strcmp(e->ev, "sent") == 0 || strcmp(e->ev, "failed") == 0) {
+		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
 		st->f[m].client_ms = chk_ms(e, st->t0);
-		chk_ts(e, msg->client_ts, sizeof msg->client_ts);
-		if (ev[0] == 'f')
+		chk_ts(e->ts, msg->client_ts, sizeof msg->client_ts);
+		if (e->ev[0] == 'f')
 			msg->client_ts[0] = '\0';
 	}
 	if (a > msg->attempts)
 		msg->attempts = a;
 }
 
-static int chk_on_stored(struct chk_state *st, json_t *e)
+static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 {
-	int m = chk_message_in(st, chk_str(e, "text"));
+	int m = chk_message_in(st, e->text);
 	struct chk_copy *c;
 	char ts[48];
 
 	st->store_rows++;
 	if (m < 0)
 		return 0;
-	chk_ts(e, ts, sizeof ts);
+	chk_ts(e->ts, ts, sizeof ts);
 	if (!(c = chk_copy_of(st, m, 0, ts)))
 		return -1;
 	c->count++;
@@ -229,16 +276,16 @@ static int chk_on_stored(struct chk_state *st, json_t *e)
 	return 0;
 }
 
-static int chk_on_received(struct chk_state *st, json_t *e, int who)
+static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int who)
 {
-	int m = chk_message_in(st, chk_str(e, "text"));
-	const char *via = chk_str(e, "via");
+	int m = chk_message_in(st, e->text);
+	const char *via = e->via;
 	struct chk_copy *c;
 	char ts[48];
 
 	if (m < 0)
 		return 0;
-	chk_ts(e, ts, sizeof ts);
+	chk_ts(e->ts, ts, sizeof ts);
 	if (!(c = chk_copy_of(st, m, who, ts)))
 		return -1;
 	/* Pushes in arrival order, first display of each copy only, for the order check. */
@@ -257,81 +304,110 @@ static int chk_on_received(struct chk_state *st, json_t *e, int who)
 	return 0;
 }
 
-/* The send entries make the messages; every other entry is filed under one. */
-static int chk_index(struct chk_state *st, struct history *h, char *err, size_t errlen)
+/* Room for one more message: the arrays grow, the hashes are rebuilt at half full. */
+static int chk_grow(struct chk_state *st)
 {
-	size_t n = history_len(h), nsend = 0, size = 16;
+	struct chk_result *r = st->r;
 
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev");
-
-		nsend += role && ev && strcmp(role, "acklab") == 0 && strcmp(ev, "send") == 0;
-	}
-	if (nsend == 0)
-		return err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
-	while (size < nsend * 2)
-		size *= 2;
-	st->mask = size - 1;
-	st->r->msgs = calloc(nsend, sizeof *st->r->msgs);
-	st->f = calloc(nsend, sizeof *st->f);
-	st->by_token = malloc(size * sizeof *st->by_token);
-	st->by_id = malloc(size * sizeof *st->by_id);
-	if (!st->r->msgs || !st->f || !st->by_token || !st->by_id)
-		return err_set(err, errlen, "checker: out of memory");
-	memset(st->by_token, 0xff, size * sizeof *st->by_token);
-	memset(st->by_id, 0xff, size * sizeof *st->by_id);
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev");
-		const char *id = chk_str(e, "id"), *token = chk_str(e, "token");
-		struct chk_message *m;
+	if ((size_t)r->nmsgs == st->capmsgs) {
+		size_t cap = st->capmsgs ? st->capmsgs * 2 : 64;
+		struct chk_message *msgs = realloc(r->msgs, cap * sizeof *msgs);
 		struct chk_facts *f;
 
-		if (!role || !ev || strcmp(role, "acklab") != 0 || strcmp(ev, "send") != 0)
-			continue;
-		if (!id || !token || !*token)
-			return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
-		if (chk_lookup(st, st->by_id, false, id) >= 0)
-			return err_set(err, errlen, "checker: message %s is sent twice", id);
-		m = &st->r->msgs[st->r->nmsgs];
-		f = &st->f[st->r->nmsgs];
-		str_copy(m->id, id, sizeof m->id);
-		str_copy(m->token, token, sizeof m->token);
-		str_copy(m->client_outcome, "none", sizeof m->client_outcome);
-		f->first_copy = -1;
-		f->store_pos = -1;
-		f->parent_id = chk_str(e, "parent");
-		f->parent_ts = chk_str(e, "parent_ts");
-		f->channel = chk_str(e, "channel");
-		f->unwatched = json_is_false(json_object_get(e, "watched"));
-		chk_insert(st, st->by_id, m->id, st->r->nmsgs);
-		chk_insert(st, st->by_token, m->token, st->r->nmsgs);
-		st->r->nmsgs++;
+		if (!msgs)
+			return -1;
+		r->msgs = msgs;
+		f = realloc(st->f, cap * sizeof *f);
+		if (!f)
+			return -1;
+		st->f = f;
+		st->capmsgs = cap;
+	}
+	if ((size_t)r->nmsgs * 2 >= st->mask) {
+		size_t size = st->mask ? (st->mask + 1) * 2 : 256;
+		int *bt = malloc(size * sizeof *bt), *bi = malloc(size * sizeof *bi);
+
+		if (!bt || !bi) {
+			free(bt);
+			free(bi);
+			return -1;
+		}
+		free(st->by_token);
+		free(st->by_id);
+		st->by_token = bt;
+		st->by_id = bi;
+		st->mask = size - 1;
+		memset(bt, 0xff, size * sizeof *bt);
+		memset(bi, 0xff, size * sizeof *bi);
+		for (int m = 0; m < r->nmsgs; m++) {
+			chk_insert(st, bt, r->msgs[m].token, m);
+			chk_insert(st, bi, r->msgs[m].id, m);
+		}
 	}
 	return 0;
 }
 
+/* A send entry makes a message. */
+static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *err, size_t errlen)
+{
+	struct chk_message *m;
+	struct chk_facts *f;
+
+	if (!e->id || !e->token || !*e->token)
+		return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
+	if (st->mask && chk_lookup(st, st->by_id, false, e->id) >= 0)
+		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
+	if (chk_grow(st) == -1)
+		return err_set(err, errlen, "checker: out of memory");
+	m = &st->r->msgs[st->r->nmsgs];
+	f = &st->f[st->r->nmsgs];
+	memset(m, 0, sizeof *m);
+	memset(f, 0, sizeof *f);
+	str_copy(m->id, e->id, sizeof m->id);
+	str_copy(m->token, e->token, sizeof m->token);
+	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
+	f->first_copy = -1;
+	f->store_pos = -1;
+	f->parent_id = e->parent;
+	f->parent_ts = e->parent_ts;
+	f->channel = e->channel;
+	f->unwatched = json_is_false(e->watched);
+	chk_insert(st, st->by_id, m->id, st->r->nmsgs);
+	chk_insert(st, st->by_token, m->token, st->r->nmsgs);
+	st->r->nmsgs++;
+	return 0;
+}
+
+/* One pass: sends make messages (they come first in time), every other entry is filed under one. */
 static int chk_observe(struct chk_state *st, struct history *h, char *err, size_t errlen)
 {
 	size_t n = history_len(h);
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev");
+		struct chk_entry e;
 		int who, rc = 0;
 
-		if (!role || !ev)
+		chk_fields(history_at(h, i), &e);
+		if (!e.role || !e.ev)
 			continue;
-		if (strcmp(role, "client") == 0)
-			chk_on_client(st, e, ev);
-		else if (strcmp(role, "store") == 0 && strcmp(ev, "stored") == 0)
-			rc = chk_on_stored(st, e);
-		else if (strcmp(ev, "received") == 0 && (who = chk_recipient_no(role)) > 0)
-			rc = chk_on_received(st, e, who);
+		if (e.role[0] == 'a' && strcmp(e.role, "acklab") == 0) {
+			if (strcmp(e.ev, "send") == 0 && chk_on_send(st, &e, err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (st->r->nmsgs == 0)
+			continue;
+		if (strcmp(e.role, "client") == 0)
+			chk_on_client(st, &e);
+		else if (strcmp(e.role, "store") == 0 && strcmp(e.ev, "stored") == 0)
+			rc = chk_on_stored(st, &e);
+		else if (strcmp(e.ev, "received") == 0 && (who = chk_recipient_no(e.role)) > 0)
+			rc = chk_on_received(st, &e, who);
 		if (rc == -1)
 			return err_set(err, errlen, "checker: out of memory");
 	}
+	if (st->r->nmsgs == 0)
+		return err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
 	return 0;
 }
 
@@ -416,7 +492,7 @@ static void chk_order(const struct chk_state *st, bool *reordered, int *reordere
 	}
 }
 
-static void chk_classify(const struct chk_state *st, int m, int recipients, bool reordered,
+static void chk_classify(struct chk_state *st, int m, int recipients, bool reordered,
 			 int reordered_by)
 {
 	struct chk_message *msg = &st->r->msgs[m];
@@ -427,7 +503,9 @@ static void chk_classify(const struct chk_state *st, int m, int recipients, bool
 	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
 	const char *phantom_ts = "", *push_ts = "";
 	char shown[96];
-	int *stored_copies = calloc((size_t)recipients + 1, sizeof *stored_copies);
+	int *stored_copies = st->stored_copies;
+
+	memset(stored_copies, 0, ((size_t)recipients + 1) * sizeof *stored_copies);
 
 	if (f->sending > msg->attempts)
 		msg->attempts = f->sending;
@@ -451,13 +529,13 @@ static void chk_classify(const struct chk_state *st, int m, int recipients, bool
 			push_who = c->who;
 			push_ts = c->ts[0] ? c->ts : "no ts";
 		}
-		if (stored_copies && c->who <= recipients && ++stored_copies[c->who] >= 2 && !dup_who) {
+		if (c->who <= recipients && ++stored_copies[c->who] >= 2 && !dup_who) {
 			dup_who = c->who;
 			dup_copies = stored_copies[c->who];
 		}
 	}
 	for (int r = 1; r <= recipients; r++) {
-		int copies = stored_copies ? stored_copies[r] : 0;
+		int copies = stored_copies[r];
 
 		if (copies > msg->delivered_max)
 			msg->delivered_max = copies;
@@ -467,8 +545,6 @@ static void chk_classify(const struct chk_state *st, int m, int recipients, bool
 				missing_who = r;
 		}
 	}
-	free(stored_copies);
-
 	if (sent || failed)
 		snprintf(shown, sizeof(shown), "client showed %s at %.0f ms after %d attempt%s",
 			 sent ? "Sent" : "Failed", f->client_ms, msg->attempts, msg->attempts == 1 ? "" : "s");
@@ -714,8 +790,13 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (chk_index(&st, h, err, errlen) == -1 || chk_observe(&st, h, err, errlen) == -1)
+	if (chk_observe(&st, h, err, errlen) == -1)
 		goto done;
+	st.stored_copies = calloc((size_t)(recipients > 0 ? recipients : 0) + 1, sizeof *st.stored_copies);
+	if (!st.stored_copies) {
+		err_set(err, errlen, "checker: out of memory");
+		goto done;
+	}
 	reordered = calloc((size_t)out->nmsgs, sizeof *reordered);
 	reordered_by = calloc((size_t)out->nmsgs, sizeof *reordered_by);
 	if (!reordered || !reordered_by) {
@@ -732,6 +813,7 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 done:
 	free(reordered);
 	free(reordered_by);
+	free(st.stored_copies);
 	free(st.f);
 	free(st.copies);
 	free(st.by_token);
