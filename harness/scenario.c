@@ -87,7 +87,7 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 static int st_scenario(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "the scenario's name") == -1 ||
-	    scn_ident(p, 1, "scenario name", p->s->name, sizeof(p->s->name)) == -1)
+	    scn_name(p, 1, "scenario name", p->s->name, sizeof(p->s->name)) == -1)
 		return -1;
 	return scn_no_more(p, 2);
 }

@@ -78,6 +78,8 @@ int scn_no_more(struct scn_parser *p, int i);
 
 /* Values of word i, each -1 with a positioned error when malformed. */
 int scn_ident(struct scn_parser *p, int i, const char *what, char *dst, size_t len);
+/* A scenario or stack name: [a-z0-9][a-z0-9_-]* (it names a folder of the run). */
+int scn_name(struct scn_parser *p, int i, const char *what, char *dst, size_t len);
 int scn_duration(struct scn_parser *p, int i, int *ms);
 int scn_number(struct scn_parser *p, int i, long min, long max, const char *what, long *out);
 

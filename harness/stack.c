@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outdir.h"
 #include "stack.h"
 #include "util.h"
 
@@ -139,6 +140,10 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 					 "missing value after '%s'",
 				 n > 2 ? w[2].text : kw);
 	if (strcmp(kw, "stack") == 0) {
+		if (!outdir_name_ok(w[1].text))
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad stack name '%s' (expected lowercase letters, digits, '-' and "
+					 "'_', starting with a letter or digit)", w[1].text);
 		if (strlen(w[1].text) >= sizeof(s->name))
 			return stack_err(err, errlen, file, lineno, w[1].col, "stack name too long");
 		str_copy(s->name, w[1].text, sizeof(s->name));

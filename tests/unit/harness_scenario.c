@@ -262,6 +262,19 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "expect * lost=1 lost=2\n", "bad.scn:3:17: class 'lost' named twice" },
 	{ HEAD "expect *\n", "bad.scn:3:10: missing 'clean' or CLASS={ids} (expected: expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...)" },
 	{ HEAD "title \"a\" b\n", "bad.scn:3:11: unexpected 'b' (expected the title in double quotes)" },
+	/* Scenario and stack names become folders of the run: nothing that could leave it. */
+	{ "scenario ..\n",
+	  "bad.scn:1:10: bad scenario name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario a/../../etc\n",
+	  "bad.scn:1:10: bad scenario name 'a/../../etc' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "# lesson\nscenario  Lost-Ack\n",
+	  "bad.scn:2:11: bad scenario name 'Lost-Ack' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario .hidden\n",
+	  "bad.scn:1:10: bad scenario name '.hidden' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario -x\n",
+	  "bad.scn:1:10: bad scenario name '-x' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ HEAD "expect .. clean\n",
+	  "bad.scn:3:8: bad stack name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 };
 
 static void test_bad(void **state)

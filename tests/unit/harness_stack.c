@@ -115,6 +115,13 @@ static const struct bad_case bad_cases[] = {
 	{ "stack a\nclient x\nserver y\nport 1\n", "b.stack:4:1: stack 'a' has no 'store' line" },
 	{ "stack a\nport\n", "b.stack:2:1: missing value after 'port'" },
 	{ "stack a\nport 1 2\n", "b.stack:2:8: unexpected '2' (expected one value)" },
+	/* A stack name becomes a folder of the run. */
+	{ "stack ..\n",
+	  "b.stack:1:7: bad stack name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "# x\nstack   ../../etc\n",
+	  "b.stack:2:9: bad stack name '../../etc' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "stack HTTP\n",
+	  "b.stack:1:7: bad stack name 'HTTP' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 };
 
 static void test_bad(void **state)
