@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "fault.h"
 #include "history.h"
+#include "outdir.h"
 #include "proc.h"
 #include "runner.h"
 #include "topo.h"
@@ -41,6 +42,7 @@ struct cell {
 	const struct stack *st;
 	const struct runner_opts *o;
 	char dir[PATH_MAX];
+	struct outdir out;            /* the cell folder, open (dir is its path) */
 	struct topo *topo;
 	struct capture *cap;
 	struct history *hist;

@@ -22,6 +22,7 @@
 #include "fault.h"
 #include "log.h"
 #include "matrix.h"
+#include "outdir.h"
 #include "sandbox.h"
 #include "scenario.h"
 #include "stack.h"
@@ -261,20 +262,29 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
 }
 
 /*
- * The run folder must be creatable before anything starts: an existing
+ * The run folder must be usable before anything starts: an existing
  * non-folder, a missing or unwritable parent are usage errors, said plainly.
+ * A run as root must not be turned against the machine by what someone put
+ * in the folder beforehand, so an existing run folder (or the reports folder
+ * the run goes under) that is a symbolic link, belongs to someone else or
+ * holds a link where the run would write is refused here (outdir.h); the
+ * run itself never follows one either.
  * is_parent: dir is the reports folder the run goes under (created if missing).
  */
 static int check_out_dir(const char *dir, bool is_parent)
 {
-	char parent[PATH_MAX], *slash;
+	char parent[PATH_MAX], *slash, err[PATH_MAX + 512];
 	struct stat st;
 
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			log_warnx("run: %s exists and is not a folder (choose another with --out DIR)", dir);
+	if (lstat(dir, &st) == 0) {
+		struct outdir d;
+
+		if (is_parent ? outdir_open(&d, dir, false, err, sizeof err) : outdir_check_tree(dir, err, sizeof err)) {
+			log_warnx("run: %s", err);
 			return -1;
 		}
+		if (is_parent)
+			outdir_close(&d);
 		if (access(dir, W_OK | X_OK) == -1) {
 			log_warnx("run: cannot write in %s: %s (choose another with --out DIR)", dir,
 				  strerror(errno));

@@ -25,6 +25,7 @@
 
 #include "history.h"
 #include "log.h"
+#include "outdir.h"
 #include "report.h"
 #include "runner.h"
 #include "sandbox.h"
@@ -59,10 +60,10 @@ static bool matrix_stack_chosen(const struct matrix_opts *o, const struct scenar
 	return st->is_default || named_by_scenario;
 }
 
-static void matrix_child(const struct job *j, const struct matrix_opts *o, const char *run_dir,
+static void matrix_child(const struct job *j, const struct matrix_opts *o, const struct outdir *run,
 			 unsigned nonce, int fd)
 {
-	struct runner_opts ro = { o->bin_dir, run_dir, nonce, o->verbose, o->stop };
+	struct runner_opts ro = { o->bin_dir, run->path, run, nonce, o->verbose, o->stop };
 	struct cell_result r;
 	char *extra = NULL;
 	size_t elen;
@@ -81,7 +82,7 @@ static void matrix_child(const struct job *j, const struct matrix_opts *o, const
 	close(fd);
 }
 
-static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *run_dir, unsigned nonce)
+static int matrix_spawn(struct job *j, const struct matrix_opts *o, const struct outdir *run, unsigned nonce)
 {
 	int p[2];
 
@@ -96,7 +97,7 @@ static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *
 	}
 	if (j->pid == 0) {
 		close(p[0]);
-		matrix_child(j, o, run_dir, nonce, p[1]);
+		matrix_child(j, o, run, nonce, p[1]);
 		exit(0);
 	}
 	close(p[1]);
@@ -160,37 +161,34 @@ static void matrix_live(FILE *tty, struct job *jobs, int njobs)
 	fflush(tty);
 }
 
-static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t len, unsigned *nonce)
+/* The run folder, made 0700 and held open without following links (outdir.h). */
+static int matrix_make_run_dir(const struct matrix_opts *o, struct outdir *run, unsigned *nonce,
+			       char *err, size_t errlen)
 {
+	struct outdir reports;
 	char name[64];
 	time_t now = time(NULL);
 	struct tm tm;
+	int rc;
 
 	*nonce = (unsigned)(mono_ns() ^ getpid()) & 0xffff;
 	localtime_r(&now, &tm);
 	strftime(name, sizeof name, "%Y%m%d-%H%M%S", &tm);
-	if (o->out_dir) {
-		str_copy(dir, o->out_dir, len);
-	} else {
-		if (mkdir(o->reports_dir, 0755) == -1 && errno != EEXIST)
-			return -1;
-		snprintf(dir, len, "%s/%s-%04x", o->reports_dir, name, *nonce);
-	}
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (o->out_dir)
+		return outdir_open(run, o->out_dir, true, err, errlen);
+	if (outdir_open(&reports, o->reports_dir, true, err, errlen) == -1)
 		return -1;
-	if (!o->out_dir) {
-		char link[PATH_MAX];
-
-		snprintf(link, sizeof link, "%s/latest", o->reports_dir);
-		unlink(link);
-		if (symlink(strrchr(dir, '/') + 1, link) == -1)
-			log_warn("cannot point %s at the run", link);
-	}
-	return 0;
+	snprintf(name + strlen(name), sizeof name - strlen(name), "-%04x", *nonce);
+	rc = outdir_open_sub(run, &reports, name, err, errlen);
+	if (rc == 0 && outdir_symlink(&reports, "latest", name, err, errlen) == -1)
+		log_warnx("run: %s", err);
+	outdir_close(&reports);
+	return rc;
 }
 
-static int matrix_report(const char *run_dir, struct cell_result *cells, int n, double total_ms)
+static int matrix_report(const struct outdir *run, struct cell_result *cells, int n, double total_ms)
 {
+	const char *run_dir = run->path;
 	struct run_info info;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -198,6 +196,7 @@ static int matrix_report(const char *run_dir, struct cell_result *cells, int n, 
 
 	memset(&info, 0, sizeof info);
 	str_copy(info.dir, run_dir, sizeof info.dir);
+	info.out = run;
 	gmtime_r(&now, &tm);
 	strftime(info.started, sizeof info.started, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	info.ncells = n;
@@ -266,7 +265,8 @@ int matrix_run(const struct matrix_opts *o)
 	struct job *jobs;
 	struct cell_result *cells;
 	int njobs = 0, next = 0, done = 0, running = 0, failed = 0, rc;
-	char run_dir[PATH_MAX];
+	struct outdir run;
+	char err[PATH_MAX + 512];
 	unsigned nonce;
 	bool tty = isatty(STDOUT_FILENO);
 	int64_t start = mono_ns();
@@ -289,14 +289,14 @@ int matrix_run(const struct matrix_opts *o)
 		free(cells);
 		return 2;
 	}
-	if (matrix_make_run_dir(o, run_dir, sizeof run_dir, &nonce) == -1) {
-		log_warn("run: cannot create the run folder %s", run_dir);
+	if (matrix_make_run_dir(o, &run, &nonce, err, sizeof err) == -1) {
+		log_warnx("run: %s", err);
 		free(jobs);
 		free(cells);
 		return 2;
 	}
 	printf("acklab: %d cells (%d scenarios), %d at a time, reports in %s\n", njobs,
-	       o->nscenarios, o->jobs, run_dir);
+	       o->nscenarios, o->jobs, run.path);
 	fflush(stdout);
 
 	while (done < njobs) {
@@ -304,7 +304,7 @@ int matrix_run(const struct matrix_opts *o)
 		int idx[64], n = 0;
 
 		while (running < o->jobs && next < njobs && !*o->stop) {
-			if (matrix_spawn(&jobs[next], o, run_dir, nonce) == -1)
+			if (matrix_spawn(&jobs[next], o, &run, nonce) == -1)
 				fatal("cannot start a cell");
 			running++;
 			next++;
@@ -362,9 +362,9 @@ int matrix_run(const struct matrix_opts *o)
 		}
 	report_print_matrix(stdout, cells, njobs, tty);
 	report_print_detection(stdout, cells, njobs, false);
-	matrix_report(run_dir, cells, njobs, ms_since(start));
+	matrix_report(&run, cells, njobs, ms_since(start));
 	printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
-	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run_dir);
+	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run.path);
 	rc = failed || done < njobs ? 1 : 0;
 	if (*o->stop) {
 		int unfinished = 0;
@@ -376,6 +376,7 @@ int matrix_run(const struct matrix_opts *o)
 	}
 	for (int i = 0; i < njobs; i++)
 		json_decref(cells[i].extra);
+	outdir_close(&run);
 	free(jobs);
 	free(cells);
 	return rc;

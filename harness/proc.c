@@ -19,7 +19,9 @@
  * exit is collected with waitid(WNOWAIT) first, so leftover members of its
  * process group can be killed while the group id is still reserved, and then
  * reaped. Logs are opened for append: a restarted role keeps its earlier
- * lives in the same files.
+ * lives in the same files. The log folder is opened once and held, and each
+ * log is opened relative to it without following links (outdir.h), so a
+ * link planted in place of a log or of the folder is refused.
  */
 #include "proc.h"
 
@@ -38,6 +40,7 @@
 
 #include <sched.h>
 
+#include "outdir.h"
 #include "util.h"
 
 #define PROC_LINE_MAX      (64 * 1024)
@@ -47,7 +50,7 @@
 struct proc {
 	char role[64];
 	char **argv;
-	char *log_dir;
+	struct outdir log_dir;     /* the folder of the logs, held open; fd -1: no logs kept */
 	int netns_fd;              /* our own dup, or -1 */
 	bool want_stdin;
 
@@ -95,34 +98,22 @@ struct proc_child_report {
 	int err;
 };
 
-static char *proc_path(const struct proc *p, const char *kind)
-{
-	char *path = NULL;
-
-	if (asprintf(&path, "%s/%s.%s.log", p->log_dir, p->role, kind) < 0)
-		return NULL;
-	return path;
-}
-
+/* <role>.<kind>.log in the held log folder, for append: a link there is refused, not followed. */
 static int proc_open_log(const struct proc *p, const char *kind, char *err, size_t errlen)
 {
-	char *path;
+	char name[128], why[PATH_MAX + 512];
 	int fd;
 
-	if (!p->log_dir[0]) {         /* no log folder: the output is read, not kept */
+	if (p->log_dir.fd < 0) {      /* no log folder: the output is read, not kept */
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			err_set(err, errlen, "role '%s': cannot open /dev/null: %s", p->role, strerror(errno));
 		return fd;
 	}
-	path = proc_path(p, kind);
-
-	if (!path)
-		return err_set(err, errlen, "role '%s': out of memory", p->role);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	snprintf(name, sizeof(name), "%s.%s.log", p->role, kind);
+	fd = outdir_open_file(&p->log_dir, name, OUTDIR_APPEND, why, sizeof(why));
 	if (fd < 0)
-		err_set(err, errlen, "role '%s': cannot open %s: %s", p->role, path, strerror(errno));
-	free(path);
+		err_set(err, errlen, "role '%s': %s", p->role, why);
 	return fd;
 }
 
@@ -318,9 +309,9 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 	while (spec->argv[argc])
 		argc++;
 	p->argv = calloc(argc + 1, sizeof(char *));
-	p->log_dir = strdup(spec->log_dir ? spec->log_dir : "");
+	p->log_dir.fd = -1;
 	p->line = malloc(PROC_LINE_MAX + 1);
-	if (!p->argv || !p->log_dir || !p->line) {
+	if (!p->argv || !p->line) {
 		err_set(err, errlen, "role '%s': out of memory", spec->role);
 		goto err;
 	}
@@ -328,6 +319,14 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 		p->argv[i] = strdup(spec->argv[i]);
 		if (!p->argv[i]) {
 			err_set(err, errlen, "role '%s': out of memory", spec->role);
+			goto err;
+		}
+	}
+	if (spec->log_dir) {
+		char why[PATH_MAX + 512];
+
+		if (outdir_open(&p->log_dir, spec->log_dir, false, why, sizeof(why)) != 0) {
+			err_set(err, errlen, "role '%s': logs: %s", spec->role, why);
 			goto err;
 		}
 	}
@@ -665,7 +664,7 @@ void proc_free(struct proc *p)
 			free(p->argv[i]);
 		free(p->argv);
 	}
-	free(p->log_dir);
+	outdir_close(&p->log_dir);
 	free(p->line);
 	free(p);
 }

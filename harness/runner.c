@@ -13,7 +13,6 @@
  */
 #include "runner.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,7 +242,7 @@ static void cell_teardown(struct cell *c)
 static int cell_setup(struct cell *c)
 {
 	struct topo_config cfg = { .recipients = c->s->recipients };
-	char err[1024], path[PATH_MAX + 32];
+	char err[1024];
 
 	if (topo_build(&c->topo, &cfg, err, sizeof err) == -1) {
 		cell_fail(c, "topology: %s", err);
@@ -265,8 +264,7 @@ static int cell_setup(struct cell *c)
 			return -1;
 		}
 	}
-	snprintf(path, sizeof path, "%s/capture.pcap", c->dir);
-	if (capture_open(&c->cap, c->topo->router->netns_fd, path, err, sizeof err) == -1) {
+	if (capture_open_at(&c->cap, c->topo->router->netns_fd, &c->out, "capture.pcap", err, sizeof err) == -1) {
 		cell_fail(c, "capture: %s", err);
 		return -1;
 	}
@@ -287,41 +285,32 @@ static int cell_setup(struct cell *c)
 	return cell_start_and_wait(c, cell_add_role(c, "client", "client", &c->st->client));
 }
 
-static int mkdir_p(const char *path)
+/*
+ * The cell's folder RUN/SCENARIO/STACK, made and held open without following
+ * links (outdir.h). A rerun into the same folder starts from nothing: logs
+ * are appended to, so old files must go.
+ */
+static int cell_open_dir(struct cell *c, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX];
+	struct outdir scenario_dir;
+	int rc;
 
-	str_copy(tmp, path, sizeof tmp);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) == -1 && errno != EEXIST ? -1 : 0;
-}
-
-/* A rerun into the same folder starts from nothing: logs are appended to, so old ones must go. */
-static void cell_clear_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_type == DT_REG)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
+	if (outdir_open_sub(&scenario_dir, c->o->run_out, c->s->name, err, errlen) == -1)
+		return -1;
+	rc = outdir_open_sub(&c->out, &scenario_dir, c->st->name, err, errlen);
+	outdir_close(&scenario_dir);
+	if (rc == 0 && (rc = outdir_clear(&c->out, err, errlen)) == -1)
+		outdir_close(&c->out);
+	if (rc == 0)
+		str_copy(c->dir, c->out.path, sizeof c->dir);
+	return rc;
 }
 
 int runner_run_cell(const struct scenario *s, const struct stack *st, const struct runner_opts *o,
 		    struct cell_result *out)
 {
 	struct cell *c = calloc(1, sizeof *c);
-	char err[512], path[PATH_MAX + 32];
+	char err[PATH_MAX + 512];
 	int64_t start = mono_ns();
 	int rc = -1;
 
@@ -338,13 +327,11 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 	c->s = s;
 	c->st = st;
 	c->o = o;
-	snprintf(c->dir, sizeof c->dir, "%s/%s", o->run_dir, out->dir);
-	if (mkdir_p(c->dir) == -1) {
-		snprintf(out->error, sizeof out->error, "cannot create %s: %s", c->dir, strerror(errno));
+	if (cell_open_dir(c, err, sizeof err) == -1) {
+		str_copy(out->error, err, sizeof out->error);
 		free(c);
 		return -1;
 	}
-	cell_clear_dir(c->dir);
 	c->hist = history_new();
 	for (int i = 0; i < s->nmsgs; i++)
 		snprintf(c->tokens[i], sizeof c->tokens[i], "acklab-%04x-%s", o->nonce & 0xffff,
@@ -380,8 +367,7 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 	}
 	cell_teardown(c);
 
-	snprintf(path, sizeof path, "%s/history.jsonl", c->dir);
-	if (history_write_jsonl(c->hist, path, c->t0, err, sizeof err) == -1 && !c->failed)
+	if (history_write_jsonl(c->hist, &c->out, "history.jsonl", c->t0, err, sizeof err) == -1 && !c->failed)
 		cell_fail(c, "%s", err);
 	out->t0_ns = c->t0;
 	if (!c->failed) {
@@ -398,6 +384,7 @@ int runner_run_cell(const struct scenario *s, const struct stack *st, const stru
 		str_copy(out->error, c->err, sizeof out->error);
 	out->duration_ms = ms_since(start);
 	history_free(c->hist);
+	outdir_close(&c->out);
 	free(c->log);
 	free(c);
 	return rc;

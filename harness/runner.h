@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "outdir.h"
 #include "report.h"
 #include "scenario.h"
 #include "stack.h"
@@ -21,6 +22,7 @@
 struct runner_opts {
 	const char *bin_dir;          /* where chatd, chatc live ({bin}) */
 	const char *run_dir;          /* the run folder; the cell writes to run_dir/cell->dir */
+	const struct outdir *run_out; /* the same, open: cell folders are made in it (outdir.h) */
 	unsigned nonce;               /* makes message tokens unique per run */
 	bool verbose;                 /* echo history entries to stderr as they happen */
 	volatile int *stop;           /* set by a signal handler: abandon the cell */

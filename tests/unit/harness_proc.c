@@ -3,7 +3,8 @@
  * read with their times, partial and over-long lines, stdin echoed through
  * cat, exit statuses and signals recorded, pause and resume observed through
  * poll deadlines, restarts appending to the same logs, a clear error for a
- * missing binary and for writing to a dead child, and no process left after
+ * missing binary and for writing to a dead child, a link planted in place
+ * of a log or of the log folder refused, and no process left after
  * proc_free. Every wait is bounded; each test gets its own log directory.
  */
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -426,9 +428,52 @@ static void test_missing_binary(void **state)
 	spec.log_dir = "/nonexistent/dir";
 	argv[0] = "true";
 	assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
-	assert_string_equal(err, "role 'server': cannot open /nonexistent/dir/server.stderr.log: "
+	assert_string_equal(err, "role 'server': logs: cannot open /nonexistent/dir: /nonexistent: "
 				 "No such file or directory");
 	proc_free(NULL);
+}
+
+/* A link planted in place of a log, or of the log folder: refused, and nothing is written through it. */
+static void test_log_links_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { "/bin/sh", "-c", "echo written >&2; echo written", NULL };
+	struct proc_spec spec = { "server", -1, argv, fx->dir, false };
+	struct proc *p = (struct proc *)1;
+	char err[512] = "", want[512], target[128], link_dir[128], *text;
+	FILE *f;
+
+	snprintf(target, sizeof(target), "%s/precious", fx->dir);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		char link_path[128];
+		const char *kind = i == 0 ? "stderr" : "stdout";
+
+		snprintf(link_path, sizeof(link_path), "%s/server.%s.log", fx->dir, kind);
+		assert_int_equal(symlink(target, link_path), 0);
+		assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
+		assert_null(p);
+		snprintf(want, sizeof(want), "role 'server': %s is a symbolic link (to %s): acklab never follows "
+			 "a link where it writes; remove it or choose another --out", link_path, target);
+		assert_string_equal(err, want);
+		if (i == 0) {     /* now a real stderr log, so the stdout log is the one tried */
+			assert_int_equal(unlink(link_path), 0);
+			assert_int_equal(close(open(link_path, O_CREAT | O_WRONLY, 0600)), 0);
+		}
+	}
+	snprintf(link_dir, sizeof(link_dir), "%s/logs", fx->dir);
+	assert_int_equal(symlink(fx->dir, link_dir), 0);
+	spec.log_dir = link_dir;
+	assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "role 'server': logs: %s is a symbolic link (to %s): acklab never follows "
+		 "a link where it writes; remove it or choose another --out", link_dir, fx->dir);
+	assert_string_equal(err, want);
+	text = read_file(fx->dir, "precious");
+	assert_string_equal(text, "precious\n");
+	free(text);
 }
 
 /* Inside the sandbox: a child started with netns_fd runs in that namespace. */
@@ -479,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_links_refused, setup, teardown),
 	};
 
 	const struct CMUnitTest in_sandbox[] = {
