@@ -4,8 +4,9 @@
  * Parsing and validation happen outside the sandbox, so a typo is a plain
  * usage error (exit 2) that never creates a namespace. `run` and `doctor`
  * then enter the sandbox (sandbox.h) and do everything inside it.
- * Exit codes: 0 every cell met its expectation, 1 one did not, 2 usage or
- * scenario error, 4 this machine cannot run it (the reason is printed).
+ * Exit codes: 0 every cell met its expectation, 1 one did not or a report
+ * could not be written, 2 usage or scenario error, 4 this machine cannot run
+ * it (the reason is printed).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,9 +50,10 @@ static const char usage_main[] =
 	"  doctor              check this machine and prove every fault primitive on TCP\n"
 	"  help COMMAND        help on one command\n"
 	"\n"
-	"exit status: 0 every cell met its expectation, 1 one did not, 2 usage or\n"
-	"scenario error, 4 this machine cannot run it (the reason is printed),\n"
-	"130 interrupted (SIGINT/SIGTERM; everything it made is gone all the same).\n"
+	"exit status: 0 every cell met its expectation, 1 one did not (or a report\n"
+	"could not be written), 2 usage or scenario error, 4 this machine cannot run\n"
+	"it (the reason is printed), 130 interrupted (SIGINT/SIGTERM; everything it\n"
+	"made is gone all the same).\n"
 	"Works as root and as a normal user (it uses a user namespace).\n";
 
 static const char usage_run[] =

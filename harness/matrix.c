@@ -268,7 +268,7 @@ int matrix_run(const struct matrix_opts *o)
 	struct outdir run;
 	char err[PATH_MAX + 512];
 	unsigned nonce;
-	bool tty = isatty(STDOUT_FILENO);
+	bool tty = isatty(STDOUT_FILENO), reports_ok;
 	int64_t start = mono_ns();
 
 	jobs = calloc((size_t)o->nscenarios * (size_t)o->stacks->n + 1, sizeof *jobs);
@@ -362,10 +362,14 @@ int matrix_run(const struct matrix_opts *o)
 		}
 	report_print_matrix(stdout, cells, njobs, tty);
 	report_print_detection(stdout, cells, njobs, false);
-	matrix_report(&run, cells, njobs, ms_since(start));
-	printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
-	       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run.path);
-	rc = failed || done < njobs ? 1 : 0;
+	reports_ok = matrix_report(&run, cells, njobs, ms_since(start)) == 0;
+	if (reports_ok)
+		printf("\n%d of %d cells met their expectation in %.1f s. Reports: %s/summary.md, "
+		       "results.json, junit.xml\n", done - failed, njobs, ms_since(start) / 1000.0, run.path);
+	else
+		printf("\n%d of %d cells met their expectation in %.1f s, but the reports in %s could not "
+		       "all be written (see above)\n", done - failed, njobs, ms_since(start) / 1000.0, run.path);
+	rc = failed || done < njobs || !reports_ok ? 1 : 0;
 	if (*o->stop) {
 		int unfinished = 0;
 

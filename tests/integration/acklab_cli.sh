@@ -88,6 +88,17 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 		bad "verdicts differ: root $(cat "$work/root.verdicts") / nobody $(cat "$work/user.verdicts")"
 fi
 
+# --- a report that cannot be written ---------------------------------------------
+mkdir -p "$work/noreport/summary.md"
+expect_rc 1 "a run whose summary.md cannot be written exits 1" \
+	"$acklab" run lost-ack --stack http --out "$work/noreport"
+grep -qF "acklab: report markdown: cannot write $work/noreport/summary.md: Is a directory" "$work/err" &&
+	ok "says which report and why" || bad "report failure message: $(cat "$work/err")"
+grep -q "Reports: " "$work/out" && bad "claims the reports were written: $(tail -1 "$work/out")" ||
+	ok "does not claim the reports were written"
+[ -s "$work/noreport/results.json" ] && ok "the reports that could be written are there" ||
+	bad "results.json missing"
+
 # --- killed in the middle of a run --------------------------------------------
 for sig in INT KILL; do
 	setsid "$acklab" run lost-ack --stack ws-ack --out "$work/killed-$sig" >"$work/killed.out" 2>&1 &
