@@ -398,6 +398,11 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			goto done;
 		}
 		nscn++;
+		/* Unchecked (1) only where namespaces cannot be made: the sandbox will say so. */
+		if (scenario_check_sysctls(scns[nscn - 1], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
 	}
 	if (nscn == 0) {
 		log_warnx("run: no scenario to run in %s", p->scenarios);
@@ -476,6 +481,13 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 				rc = scenario_parse_file(list[i], &s, err, sizeof err);
 				if (rc == 0 && have_stacks && check_expect_stacks(&s, 1, &stacks) == -1) {
 					rc = -2;      /* already said */
+				}
+				if (rc == 0) {
+					int r = scenario_check_sysctls(s, err, sizeof err);
+
+					if (r == 1)
+						log_warnx("warning: %s", err);
+					rc = r == -1 ? -1 : rc;
 				}
 				scenario_free(s);
 			}

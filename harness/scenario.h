@@ -110,6 +110,7 @@ struct scn_setting {
 struct scn_sysctl {
 	char host[32], key[96], value[32];
 	struct scn_pos pos;
+	struct scn_pos key_pos, value_pos;
 };
 
 struct scn_rate {
@@ -159,6 +160,16 @@ void scenario_free(struct scenario *s);
 /* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
 const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
 					     bool is_default_stack);
+
+/*
+ * Check what only this machine can tell, changing nothing: every sysctl key
+ * exists in a host's network namespace, and its value has the shape of the
+ * key's own (a number for a number, three numbers for three). Errors point
+ * at the key or the value: "x.scn:4:15: unknown sysctl 'net.ipv4.tcp_retries3'
+ * (did you mean 'net.ipv4.tcp_retries2'?)". Returns 0, -1 with err, or 1
+ * with err saying why the keys could not be looked up (no namespaces here).
+ */
+int scenario_check_sysctls(const struct scenario *s, char *err, size_t errlen);
 
 /* A client/listen setting, or def when not set. */
 long scenario_setting(const struct scn_setting *set, int n, const char *key, long def);
