@@ -322,6 +322,23 @@ static int check_out_dir(const char *dir, bool is_parent)
 	return 0;
 }
 
+/*
+ * Roles get a /tmp of their own (sandbox_private_tmp()); what they must
+ * still reach at its path stays reachable: the folder the run writes to
+ * (made here, 0700, if missing), the programs and the scenario and stack
+ * files.
+ */
+static int run_private_tmp(const struct paths *p, const char *out, char *err, size_t errlen)
+{
+	const char *keep[] = { out, p->bin, p->scenarios, p->stacks, NULL };
+	struct outdir d;
+
+	if (outdir_open(&d, out, true, err, errlen) == -1)
+		return -1;
+	outdir_close(&d);
+	return sandbox_private_tmp(keep, err, errlen);
+}
+
 static int cmd_run(const struct paths *p, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -427,6 +444,10 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
+	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, err, sizeof err) == -1) {
+		log_warnx("run: %s", err);
+		goto done;
+	}
 	mo.scenarios = scns;
 	mo.nscenarios = nscn;
 	mo.stacks = &stacks;
@@ -440,6 +461,20 @@ done:
 	scenarios_free(scns, nscn);
 	stack_set_free(&stacks);
 	return rc;
+}
+
+/* Is file directly in folder (both resolved, so links and ".." cannot fool it)? */
+static bool in_folder(const char *file, const char *folder)
+{
+	char real_file[PATH_MAX], real_folder[PATH_MAX], *slash;
+
+	if (!realpath(file, real_file) || !realpath(folder, real_folder))
+		return false;
+	slash = strrchr(real_file, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return strcmp(real_file, real_folder) == 0;
 }
 
 static int cmd_check(const struct paths *p, int argc, char **argv)
@@ -475,6 +510,10 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 
 				rc = stack_parse_file(list[i], &st, err, sizeof err);
 				stack_free(st);
+				if (!in_folder(list[i], p->stacks))
+					log_warnx("warning: %s is not in %s: a .stack file is code, its commands run "
+						  "with acklab's privileges (as root: the whole machine); read it before "
+						  "running it", list[i], p->stacks);
 			} else {
 				struct scenario *s = NULL;
 

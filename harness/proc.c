@@ -5,7 +5,8 @@
  * The child: PR_SET_PDEATHSIG(SIGKILL) and a getppid() check (so it dies with
  * acklab even if acklab dies between fork and prctl), its own process group
  * (so a terminal's Ctrl-C reaches only acklab, and stop/pause/kill reach any
- * helpers the role forks), setns() into the host, stdin from a pipe or
+ * helpers the role forks), setns() into the host, a /tmp of its own when
+ * the run asked for one (sandbox_private_tmp()), stdin from a pipe or
  * /dev/null, stdout into a pipe, stderr appended to <role>.stderr.log, every
  * other fd closed, default signal dispositions and mask, execvp(). A
  * CLOEXEC status pipe carries the errno of a failed step back to the parent,
@@ -41,6 +42,7 @@
 #include <sched.h>
 
 #include "outdir.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define PROC_LINE_MAX      (64 * 1024)
@@ -91,7 +93,7 @@ static void proc_unregister(struct proc *p)
 }
 
 /* What the child reports on the status pipe when a step fails. */
-enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT };
+enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT, STEP_TMP };
 
 struct proc_child_report {
 	int step;
@@ -152,6 +154,8 @@ static void __attribute__((noreturn)) proc_child(const struct proc *p, pid_t par
 	setpgid(0, 0);
 	if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) != 0)
 		proc_child_fail(status_w, STEP_NETNS);
+	if (sandbox_private_tmp_enter() != 0)
+		proc_child_fail(status_w, STEP_TMP);
 
 	hi_in = fcntl(in_r, F_DUPFD, 10);
 	hi_out = fcntl(out_w, F_DUPFD, 10);
@@ -189,6 +193,9 @@ static void proc_describe_step(const struct proc *p, const struct proc_child_rep
 	case STEP_STDIO:
 		err_set(err, errlen, "role '%s': cannot set up stdin/stdout/stderr: %s", p->role,
 			strerror(r->err));
+		break;
+	case STEP_TMP:
+		err_set(err, errlen, "role '%s': cannot give it a private /tmp: %s", p->role, strerror(r->err));
 		break;
 	case STEP_PARENT:
 		err_set(err, errlen, "role '%s': acklab exited while starting it", p->role);

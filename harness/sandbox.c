@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -203,6 +204,113 @@ int sandbox_enter(char *err, size_t errlen)
 	sandbox_uid = uid;
 	sandbox_is_active = true;
 	return 0;
+}
+
+/*
+ * The private /tmp's plan, made once in PID 1 and inherited by every fork:
+ * the real path of each kept folder under /tmp. The role's child opens each
+ * one (O_PATH) in its new mount namespace before the tmpfs hides it, then
+ * binds it back from /proc/self/fd/N: a bind mount must come from a mount of
+ * the caller's own namespace, so the fds cannot be opened ahead of time.
+ */
+#define SANDBOX_MAX_KEEP 8
+static struct {
+	bool on;
+	int n;
+	char keep[SANDBOX_MAX_KEEP][PATH_MAX];
+} sandbox_tmp;
+
+int sandbox_private_tmp(const char *const *keep, char *err, size_t errlen)
+{
+	if (sandbox_tmp.on)
+		return err_set(err, errlen, "private /tmp: already set up");
+	for (int i = 0; keep && keep[i]; i++) {
+		char real[PATH_MAX];
+
+		if (!realpath(keep[i], real)) {
+			if (errno == ENOENT)
+				continue;     /* nothing there to keep */
+			return err_set(err, errlen, "private /tmp: %s: %s", keep[i], strerror(errno));
+		}
+		if (strcmp(real, "/tmp") != 0 && strncmp(real, "/tmp/", 5) != 0)
+			continue;             /* not covered by the tmpfs: reachable as it is */
+		if (sandbox_tmp.n == SANDBOX_MAX_KEEP)
+			return err_set(err, errlen, "private /tmp: more than %d folders to keep", SANDBOX_MAX_KEEP);
+		str_copy(sandbox_tmp.keep[sandbox_tmp.n++], real, PATH_MAX);
+	}
+	sandbox_tmp.on = true;
+	return 0;
+}
+
+/* "/proc/self/fd/N" into buf, without stdio (between fork and exec). */
+static void sandbox_fd_path(int fd, char buf[32])
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char digits[12];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	memcpy(buf, prefix, sizeof prefix - 1);
+	for (int i = 0; i < n; i++)
+		buf[sizeof prefix - 1 + i] = digits[n - 1 - i];
+	buf[sizeof prefix - 1 + n] = '\0';
+}
+
+/* mkdir -p inside the fresh tmpfs, without malloc: every folder above path, then path. */
+static int sandbox_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		if (i < len)
+			buf[i] = '/';
+	}
+	return 0;
+}
+
+int sandbox_private_tmp_enter(void)
+{
+	int fds[SANDBOX_MAX_KEEP], rc = -1, i, saved;
+
+	if (!sandbox_tmp.on)
+		return 0;
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	for (i = 0; i < sandbox_tmp.n; i++) {
+		fds[i] = open(sandbox_tmp.keep[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[i] < 0)
+			goto done;
+	}
+	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+		goto done;
+	for (int k = 0; k < sandbox_tmp.n; k++) {
+		char from[32];
+
+		sandbox_fd_path(fds[k], from);
+		if (sandbox_mkdirs(sandbox_tmp.keep[k]) != 0 ||
+		    mount(from, sandbox_tmp.keep[k], NULL, MS_BIND | MS_REC, NULL) != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	saved = errno;
+	while (i-- > 0)
+		close(fds[i]);
+	errno = saved;
+	return rc;
 }
 
 int sandbox_netns_new(char *err, size_t errlen)

@@ -7,17 +7,23 @@
  * by blanks; "double quoted" strings may hold blanks; durations are 250ms or
  * 2s. The leading comment block is the scenario's lesson. Statements:
  *
- *   scenario NAME                       required, first statement
+ *   scenario NAME                       required, first statement; NAME is
+ *                                       [a-z0-9][a-z0-9_-]* (it names a folder)
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..8, default 1)
  *   channel NAME                        default "general"
- *   server failpoints SPEC              passed to the server's first life only
+ *   server failpoints SPEC              passed to the server's first life only;
+ *                                       chatd's grammar, checked when parsed:
+ *                                       NAME=ACTION[@N[+]],... (e.g.
+ *                                       before_persist=crash@3,persist=fail@2)
  *   client KEY VALUE [KEY VALUE...]     client timers: timeout-ms attempts
  *                                       backoff-base-ms backoff-cap-ms heartbeat-ms
  *                                       tcp-user-timeout-ms connect-timeout-ms
  *   listen KEY VALUE [...]              the same keys, for recipients
  *   sysctl HOST KEY=VALUE               e.g. sysctl client net.ipv4.tcp_retries2=3
+ *                                       (net.* only; scenario_check_sysctls() looks
+ *                                       the key up and checks the value's shape)
  *   rate HOST RATE                      tbf limit on HOST's link, e.g. 1mbit
  *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
  *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
@@ -36,7 +42,8 @@
  *        checked when named. "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
  *
- * Message text defaults to "MSG: message MSG"; the runner appends the token.
+ * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
+ * runner appends the token.
  */
 #ifndef ACKLAB_SCENARIO_H
 #define ACKLAB_SCENARIO_H

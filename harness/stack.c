@@ -1,9 +1,11 @@
 /*
  * stack: reads .stack files (the format is in stack.h) and expands their
- * command templates into argv vectors. A stack is data, so the parser keeps
- * each command as template words with their line, and expansion happens
- * only when the runner knows the addresses, ports and settings of a cell:
- * an unknown placeholder is reported then, pointing at the stack file line.
+ * command templates into argv vectors. The parser keeps each command as
+ * template words with their line, and expansion happens only when the
+ * runner knows the addresses, ports and settings of a cell; which
+ * placeholders exist is known beforehand, so a word naming another is an
+ * error when the file is read, with its column, and `acklab check` and
+ * `acklab run` both refuse it before anything starts.
  *
  * Words are split on blanks; "double quoted" words may hold blanks; '#' at
  * the start of a word begins a comment (so URLs with '#' inside survive).

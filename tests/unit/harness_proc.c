@@ -4,8 +4,8 @@
  * cat, exit statuses and signals recorded, pause and resume observed through
  * poll deadlines, restarts appending to the same logs, a clear error for a
  * missing binary and for writing to a dead child, a link planted in place
- * of a log or of the log folder refused, and no process left after
- * proc_free. Every wait is bounded; each test gets its own log directory.
+ * of a log or of the log folder refused, no process left after proc_free,
+ * and (inside the sandbox) a private /tmp for every life of a role. Every wait is bounded; each test gets its own log directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -510,6 +510,53 @@ static void test_runs_in_netns(void **state)
 	lines_free(&l);
 }
 
+/*
+ * Inside the sandbox, after sandbox_private_tmp(): each life of a role sees
+ * an empty /tmp of its own, holding only the kept folder (here the test's
+ * log folder, which is under /tmp) at its own path; what the role writes to
+ * /tmp never reaches the machine's /tmp, and what it writes in the kept
+ * folder does.
+ */
+static void test_private_tmp(void **state)
+{
+	struct fixture *fx = *state;
+	char script[1024], err[256] = "", left[128], kept[128], *text;
+	const char *base = strrchr(fx->dir, '/') + 1;
+	const char *keep[] = { fx->dir, "/nonexistent/skipped", "/usr", NULL };
+	struct lines l = { 0 };
+	struct proc *p;
+	FILE *f;
+
+	snprintf(kept, sizeof(kept), "%s/kept.txt", fx->dir);
+	f = fopen(kept, "w");
+	assert_non_null(f);
+	fputs("kept\n", f);
+	fclose(f);
+	snprintf(left, sizeof(left), "/tmp/%s-left-by-role", base);
+	snprintf(script, sizeof(script), "ls -A /tmp; echo x > %s; cat %s; echo out > %s/written-by-role",
+		 left, kept, fx->dir);
+	if (sandbox_private_tmp(keep, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	p = start(fx, "server", script, false);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	/* A second life starts from an empty /tmp again. */
+	assert_int_equal(proc_restart(p, err, sizeof(err)), 0);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	proc_free(p);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.text[0], base);
+	assert_string_equal(l.text[1], "kept");
+	assert_string_equal(l.text[2], base);
+	assert_string_equal(l.text[3], "kept");
+	assert_int_equal(access(left, F_OK), -1);
+	text = read_file(fx->dir, "written-by-role");
+	assert_string_equal(text, "out\n");
+	free(text);
+	lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +576,8 @@ int main(void)
 
 	const struct CMUnitTest in_sandbox[] = {
 		cmocka_unit_test_setup_teardown(test_runs_in_netns, setup, teardown),
+		/* Last: from here on every role of this process gets a private /tmp. */
+		cmocka_unit_test_setup_teardown(test_private_tmp, setup, teardown),
 	};
 	char err[256] = "";
 	int failed = cmocka_run_group_tests_name("proc", tests, NULL, NULL);
