@@ -117,7 +117,7 @@ static int rj_end(void *state, const struct run_info *run, const struct cell_res
 		  int ncells, char *err, size_t errlen)
 {
 	struct rj_state *st = state;
-	char path[600], *text = NULL;
+	char *text = NULL;
 	int npass = 0, nna = 0, nnot = 0, rc = -1, i;
 	json_t *root = NULL;
 
@@ -136,8 +136,7 @@ static int rj_end(void *state, const struct run_info *run, const struct cell_res
 		err_set(err, errlen, "results.json: cannot encode the run");
 		goto done;
 	}
-	snprintf(path, sizeof(path), "%s/results.json", run->dir);
-	if (report_write_file(path, text, strlen(text), err, errlen) == -1)
+	if (report_write_file(run, "results.json", text, strlen(text), err, errlen) == -1)
 		goto done;
 	rc = 0;
 done:

@@ -196,7 +196,7 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 	fputc('\n', f);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
-	rc = report_write_memstream(f, &doc, &doclen, run->dir, "summary.md", err, errlen);
+	rc = report_write_memstream(f, &doc, &doclen, run, "summary.md", err, errlen);
 done:
 	free(doc);
 	free(st->buf);

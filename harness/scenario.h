@@ -7,17 +7,23 @@
  * by blanks; "double quoted" strings may hold blanks; durations are 250ms or
  * 2s. The leading comment block is the scenario's lesson. Statements:
  *
- *   scenario NAME                       required, first statement
+ *   scenario NAME                       required, first statement; NAME is
+ *                                       [a-z0-9][a-z0-9_-]* (it names a folder)
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..8, default 1)
  *   channel NAME                        default "general"
- *   server failpoints SPEC              passed to the server's first life only
+ *   server failpoints SPEC              passed to the server's first life only;
+ *                                       chatd's grammar, checked when parsed:
+ *                                       NAME=ACTION[@N[+]],... (e.g.
+ *                                       before_persist=crash@3,persist=fail@2)
  *   client KEY VALUE [KEY VALUE...]     client timers: timeout-ms attempts
  *                                       backoff-base-ms backoff-cap-ms heartbeat-ms
  *                                       tcp-user-timeout-ms connect-timeout-ms
  *   listen KEY VALUE [...]              the same keys, for recipients
  *   sysctl HOST KEY=VALUE               e.g. sysctl client net.ipv4.tcp_retries2=3
+ *                                       (net.* only; scenario_check_sysctls() looks
+ *                                       the key up and checks the value's shape)
  *   rate HOST RATE                      tbf limit on HOST's link, e.g. 1mbit
  *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
  *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
@@ -38,7 +44,8 @@
  *        attempts(m2)=1 (also >= and <=) checks how often the client tried. "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
  *
- * Message text defaults to "MSG: message MSG"; the runner appends the token.
+ * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
+ * runner appends the token.
  */
 #ifndef ACKLAB_SCENARIO_H
 #define ACKLAB_SCENARIO_H
@@ -123,6 +130,7 @@ struct scn_setting {
 struct scn_sysctl {
 	char host[32], key[96], value[32];
 	struct scn_pos pos;
+	struct scn_pos key_pos, value_pos;
 };
 
 struct scn_rate {
@@ -172,6 +180,16 @@ void scenario_free(struct scenario *s);
 /* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
 const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
 					     bool is_default_stack);
+
+/*
+ * Check what only this machine can tell, changing nothing: every sysctl key
+ * exists in a host's network namespace, and its value has the shape of the
+ * key's own (a number for a number, three numbers for three). Errors point
+ * at the key or the value: "x.scn:4:15: unknown sysctl 'net.ipv4.tcp_retries3'
+ * (did you mean 'net.ipv4.tcp_retries2'?)". Returns 0, -1 with err, or 1
+ * with err saying why the keys could not be looked up (no namespaces here).
+ */
+int scenario_check_sysctls(const struct scenario *s, char *err, size_t errlen);
 
 /* A client/listen setting, or def when not set. */
 long scenario_setting(const struct scn_setting *set, int n, const char *key, long def);

@@ -124,7 +124,7 @@ int scn_st_expect(struct scn_parser *p)
 		return -1;
 	if (strcmp(p->w[1].text, "*") == 0)
 		str_copy(e->stack, "*", sizeof(e->stack));
-	else if (scn_ident(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
+	else if (scn_name(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
 		return -1;
 	for (j = 0; j < p->s->nexpects; j++)
 		if (strcmp(p->s->expects[j].stack, e->stack) == 0)
