@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "../support/rawhttp.h"
 #include "../support/rawws.h"
 #include "../support/scratch.h"
 #include "../support/spawn.h"
@@ -304,6 +305,31 @@ static inline json_t *ct_ws_next(struct rawws *ws)
 	j = json_loads(buf, 0, NULL);
 	assert_non_null(j);
 	return j;
+}
+
+/* Open a raw HTTP connection to s, failing the test if it cannot. */
+static inline void ct_raw_open(struct ct_server *s, struct rawhttp *h)
+{
+	char err[256];
+
+	if (rawhttp_connect(h, "127.0.0.1", s->port, CT_TIMEOUT_MS, err, sizeof err) < 0)
+		fail_msg("connect: %s", err);
+}
+
+/*
+ * Require that a new connection gets a valid POST of text answered 200
+ * within ms milliseconds (the proof that chatd still serves).
+ */
+static inline void ct_require_served(struct ct_server *s, const char *text, int ms)
+{
+	int64_t start = mono_ns();
+	char ts[64];
+	long st = ct_send(s->port, "general", text, NULL, ts, sizeof ts);
+	double took = ms_since(start);
+
+	if (st != 200 || took > ms)
+		fail_msg("a valid POST on a new connection got %ld after %.0f ms (want 200 within %d ms)",
+			 st, took, ms);
 }
 
 static inline const char *ct_str(json_t *o, const char *key)
