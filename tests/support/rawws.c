@@ -69,6 +69,12 @@ static int rawws_fill(struct rawws *ws, int64_t deadline)
 int rawws_connect(struct rawws *ws, const char *host, int port, const char *path,
 		  const char *proto, int timeout_ms, char *err, size_t errlen)
 {
+	return rawws_connect_rcvbuf(ws, host, port, path, proto, 0, timeout_ms, err, errlen);
+}
+
+int rawws_connect_rcvbuf(struct rawws *ws, const char *host, int port, const char *path,
+			 const char *proto, int rcvbuf, int timeout_ms, char *err, size_t errlen)
+{
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
 	struct sockaddr_in sa;
 	char req[1024];
@@ -80,6 +86,8 @@ int rawws_connect(struct rawws *ws, const char *host, int port, const char *path
 	ws->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ws->fd < 0)
 		return err_set(err, errlen, "socket: %s", strerror(errno));
+	if (rcvbuf > 0)
+		setsockopt(ws->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);

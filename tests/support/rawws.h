@@ -37,6 +37,14 @@ struct rawws {
 int rawws_connect(struct rawws *ws, const char *host, int port, const char *path,
 		  const char *proto, int timeout_ms, char *err, size_t errlen);
 
+/*
+ * As rawws_connect(), with the socket's receive buffer set to rcvbuf bytes
+ * before it connects (a small one makes a client that does not read fill
+ * up fast, as a stuck phone would).
+ */
+int rawws_connect_rcvbuf(struct rawws *ws, const char *host, int port, const char *path,
+			 const char *proto, int rcvbuf, int timeout_ms, char *err, size_t errlen);
+
 /* Send one masked frame with opcode (RAWWS_OP_TEXT...). Returns 0 or -1. */
 int rawws_send(struct rawws *ws, int opcode, const void *data, size_t len);
 int rawws_send_text(struct rawws *ws, const char *text);

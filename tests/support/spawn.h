@@ -34,6 +34,16 @@ struct spawn {
  */
 int spawn_start(struct spawn *sp, char *const argv[], char *err, size_t errlen);
 
+/* What spawn_start_opts() changes in the child before exec. */
+struct spawn_opts {
+	long nofile;              /* RLIMIT_NOFILE (soft and hard) for the child; 0: inherited */
+	const char *const *env;   /* "NAME=value" strings to set, NULL-terminated; NULL: none */
+};
+
+/* As spawn_start(), with opts (NULL: none) applied in the child. */
+int spawn_start_opts(struct spawn *sp, char *const argv[], const struct spawn_opts *opts,
+		     char *err, size_t errlen);
+
 /* As spawn_start(), with a pipe on the child's stdin: write to sp->in_fd. */
 int spawn_start_stdin(struct spawn *sp, char *const argv[], char *err, size_t errlen);
 
