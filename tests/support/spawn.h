@@ -6,7 +6,9 @@
  * the child gets stdin from /dev/null (or a pipe, see spawn_start_stdin),
  * stdout into a pipe the test reads, stderr inherited (so it lands in the
  * test's log), its own process group, and PR_SET_PDEATHSIG(SIGKILL) so a
- * crashed test leaves nothing behind. Nothing here sleeps blindly: every wait
+ * crashed test leaves nothing behind; spawn_start_opts() can also give the
+ * child an open-file limit or environment variables (a chatd at its fd
+ * limit, sanitizer options). Nothing here sleeps blindly: every wait
  * polls with a deadline in milliseconds. Plain libc only, so any test
  * program can link it.
  */
