@@ -37,6 +37,13 @@ int parse_long(const char *s, long min, long max, long *out, char *err, size_t e
  */
 char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen);
 
+/*
+ * Levenshtein distance between a and b (insert, delete, substitute cost 1),
+ * for "did you mean" suggestions. Words of 64 bytes or more count as 99
+ * (too far to suggest).
+ */
+int edit_distance(const char *a, const char *b);
+
 /* Sleep for ms milliseconds, restarting after signals. For pacing only, never for waiting on a condition. */
 void sleep_ms(long ms);
 

@@ -213,41 +213,13 @@ const char *const *fault_names(void)
 	return names;
 }
 
-int fault_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int row[64];
-
-	if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j];
-			int best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 const char *fault_suggest(const char *name)
 {
 	const char *best = NULL;
 	int best_d = (int)strlen(name) / 3 + 2;   /* how far a typo may wander */
 
 	for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++) {
-		int d = fault_edit_distance(name, fault_ops_table[i].name);
+		int d = edit_distance(name, fault_ops_table[i].name);
 
 		if (d < best_d) {
 			best_d = d;

@@ -76,7 +76,4 @@ int fault_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen
 int fault_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen);
 void fault_describe(const struct fault *f, char *buf, size_t len);
 
-/* Edit distance, for suggestions everywhere. */
-int fault_edit_distance(const char *a, const char *b);
-
 #endif

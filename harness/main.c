@@ -245,7 +245,7 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
 			if (strcmp(e->stack, "*") == 0 || stack_find(stacks, e->stack))
 				continue;
 			for (int j = 0; j < stacks->n; j++) {
-				int d = fault_edit_distance(e->stack, stacks->stacks[j].name);
+				int d = edit_distance(e->stack, stacks->stacks[j].name);
 
 				if (d < best_d) {
 					best_d = d;

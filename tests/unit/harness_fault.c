@@ -17,6 +17,7 @@
 
 #include "../../harness/fault.h"
 #include "../../harness/proc.h"
+#include "util.h"
 
 static void test_table_complete(void **state)
 {
@@ -50,8 +51,8 @@ static void test_suggestions(void **state)
 	assert_string_equal(fault_suggest("restrat"), "restart");
 	assert_string_equal(fault_suggest("blackhol"), "blackhole");
 	assert_null(fault_suggest("teleport"));
-	assert_int_equal(fault_edit_distance("kitten", "sitting"), 3);
-	assert_int_equal(fault_edit_distance("", "abc"), 3);
+	assert_int_equal(edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(edit_distance("", "abc"), 3);
 }
 
 static void test_arg_counts(void **state)
