@@ -32,6 +32,7 @@
 #include "log.h"
 #include "netprobe.h"
 #include "proc.h"
+#include "router.h"
 #include "sandbox.h"
 #include "topo.h"
 #include "util.h"
@@ -405,6 +406,7 @@ static int doctor_features(struct doctor *d)
 {
 	struct topo_config cfg = { .recipients = 1 };
 	struct ct_flow flows[4];
+	struct ct_table *ct;
 	struct capture *cap = NULL;
 	char err[1024];
 	int64_t t;
@@ -424,7 +426,8 @@ static int doctor_features(struct doctor *d)
 	snprintf(detail, sizeof detail, "topology of 5 hosts built in %.1f ms", ms_since(t));
 	doctor_feature("netns + veth + routes", true, detail);
 	doctor_feature("nftables nat + filter", true, "masquerade and forward filter installed");
-	if (ct_list(d->topo, "client", NULL, flows, 4, err, sizeof err) < 0) {
+	ct = router_conntrack(d->topo->rt, err, sizeof err);
+	if (!ct || ct_list(ct, d->topo->client->addr, NULL, flows, 4, err, sizeof err) < 0) {
 		doctor_feature("conntrack (netlink)", false, err);
 		return -1;
 	}

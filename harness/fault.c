@@ -14,6 +14,8 @@
 #include "conntrack.h"
 #include "nft.h"
 #include "proc.h"
+#include "router.h"
+#include "topo.h"
 #include "util.h"
 
 static struct proc *fault_role(struct fault *f, struct fault_env *env, char *err, size_t errlen)
@@ -112,8 +114,16 @@ static int reset_apply(struct fault *f, struct fault_env *env, char *err, size_t
 
 static int evict_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
 {
-	int n = ct_evict(env->topo, f->args[0], f->nargs > 1 ? f->args[1] : NULL, err, errlen);
+	struct topo_host *a = topo_host(env->topo, f->args[0]);
+	struct topo_host *b = f->nargs > 1 ? topo_host(env->topo, f->args[1]) : NULL;
+	struct ct_table *ct;
+	int n;
 
+	if (!a || !a->addr[0] || (f->nargs > 1 && (!b || !b->addr[0])))
+		return err_set(err, errlen, "no host named '%s' with an address",
+			       !a || !a->addr[0] ? f->args[0] : f->args[1]);
+	ct = router_conntrack(env->topo->rt, err, errlen);
+	n = ct ? ct_evict(ct, a->addr, b ? b->addr : NULL, err, errlen) : -1;
 	if (n < 0)
 		return -1;
 	f->affected = n;
