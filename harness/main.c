@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
-#include "fault.h"
+#include "fault_table.h"
 #include "log.h"
 #include "matrix.h"
 #include "sandbox.h"

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "../../harness/conntrack.h"
+#include "../../harness/fault_table.h"
 #include "../../harness/netprobe.h"
 #include "../../harness/nft.h"
 #include "../../harness/router.h"
@@ -371,6 +372,51 @@ static void test_drop_counts_packets(void **state)
 	assert_int_equal(f.packets, 7);
 }
 
+/*
+ * The same through the fault table's rows, as a cell runs them: what the
+ * fault touched lands in struct fault, in its description once healed, and
+ * in the record for the history.
+ */
+static void test_rows_record_what_they_touched(void **state)
+{
+	struct fault_env env = { topo, NULL, NULL, NULL };
+	const char *args[] = { "client", "server" };
+	struct conn c = { -1, -1, -1, 7191 };
+	struct fault f;
+	char err[512], what[256], *text;
+	json_t *touched;
+
+	assert_int_equal(fault_init(&f, fault_lookup("drop"), args, 2, err, sizeof err), 0);
+	if (fault_apply(&f, &env, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	send_datagrams(4, 7191);
+	fault_describe(&f, what, sizeof what);
+	assert_string_equal(what, "router drops every packet from client to server");
+	if (fault_heal(&f, &env, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	fault_describe(&f, what, sizeof what);
+	assert_string_equal(what, "router drops every packet from client to server; it dropped 4 packets");
+	assert_int_equal(fault_touched(&f, &touched), 0);
+	text = json_dumps(touched, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"flows\":0,\"packets\":4,\"signalled\":0,\"started\":0}");
+	free(text);
+	json_decref(touched);
+
+	/* evict-nat counts the conntrack entries it deleted: at least this connection's */
+	c.lfd = netprobe_listen(topo, "server", c.port, err, sizeof err);
+	if (c.lfd < 0)
+		fail_msg("%s", err);
+	conn_open(&c);
+	assert_int_equal(fault_init(&f, fault_lookup("evict-nat"), args, 2, err, sizeof err), 0);
+	if (fault_apply(&f, &env, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_true(f.touched.flows >= 1);
+	fault_describe(&f, what, sizeof what);
+	assert_non_null(strstr(what, "router forgot the NAT state of "));
+	conn_close(&c);
+	close(c.lfd);
+}
+
 static void test_faults_chain_empty_after_heals(void **state)
 {
 	char err[512], *out = NULL;
@@ -394,7 +440,7 @@ static void test_faults_chain_empty_after_heals(void **state)
 int main(void)
 {
 	char err[512];
-	struct CMUnitTest tests[ARRAY_LEN(variants) + 2];
+	struct CMUnitTest tests[ARRAY_LEN(variants) + 3];
 	size_t i;
 
 	for (i = 0; i < ARRAY_LEN(variants); i++) {
@@ -406,6 +452,10 @@ int main(void)
 	memset(&tests[i], 0, sizeof tests[i]);
 	tests[i].name = "drop_counts_packets";
 	tests[i].test_func = test_drop_counts_packets;
+	i++;
+	memset(&tests[i], 0, sizeof tests[i]);
+	tests[i].name = "rows_record_what_they_touched";
+	tests[i].test_func = test_rows_record_what_they_touched;
 	i++;
 	memset(&tests[i], 0, sizeof tests[i]);
 	tests[i].name = "faults_chain_after_heals";
