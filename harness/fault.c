@@ -17,21 +17,25 @@ int fault_validate(const struct fault_ops *ops, const char *const *args, int nar
 		   int recipients, int *bad_arg, char *err, size_t errlen)
 {
 	*bad_arg = -1;
-	if (nargs < ops->min_args || nargs > ops->max_args || nargs > FAULT_MAX_ARGS) {
-		char want[48];
-
-		if (ops->min_args == ops->max_args)
-			snprintf(want, sizeof want, "%d argument%s", ops->min_args,
-				 ops->min_args == 1 ? "" : "s");
-		else
-			snprintf(want, sizeof want, "%d to %d arguments", ops->min_args,
-				 ops->max_args);
-		if (nargs > ops->max_args)
-			*bad_arg = ops->max_args;
-		return err_set(err, errlen, "fault '%s' takes %s, got %d (usage: %s)", ops->name,
-			       want, nargs, ops->usage);
-	}
 	return ops->validate(ops, args, nargs, recipients, bad_arg, err, errlen);
+}
+
+/* The argument count against the row's (and FAULT_MAX_ARGS, the most args holds). */
+static int fault_check_count(const struct fault_ops *ops, int nargs, int *bad_arg, char *err,
+			     size_t errlen)
+{
+	char want[48];
+
+	if (nargs >= ops->min_args && nargs <= ops->max_args && nargs <= FAULT_MAX_ARGS)
+		return 0;
+	if (ops->min_args == ops->max_args)
+		snprintf(want, sizeof want, "%d argument%s", ops->min_args,
+			 ops->min_args == 1 ? "" : "s");
+	else
+		snprintf(want, sizeof want, "%d to %d arguments", ops->min_args, ops->max_args);
+	*bad_arg = nargs > ops->max_args ? ops->max_args : -1;
+	return err_set(err, errlen, "fault '%s' takes %s, got %d (usage: %s)", ops->name, want,
+		       nargs, ops->usage);
 }
 
 /* Is name client, server or recipient1..recipients? (any recipientN when unknown) */
@@ -62,6 +66,8 @@ int fault_validate_roles(const struct fault_ops *ops, const char *const *args, i
 {
 	char list[160];
 
+	if (fault_check_count(ops, nargs, bad_arg, err, errlen) == -1)
+		return -1;
 	/* Until the recipients are known, which roles exist is the caller's to check. */
 	if (recipients == FAULT_RECIPIENTS_UNKNOWN)
 		return 0;
@@ -80,6 +86,8 @@ int fault_validate_hosts(const struct fault_ops *ops, const char *const *args, i
 {
 	char list[160];
 
+	if (fault_check_count(ops, nargs, bad_arg, err, errlen) == -1)
+		return -1;
 	for (int i = 0; i < nargs; i++) {
 		*bad_arg = i;
 		/* Faults act on a host's link at the router; the router has none of its own. */

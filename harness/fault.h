@@ -2,7 +2,7 @@
  * fault: one fault, and the shape every kind of fault has.
  *
  * A kind of fault is one row, struct fault_ops: its name and usage, the
- * capabilities it needs from a stack, and six functions — validate (the
+ * capabilities it needs from a stack, and its functions — validate (the
  * arguments, at parse time), apply, heal, describe, and prove (the doctor's
  * demonstration on plain TCP, with the sentence it is held to). The rows
  * live with their kin (fault_proc.c: crash, pause, resume, restart;
@@ -104,7 +104,7 @@ struct fault_ops {
 	void (*prove)(struct lab *lab, struct fault_proof *out);
 };
 
-/* ops->validate, with the argument count bounded first. Same contract. */
+/* ops->validate (which checks the count first, then what the arguments name). */
 int fault_validate(const struct fault_ops *ops, const char *const *args, int nargs,
 		   int recipients, int *bad_arg, char *err, size_t errlen);
 
@@ -135,9 +135,10 @@ void fault_describe(const struct fault *f, char *buf, size_t len);
 int fault_touched(const struct fault *f, json_t **out);
 
 /*
- * Validators rows share. fault_validate_roles: every argument names a role
- * (client, server, recipientN). fault_validate_hosts: every argument names a
- * host with a link (not the router), each a different one.
+ * Validators rows share; both check the count against the row first.
+ * fault_validate_roles: every argument names a role (client, server,
+ * recipientN). fault_validate_hosts: every argument names a host with a
+ * link (not the router), each a different one.
  */
 int fault_validate_roles(const struct fault_ops *ops, const char *const *args, int nargs,
 			 int recipients, int *bad_arg, char *err, size_t errlen);

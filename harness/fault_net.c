@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/netfilter/nf_conntrack_tcp.h>
+
 #include "conntrack.h"
 #include "lab.h"
 #include "netprobe.h"
@@ -276,6 +278,19 @@ static void reset_prove(struct lab *lab, struct fault_proof *out)
 	lab_pair_close(&p);
 }
 
+/* How many client->server flows the router tracks as established now (-1: unknown). */
+static int net_established(struct lab *lab)
+{
+	struct ct_flow flows[64];
+	struct ct_table *ct = router_conntrack(lab->topo->rt, NULL, 0);
+	int n = ct ? ct_list(ct, lab->topo->client->addr, lab->topo->server->addr, flows,
+			     (int)ARRAY_LEN(flows), NULL, 0) : -1, established = 0;
+
+	for (int i = 0; i < n; i++)
+		established += flows[i].tcp_state == TCP_CONNTRACK_ESTABLISHED;
+	return n < 0 ? -1 : established;
+}
+
 static void evict_prove(struct lab *lab, struct fault_proof *out)
 {
 	struct lab_pair p = { -1, -1 };
@@ -283,8 +298,12 @@ static void evict_prove(struct lab *lab, struct fault_proof *out)
 	char err[256];
 	double send_ms = -1;
 	bool sent = false, lost = false, fresh = false;
+	int established = -1;
 
-	if (lab_pair_open(lab, &p, NULL, 0, err, sizeof err) == 0 &&
+	/* Earlier proofs' closed flows are still tracked, and evicted too: say which count. */
+	if (lab_pair_open(lab, &p, NULL, 0, err, sizeof err) == 0)
+		established = net_established(lab);
+	if (p.s >= 0 &&
 	    net_fault(lab, &f, &fault_evict_nat, "client", "server", err, sizeof err) == 0) {
 		int64_t t = mono_ns();
 
@@ -293,10 +312,10 @@ static void evict_prove(struct lab *lab, struct fault_proof *out)
 		lost = lab_quiet(p.s);
 		fresh = lab_fresh_works(lab);
 		snprintf(out->observed, sizeof out->observed,
-			 "%d entr%s deleted; send() %s in %.2f ms; server got %s; new connection %s",
-			 f.touched.flows, f.touched.flows == 1 ? "y" : "ies",
-			 sent ? "succeeded" : "failed", send_ms, lost ? "nothing" : "the bytes",
-			 fresh ? "works" : "fails");
+			 "%d entr%s deleted (%d established); send() %s in %.2f ms; server got %s; "
+			 "new connection %s", f.touched.flows, f.touched.flows == 1 ? "y" : "ies",
+			 established, sent ? "succeeded" : "failed", send_ms,
+			 lost ? "nothing" : "the bytes", fresh ? "works" : "fails");
 	} else {
 		snprintf(out->observed, sizeof out->observed, "%s", err);
 	}
