@@ -1,5 +1,6 @@
 /*
- * util: clock, error buffers, string copy and number parsing; see util.h.
+ * util: clock, error buffers, string copy, number parsing and the edit
+ * distance behind every suggestion; see util.h.
  */
 #include "util.h"
 
@@ -158,4 +159,32 @@ size_t utf8_valid_prefix(const char *s, size_t len)
 		i += n + 1;
 	}
 	return len;
+}
+
+int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[64];
+
+	if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0];
+
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j];
+			int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
 }

@@ -43,6 +43,13 @@ char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errle
  */
 size_t utf8_valid_prefix(const char *s, size_t len);
 
+/*
+ * Levenshtein distance between a and b (insert, delete, substitute cost 1),
+ * for "did you mean" suggestions. Words of 64 bytes or more count as 99
+ * (too far to suggest).
+ */
+int edit_distance(const char *a, const char *b);
+
 /* Sleep for ms milliseconds, restarting after signals. For pacing only, never for waiting on a condition. */
 void sleep_ms(long ms);
 

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "fault.h"
 #include "util.h"
 
 static const struct {
@@ -42,7 +41,7 @@ const char *cap_suggest(const char *word)
 	int best_d = 3;
 
 	for (size_t i = 0; i < ARRAY_LEN(cap_table); i++) {
-		int d = fault_edit_distance(word, cap_table[i].word);
+		int d = edit_distance(word, cap_table[i].word);
 
 		if (d < best_d) {
 			best_d = d;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cell.h"
+#include "fault_table.h"
 #include "token.h"
 #include "log.h"
 #include "util.h"
@@ -95,6 +96,7 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 {
 	json_t *o = json_object();
 	json_t *args = json_array();
+	json_t *touched;
 
 	for (int i = 0; i < f->nargs; i++)
 		json_array_append_new(args, json_string(f->args[i]));
@@ -103,6 +105,8 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 	json_object_set_new(o, "args", args);
 	json_object_set_new(o, "what", json_string(what));
 	json_object_set_new(o, "trigger", json_string(why));
+	if (fault_touched(f, &touched) == 0)
+		json_object_set_new(o, "touched", touched);
 	history_add(c->hist, "acklab", o, mono_ns());
 	if (c->o->verbose)
 		log_info("%s/%s: %s %s: %s (%s)", c->s->name, c->st->name, ev, f->ops->name, what, why);
@@ -138,25 +142,30 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 				c->faults[i].active = false;
 }
 
-/* heal NAME, or every active fault when name is "". */
+struct cell_healing {
+	struct cell *c;
+	const char *why;
+};
+
+static void cell_healed(void *arg, struct fault *f)
+{
+	struct cell_healing *h = arg;
+	char what[512];
+
+	str_copy(what, "undone: ", sizeof what);
+	fault_describe(f, what + strlen(what), sizeof what - strlen(what));
+	cell_record_fault(h->c, "heal", f, h->why, what);
+}
+
+/* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
 	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
-	char err[512], what[512];
+	struct cell_healing h = { c, why };
+	char err[512];
 
-	for (int i = 0; i < c->nfaults; i++) {
-		struct fault *f = &c->faults[i];
-
-		if (!f->active || (name[0] && strcmp(f->ops->name, name) != 0))
-			continue;
-		str_copy(what, "undone: ", sizeof what);
-		fault_describe(f, what + strlen(what), sizeof what - strlen(what));
-		if (fault_heal(f, &env, err, sizeof err) == -1) {
-			cell_fail(c, "%s", err);
-			return;
-		}
-		cell_record_fault(c, "heal", f, why, what);
-	}
+	if (fault_heal_all(c->faults, c->nfaults, name, &env, cell_healed, &h, err, sizeof err) == -1)
+		cell_fail(c, "%s", err);
 }
 
 static void cell_fire_rule(struct cell *c, int i)

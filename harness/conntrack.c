@@ -1,28 +1,33 @@
 /*
- * conntrack: reads and evicts the router's TCP flows through libnl-nf; see
+ * conntrack: reads and evicts a namespace's TCP flows through libnl-nf; see
  * conntrack.h.
  *
- * The NETLINK_NETFILTER socket is opened inside the router's namespace on
- * first use and kept in the topology's priv (topo_free closes it). Flows are
- * matched on their original-direction addresses, which are the hosts' own
- * addresses: masquerade only rewrites the reply tuple.
+ * The NETLINK_NETFILTER socket is opened once, inside the namespace, and
+ * every dump and delete goes through it, so no call switches namespace.
+ * Flows are matched on their original-direction addresses, which are the
+ * hosts' own addresses: masquerade only rewrites the reply tuple.
  */
 #include "conntrack.h"
 
 #include "sandbox.h"
-#include "topo.h"
-#include "topo_priv.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <netlink/netfilter/ct.h>
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/netlink.h>
 
-static int ct_open(void *arg, char *err, size_t errlen)
+struct ct_table {
+	struct nl_sock *sk;
+};
+
+/* Runs inside the namespace: a connected NETLINK_NETFILTER socket. */
+static int ct_open_in(void *arg, char *err, size_t errlen)
 {
 	struct nl_sock **out = arg;
 	struct nl_sock *sk = nl_socket_alloc();
@@ -39,17 +44,28 @@ static int ct_open(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-static struct nl_sock *ct_sock(struct topo *t, char *err, size_t errlen)
+int ct_open(struct ct_table **out, int netns_fd, char *err, size_t errlen)
 {
-	struct topo_priv *p = topo_priv(t);
+	struct ct_table *ct = calloc(1, sizeof *ct);
 	char msg[256];
 
-	if (!p->nfnl &&
-	    sandbox_in_netns(t->router->netns_fd, ct_open, &p->nfnl, msg, sizeof msg) < 0) {
-		err_set(err, errlen, "router: conntrack: %s", msg);
-		return NULL;
+	*out = NULL;
+	if (!ct)
+		return err_set(err, errlen, "conntrack: out of memory");
+	if (sandbox_in_netns(netns_fd, ct_open_in, &ct->sk, msg, sizeof msg) < 0) {
+		free(ct);
+		return err_set(err, errlen, "conntrack: %s", msg);
 	}
-	return p->nfnl;
+	*out = ct;
+	return 0;
+}
+
+void ct_close(struct ct_table *ct)
+{
+	if (!ct)
+		return;
+	nl_socket_free(ct->sk);
+	free(ct);
 }
 
 /* Dotted quad of an IPv4 nl_addr into buf ("" when absent or not IPv4). */
@@ -100,56 +116,46 @@ static void ct_visit(struct nl_object *obj, void *arg)
 	w->flows[w->n++] = f;
 }
 
-/* Walk the router's table for TCP flows a -> b; deletes them when del is set. */
-static int ct_walk_flows(struct topo *t, const char *a, const char *b, struct ct_walk *w,
-			 bool del, char *err, size_t errlen)
+/* Walk the table for TCP flows src -> dst; deletes them when del is set. */
+static int ct_walk_flows(struct ct_table *ct, const char *src, const char *dst,
+			 struct ct_walk *w, bool del, char *err, size_t errlen)
 {
-	struct topo_host *ha = topo_host(t, a), *hb = b ? topo_host(t, b) : NULL;
 	struct nl_cache *cache = NULL;
-	struct nl_sock *sk;
 	int rc;
 
-	if (!ha || !ha->addr[0])
-		return err_set(err, errlen, "conntrack: no host named '%s' with an address",
-			       a ? a : "(null)");
-	if (b && (!hb || !hb->addr[0]))
-		return err_set(err, errlen, "conntrack: no host named '%s' with an address", b);
-	sk = ct_sock(t, err, errlen);
-	if (!sk)
-		return -1;
-	w->src = ha->addr;
-	w->dst = hb ? hb->addr : "";
-	rc = nfnl_ct_alloc_cache(sk, &cache);
+	w->src = src;
+	w->dst = dst ? dst : "";
+	rc = nfnl_ct_alloc_cache(ct->sk, &cache);
 	if (rc < 0)
-		return err_set(err, errlen, "router: conntrack: dump: %s", nl_geterror(rc));
-	w->del = del ? sk : NULL;
+		return err_set(err, errlen, "conntrack: dump: %s", nl_geterror(rc));
+	w->del = del ? ct->sk : NULL;
 	nl_cache_foreach(cache, ct_visit, w);
 	nl_cache_free(cache);
 	if (w->del_err)
-		return err_set(err, errlen, "router: conntrack: delete %s -> %s: %s", a,
-			       b ? b : "*", nl_geterror(w->del_err));
+		return err_set(err, errlen, "conntrack: delete %s -> %s: %s", src, dst ? dst : "*",
+			       nl_geterror(w->del_err));
 	return 0;
 }
 
-int ct_list(struct topo *t, const char *a, const char *b, struct ct_flow *flows, int max,
-	    char *err, size_t errlen)
+int ct_list(struct ct_table *ct, const char *src, const char *dst, struct ct_flow *flows,
+	    int max, char *err, size_t errlen)
 {
 	struct ct_walk w;
 
 	memset(&w, 0, sizeof w);
 	w.flows = flows;
 	w.max = max;
-	if (ct_walk_flows(t, a, b, &w, false, err, errlen) < 0)
+	if (ct_walk_flows(ct, src, dst, &w, false, err, errlen) < 0)
 		return -1;
 	return w.n;
 }
 
-int ct_evict(struct topo *t, const char *a, const char *b, char *err, size_t errlen)
+int ct_evict(struct ct_table *ct, const char *src, const char *dst, char *err, size_t errlen)
 {
 	struct ct_walk w;
 
 	memset(&w, 0, sizeof w);
-	if (ct_walk_flows(t, a, b, &w, true, err, errlen) < 0)
+	if (ct_walk_flows(ct, src, dst, &w, true, err, errlen) < 0)
 		return -1;
 	return w.deleted;
 }

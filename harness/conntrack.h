@@ -1,6 +1,12 @@
 /*
- * conntrack: the router's connection-tracking table, read and edited through
- * libnl-nf (netfilter netlink) inside the router's namespace.
+ * conntrack: one namespace's connection-tracking table, read and edited
+ * through libnl-nf (netfilter netlink).
+ *
+ * A struct ct_table is a NETLINK_NETFILTER socket opened inside the
+ * namespace it serves (a netlink socket stays bound to the namespace it was
+ * made in), so it knows nothing of hosts or topologies: flows are named by
+ * their original-direction IPv4 addresses. In acklab that namespace is the
+ * router's (router.h holds its table).
  *
  * Deleting a flow's entry is how acklab evicts a NAT mapping, as a cloud NAT
  * or load balancer does after an idle timeout: with tcp_loose=0 the flow's
@@ -13,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct topo;
+struct ct_table;
 
 struct ct_flow {
 	char src[16], dst[16];        /* original direction, before NAT */
@@ -23,17 +29,23 @@ struct ct_flow {
 	int tcp_state;                /* the kernel's TCP conntrack state number */
 };
 
-/*
- * List the TCP flows from host a to host b (b NULL: to anyone) into flows
- * (at most max). Returns the number found, or -1 with err filled.
- */
-int ct_list(struct topo *t, const char *a, const char *b, struct ct_flow *flows, int max,
-	    char *err, size_t errlen);
+/* Open the table of the namespace netns_fd. On success *out is the caller's (ct_close). */
+int ct_open(struct ct_table **out, int netns_fd, char *err, size_t errlen);
+
+/* Close the socket. NULL ok. */
+void ct_close(struct ct_table *ct);
 
 /*
- * evict-nat: delete the conntrack entries of every TCP flow from host a to
- * host b (b NULL: to anyone). Returns the number deleted, or -1.
+ * List the TCP flows from address src to address dst (dst NULL: to anyone)
+ * into flows (at most max). Returns the number found, or -1 with err filled.
  */
-int ct_evict(struct topo *t, const char *a, const char *b, char *err, size_t errlen);
+int ct_list(struct ct_table *ct, const char *src, const char *dst, struct ct_flow *flows,
+	    int max, char *err, size_t errlen);
+
+/*
+ * Delete the entries of every TCP flow from src to dst (dst NULL: to
+ * anyone). Returns the number deleted, or -1 with err filled.
+ */
+int ct_evict(struct ct_table *ct, const char *src, const char *dst, char *err, size_t errlen);
 
 #endif

@@ -1,274 +1,120 @@
 /*
- * fault: the fault primitives table. Process faults act on a role's process
- * through proc.h; network faults add and remove router rules through nft.h
- * or edit conntrack through conntrack.h. Each row is {name, usage, summary,
- * argument shape, apply, heal, describe}; apply fills the struct fault with
- * what heal needs and what describe reports.
+ * fault: the life of one fault, whatever its kind; see fault.h.
+ *
+ * Everything here goes through the row (f->ops), so this file never names
+ * a kind of fault: the rows include fault.h, the table includes the rows,
+ * and nothing points back up. The shared validators are here because most
+ * rows take the same arguments: roles, or hosts with a link.
  */
 #include "fault.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "conntrack.h"
-#include "nft.h"
-#include "proc.h"
 #include "util.h"
 
-static struct proc *fault_role(struct fault *f, struct fault_env *env, char *err, size_t errlen)
+int fault_validate(const struct fault_ops *ops, const char *const *args, int nargs,
+		   int recipients, int *bad_arg, char *err, size_t errlen)
 {
-	struct proc *p = env->find_role ? env->find_role(env->arg, f->args[0]) : NULL;
-
-	if (!p)
-		err_set(err, errlen, "%s: no role '%s' is running in this run", f->ops->name, f->args[0]);
-	return p;
+	*bad_arg = -1;
+	return ops->validate(ops, args, nargs, recipients, bad_arg, err, errlen);
 }
 
-static int fault_signal(struct fault *f, struct fault_env *env, int sig, char *err, size_t errlen)
+/* The argument count against the row's (and FAULT_MAX_ARGS, the most args holds). */
+static int fault_check_count(const struct fault_ops *ops, int nargs, int *bad_arg, char *err,
+			     size_t errlen)
 {
-	struct proc *p = fault_role(f, env, err, errlen);
+	char want[48];
 
-	if (!p)
+	if (nargs >= ops->min_args && nargs <= ops->max_args && nargs <= FAULT_MAX_ARGS)
+		return 0;
+	if (ops->min_args == ops->max_args)
+		snprintf(want, sizeof want, "%d argument%s", ops->min_args,
+			 ops->min_args == 1 ? "" : "s");
+	else
+		snprintf(want, sizeof want, "%d to %d arguments", ops->min_args, ops->max_args);
+	*bad_arg = nargs > ops->max_args ? ops->max_args : -1;
+	return err_set(err, errlen, "fault '%s' takes %s, got %d (usage: %s)", ops->name, want,
+		       nargs, ops->usage);
+}
+
+/* Is name client, server or recipient1..recipients? (any recipientN when unknown) */
+static bool fault_is_peer(const char *name, int recipients)
+{
+	long k;
+
+	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0)
+		return true;
+	return strncmp(name, "recipient", 9) == 0 &&
+	       parse_long(name + 9, 1, recipients < 0 ? 8 : recipients, &k, NULL, 0) == 0;
+}
+
+/* "client, server, recipient1, recipient2" for a run with that many recipients. */
+static const char *fault_peer_list(int recipients, char *buf, size_t len)
+{
+	size_t used = str_copy(buf, "client, server", len);
+
+	if (recipients < 0)
+		snprintf(buf + used, used < len ? len - used : 0, " or a recipient");
+	for (int i = 1; i <= recipients && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, ", recipient%d", i);
+	return buf;
+}
+
+int fault_validate_roles(const struct fault_ops *ops, const char *const *args, int nargs,
+			 int recipients, int *bad_arg, char *err, size_t errlen)
+{
+	char list[160];
+
+	if (fault_check_count(ops, nargs, bad_arg, err, errlen) == -1)
 		return -1;
-	if (proc_signal(p, sig, err, errlen) == -1)
-		return -1;
-	f->affected = 1;
-	return 0;
-}
-
-static int crash_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	return fault_signal(f, env, SIGKILL, err, errlen);
-}
-
-static int pause_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (fault_signal(f, env, SIGSTOP, err, errlen) == -1)
-		return -1;
-	f->active = true;
-	return 0;
-}
-
-/* Healing a pause is resuming it. */
-static int pause_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	return fault_signal(f, env, SIGCONT, err, errlen);
-}
-
-static int resume_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	return fault_signal(f, env, SIGCONT, err, errlen);
-}
-
-static int restart_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (!env->restart_role)
-		return err_set(err, errlen, "restart: this run cannot restart roles");
-	if (env->restart_role(env->arg, f->args[0], err, errlen) == -1)
-		return -1;
-	f->affected = 1;
-	return 0;
-}
-
-static int nft_fault_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	return nft_heal(env->topo, &f->nft, err, errlen);
-}
-
-static int drop_replies_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (nft_drop_replies(env->topo, f->args[0], f->args[1], &f->nft, err, errlen) == -1)
-		return -1;
-	f->active = true;
-	f->affected = f->nft.nhandles;
-	return 0;
-}
-
-static int drop_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (nft_drop(env->topo, f->args[0], f->args[1], &f->nft, err, errlen) == -1)
-		return -1;
-	f->active = true;
-	return 0;
-}
-
-static int blackhole_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (nft_blackhole(env->topo, f->args[0], &f->nft, err, errlen) == -1)
-		return -1;
-	f->active = true;
-	return 0;
-}
-
-static int reset_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	if (nft_reset(env->topo, f->args[0], f->args[1], &f->nft, err, errlen) == -1)
-		return -1;
-	f->active = true;
-	f->affected = f->nft.nhandles / 2;
-	return 0;
-}
-
-static int evict_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
-{
-	int n = ct_evict(env->topo, f->args[0], f->nargs > 1 ? f->args[1] : NULL, err, errlen);
-
-	if (n < 0)
-		return -1;
-	f->affected = n;
-	return 0;
-}
-
-static void crash_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "killed %s with SIGKILL (no cleanup, like an OOM kill)", f->args[0]);
-}
-
-static void pause_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "froze %s with SIGSTOP", f->args[0]);
-}
-
-static void resume_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "resumed %s with SIGCONT", f->args[0]);
-}
-
-static void restart_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "started %s again with the same command and files", f->args[0]);
-}
-
-static void drop_replies_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "router drops data packets from %s back to %s on the %s %s->%s flow "
-		 "(the request gets through, the reply never does)",
-		 f->args[1], f->args[0], f->nft.set_name[0] ? "next new" : "current",
-		 f->args[0], f->args[1]);
-}
-
-static void drop_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "router drops every packet from %s to %s", f->args[0], f->args[1]);
-}
-
-static void blackhole_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "router drops every packet in or out of %s's link", f->args[0]);
-}
-
-static void reset_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "router answers the next packet of the %d %s->%s flow%s established now "
-		 "with a TCP reset (new flows pass)", f->affected, f->args[0], f->args[1],
-		 f->affected == 1 ? "" : "s");
-}
-
-static void evict_describe(const struct fault *f, char *buf, size_t len)
-{
-	snprintf(buf, len, "router forgot the NAT state of %d %s->%s flow%s (their next packets are "
-		 "dropped as invalid; neither end is told)", f->affected, f->args[0],
-		 f->nargs > 1 ? f->args[1] : "any", f->affected == 1 ? "" : "s");
-}
-
-static const struct fault_ops fault_ops_table[] = {
-	{ "crash", "crash ROLE", "kill a role's process with SIGKILL", 1, 1, FAULT_ARG_ROLE,
-	  crash_apply, NULL, crash_describe },
-	{ "pause", "pause ROLE", "freeze a role's process with SIGSTOP (heal resumes it)", 1, 1,
-	  FAULT_ARG_ROLE, pause_apply, pause_heal, pause_describe },
-	{ "resume", "resume ROLE", "resume a paused role with SIGCONT", 1, 1, FAULT_ARG_ROLE,
-	  resume_apply, NULL, resume_describe },
-	{ "restart", "restart ROLE", "start a role again with the same command and files", 1, 1,
-	  FAULT_ARG_ROLE, restart_apply, NULL, restart_describe },
-	{ "drop-replies", "drop-replies FROM-HOST TO-HOST",
-	  "lose the data packets of replies on the current (or next) FROM->TO flow", 2, 2,
-	  FAULT_ARG_HOST, drop_replies_apply, nft_fault_heal, drop_replies_describe },
-	{ "drop", "drop FROM-HOST TO-HOST", "lose every packet from one host to another", 2, 2,
-	  FAULT_ARG_HOST, drop_apply, nft_fault_heal, drop_describe },
-	{ "blackhole", "blackhole HOST", "lose every packet in or out of a host's link", 1, 1,
-	  FAULT_ARG_HOST, blackhole_apply, nft_fault_heal, blackhole_describe },
-	{ "reset", "reset FROM-HOST TO-HOST", "reset the FROM->TO TCP flows established now (new ones pass)",
-	  2, 2, FAULT_ARG_HOST, reset_apply, nft_fault_heal, reset_describe },
-	{ "evict-nat", "evict-nat FROM-HOST [TO-HOST]",
-	  "delete the router's conntrack/NAT entries of FROM->TO flows (half-open connections)", 1, 2,
-	  FAULT_ARG_HOST, evict_apply, NULL, evict_describe },
-};
-
-const struct fault_ops *fault_lookup(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++)
-		if (strcmp(fault_ops_table[i].name, name) == 0)
-			return &fault_ops_table[i];
-	return NULL;
-}
-
-const char *const *fault_names(void)
-{
-	static const char *names[ARRAY_LEN(fault_ops_table) + 1];
-
-	for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++)
-		names[i] = fault_ops_table[i].name;
-	names[ARRAY_LEN(fault_ops_table)] = NULL;
-	return names;
-}
-
-int fault_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int row[64];
-
-	if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j];
-			int best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+	/* Until the recipients are known, which roles exist is the caller's to check. */
+	if (recipients == FAULT_RECIPIENTS_UNKNOWN)
+		return 0;
+	for (int i = 0; i < nargs; i++) {
+		if (!fault_is_peer(args[i], recipients)) {
+			*bad_arg = i;
+			return err_set(err, errlen, "unknown role '%s' (expected a role: %s)", args[i],
+				       fault_peer_list(recipients, list, sizeof list));
 		}
 	}
-	return row[lb];
+	return 0;
 }
 
-const char *fault_suggest(const char *name)
+int fault_validate_hosts(const struct fault_ops *ops, const char *const *args, int nargs,
+			 int recipients, int *bad_arg, char *err, size_t errlen)
 {
-	const char *best = NULL;
-	int best_d = (int)strlen(name) / 3 + 2;   /* how far a typo may wander */
+	char list[160];
 
-	for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++) {
-		int d = fault_edit_distance(name, fault_ops_table[i].name);
-
-		if (d < best_d) {
-			best_d = d;
-			best = fault_ops_table[i].name;
-		}
+	if (fault_check_count(ops, nargs, bad_arg, err, errlen) == -1)
+		return -1;
+	for (int i = 0; i < nargs; i++) {
+		*bad_arg = i;
+		/* Faults act on a host's link at the router; the router has none of its own. */
+		if (strcmp(args[i], "router") == 0)
+			return err_set(err, errlen, "fault '%s' acts on a host's link, and the router "
+				       "has none of its own (expected a host: %s)", ops->name,
+				       fault_peer_list(recipients, list, sizeof list));
+		if (recipients != FAULT_RECIPIENTS_UNKNOWN && !fault_is_peer(args[i], recipients))
+			return err_set(err, errlen, "unknown host '%s' (expected a host: %s)", args[i],
+				       fault_peer_list(recipients, list, sizeof list));
+		for (int j = 0; j < i; j++)
+			if (strcmp(args[i], args[j]) == 0)
+				return err_set(err, errlen, "fault '%s' names '%s' twice (expected two "
+					       "different hosts: %s)", ops->name, args[i], ops->usage);
 	}
-	if (!best && strcmp(name, "heal") != 0)
-		for (size_t i = 0; i < ARRAY_LEN(fault_ops_table); i++)
-			if (strstr(fault_ops_table[i].name, name) || strstr(name, fault_ops_table[i].name))
-				return fault_ops_table[i].name;
-	return best;
+	*bad_arg = -1;
+	return 0;
 }
 
 int fault_init(struct fault *f, const struct fault_ops *ops, const char *const *args, int nargs,
 	       char *err, size_t errlen)
 {
+	int bad;
+
 	memset(f, 0, sizeof *f);
-	if (nargs < ops->min_args || nargs > ops->max_args)
-		return err_set(err, errlen, "%s takes %s%d argument%s (usage: %s)", ops->name,
-			       ops->min_args == ops->max_args ? "" : "at most ",
-			       ops->max_args, ops->max_args == 1 ? "" : "s", ops->usage);
+	if (fault_validate(ops, args, nargs, FAULT_RECIPIENTS_UNKNOWN, &bad, err, errlen) == -1)
+		return -1;
 	f->ops = ops;
 	f->nargs = nargs;
 	for (int i = 0; i < nargs; i++)
@@ -294,10 +140,35 @@ int fault_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen)
 	if (f->ops->heal(f, env, inner, sizeof inner) == -1)
 		return err_set(err, errlen, "heal %s: %s", f->ops->name, inner);
 	f->active = false;
+	f->healed = true;
+	return 0;
+}
+
+int fault_heal_all(struct fault *faults, int n, const char *name, struct fault_env *env,
+		   void (*healed)(void *arg, struct fault *f), void *arg, char *err, size_t errlen)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		struct fault *f = &faults[i];
+
+		if (!f->active || (name && name[0] && strcmp(f->ops->name, name) != 0))
+			continue;
+		if (fault_heal(f, env, err, errlen) == -1)
+			return -1;
+		if (healed)
+			healed(arg, f);
+	}
 	return 0;
 }
 
 void fault_describe(const struct fault *f, char *buf, size_t len)
 {
 	f->ops->describe(f, buf, len);
+}
+
+int fault_touched(const struct fault *f, json_t **out)
+{
+	*out = json_pack("{s:I, s:i, s:i, s:i}", "packets", (json_int_t)f->touched.packets,
+			 "flows", f->touched.flows, "signalled", f->touched.signalled, "started",
+			 f->touched.started);
+	return *out ? 0 : -1;
 }

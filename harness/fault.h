@@ -1,7 +1,16 @@
 /*
- * fault: the table of fault primitives. Each is {apply, heal, describe}
- * plus its argument shape; adding a fault is one function set and one row
- * in fault_table (fault.c).
+ * fault: one fault, and the shape every kind of fault has.
+ *
+ * A kind of fault is one row, struct fault_ops: its name and usage, the
+ * capabilities it needs from a stack, and its functions — validate (the
+ * arguments, at parse time), apply, heal, describe, and prove (the doctor's
+ * demonstration on plain TCP, with the sentence it is held to). The rows
+ * live with their kin (fault_proc.c: crash, pause, resume, restart;
+ * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat) and the
+ * table that names them is fault_table.c. This module knows no row: it
+ * drives any of them through its life (init, apply, heal, describe) and
+ * holds what a fault touched, so that a fault that touched nothing is never
+ * taken for a pass.
  *
  *   crash ROLE            SIGKILL the role's process (like an OOM kill)
  *   pause ROLE            SIGSTOP it            resume ROLE   SIGCONT it
@@ -11,22 +20,28 @@
  *   blackhole HOST        every packet in or out of HOST's link is lost
  *   reset A B             the A->B flows established now get a TCP reset on their next packet
  *   evict-nat A [B]       the router forgets the NAT/conntrack state of A->B flows
- *   heal [NAME]           undo every active fault (or the active ones of NAME)
+ *   heal [NAME]           undo every active fault (or the active ones of NAME), last first
  */
 #ifndef ACKLAB_FAULT_H
 #define ACKLAB_FAULT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "nft.h"
 
 struct topo;
 struct proc;
+struct lab;
 
 #define FAULT_MAX_ARGS 3
+/* validate's recipients while a scenario is still being read (a later line may add some). */
+#define FAULT_RECIPIENTS_UNKNOWN (-1)
 
-/* What a fault acts on; the runner fills it. */
+/* What a fault acts on; the runner (or the doctor's lab) fills it. */
 struct fault_env {
 	struct topo *topo;
 	/* Look a role's process up by name ("server", "client", "recipient1"). */
@@ -36,47 +51,98 @@ struct fault_env {
 	void *arg;
 };
 
+/* What a fault acted on, counted by its apply and its heal. */
+struct fault_touched {
+	uint64_t packets;             /* packets the router's fault rules dropped or reset */
+	int flows;                    /* flows: conntrack entries evicted, or flows a rule acts on */
+	int signalled;                /* processes signalled (crash, pause, resume) */
+	int started;                  /* processes started (restart) */
+};
+
 /* One applied (or to-be-applied) fault. */
 struct fault {
 	const struct fault_ops *ops;
 	char args[FAULT_MAX_ARGS][32];
 	int nargs;
 	bool active;                  /* applied and not healed (for faults that can be healed) */
-	struct nft_fault nft;         /* rules to remove on heal */
-	int affected;                 /* e.g. number of conntrack entries evicted */
+	bool healed;                  /* heal ran: the counts are final */
+	struct nft_fault nft;         /* rules to remove on heal, and their counters */
+	struct fault_touched touched;
 };
 
 enum fault_arg_kind { FAULT_ARG_ROLE, FAULT_ARG_HOST };
 
+/* What the doctor saw when it proved a fault. */
+struct fault_proof {
+	bool ok;
+	char observed[256];
+};
+
 struct fault_ops {
 	const char *name;
 	const char *usage;            /* "drop-replies FROM-HOST TO-HOST" */
-	const char *summary;          /* one line for --help and `acklab doctor` */
+	const char *summary;          /* one line for `acklab list` */
 	int min_args, max_args;
-	enum fault_arg_kind arg_kind;
+	enum fault_arg_kind arg_kind; /* what every argument names */
+	unsigned needs;               /* capability bits (capability.h) the stack must offer */
+	/*
+	 * Check the arguments before anything runs: how many, and what they
+	 * name. args holds min(nargs, FAULT_MAX_ARGS) words. recipients is the
+	 * run's recipient count, or FAULT_RECIPIENTS_UNKNOWN, when names that
+	 * depend on it are the caller's to check. Returns 0, or -1 with err and
+	 * *bad_arg: the index of the argument at fault, -1 for the whole fault.
+	 */
+	int (*validate)(const struct fault_ops *ops, const char *const *args, int nargs,
+			int recipients, int *bad_arg, char *err, size_t errlen);
 	int (*apply)(struct fault *f, struct fault_env *env, char *err, size_t errlen);
 	/* NULL when the fault is instantaneous (crash, restart) */
 	int (*heal)(struct fault *f, struct fault_env *env, char *err, size_t errlen);
-	/* A human sentence: "dropped data packets from server back to client on 1 flow" */
+	/* A human sentence: "router drops every packet from client to server" */
 	void (*describe)(const struct fault *f, char *buf, size_t len);
+	/* The doctor's check: what it must see (one line), and the proof on the lab (lab.h). */
+	const char *proof;
+	void (*prove)(struct lab *lab, struct fault_proof *out);
 };
 
-/* The ops named name, or NULL. "heal" is not in the table: it is a step of its own. */
-const struct fault_ops *fault_lookup(const char *name);
-/* The closest known fault name to a misspelt one (for "did you mean"), or NULL. */
-const char *fault_suggest(const char *name);
-/* NULL-terminated list of every fault name, in table order. */
-const char *const *fault_names(void);
+/* ops->validate (which checks the count first, then what the arguments name). */
+int fault_validate(const struct fault_ops *ops, const char *const *args, int nargs,
+		   int recipients, int *bad_arg, char *err, size_t errlen);
 
-/* Fill f from ops and args (copied); checks the argument count. */
+/* Fill f from ops and args (copied) once validate accepts them (recipients unknown). */
 int fault_init(struct fault *f, const struct fault_ops *ops, const char *const *args, int nargs,
 	       char *err, size_t errlen);
+/* Errors come back as "fault NAME: what". */
 int fault_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen);
-/* Heal if active; instantaneous faults are a no-op. */
+/* Heal if active ("heal NAME: what" on error); instantaneous faults are a no-op. */
 int fault_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen);
+
+/*
+ * Heal the active faults of faults[0..n) (only those named name, unless name
+ * is NULL or ""), the last applied first, so each heal finds the network and
+ * the processes as they were when its fault was applied. healed (may be
+ * NULL) is called after each heal. Stops at the first failure: -1 with err.
+ */
+int fault_heal_all(struct fault *faults, int n, const char *name, struct fault_env *env,
+		   void (*healed)(void *arg, struct fault *f), void *arg, char *err, size_t errlen);
+
 void fault_describe(const struct fault *f, char *buf, size_t len);
 
-/* Edit distance, for suggestions everywhere. */
-int fault_edit_distance(const char *a, const char *b);
+/*
+ * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N} for
+ * the history (final once healed). *out is the caller's. Returns 0, or -1
+ * when out of memory.
+ */
+int fault_touched(const struct fault *f, json_t **out);
+
+/*
+ * Validators rows share; both check the count against the row first.
+ * fault_validate_roles: every argument names a role (client, server,
+ * recipientN). fault_validate_hosts: every argument names a host with a
+ * link (not the router), each a different one.
+ */
+int fault_validate_roles(const struct fault_ops *ops, const char *const *args, int nargs,
+			 int recipients, int *bad_arg, char *err, size_t errlen);
+int fault_validate_hosts(const struct fault_ops *ops, const char *const *args, int nargs,
+			 int recipients, int *bad_arg, char *err, size_t errlen);
 
 #endif

@@ -21,7 +21,7 @@
 
 #include "collect.h"
 #include "doctor.h"
-#include "fault.h"
+#include "fault_table.h"
 #include "log.h"
 #include "matrix.h"
 #include "plan.h"
@@ -282,7 +282,7 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
 			if (strcmp(e->stack, "*") == 0 || stack_find(stacks, e->stack))
 				continue;
 			for (int j = 0; j < stacks->n; j++) {
-				int d = fault_edit_distance(e->stack, stacks->stacks[j].name);
+				int d = edit_distance(e->stack, stacks->stacks[j].name);
 
 				if (d < best_d) {
 					best_d = d;

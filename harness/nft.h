@@ -1,16 +1,13 @@
 /*
- * nft: the router's nftables ruleset and the network fault rules in it.
+ * nft: the network fault rules, added to and removed from the router's
+ * "faults" chain (router.h installs it empty, evaluated before the forward
+ * chain's accept rules).
  *
- * topo_build() installs table "ip acklab" in the router: chain "forward"
- * (filter hook forward, policy drop: jump faults; ct state established,related
- * accept; new SYNs accept), chain "faults" (empty until a fault is applied),
- * chain "postrouting" (nat: masquerade out of the server link), chain
- * "input" (ct state invalid drop: packets of an evicted flow addressed to the
- * router's masqueraded port are dropped silently instead of being answered
- * with a reset by the router's own TCP stack). Every fault
- * below adds rules to "faults" and remembers their handles in a struct
- * nft_fault, so heal removes exactly what apply added. All commands go
- * through libnftables inside the router's namespace.
+ * Every fault below adds rules and remembers their handles in a struct
+ * nft_fault, so heal removes exactly what apply added and never another
+ * fault's. Every rule that drops or resets carries a counter, read back just
+ * before the rules are removed, so a fault can say how many packets it
+ * really hit (a fault that touched nothing is never a pass).
  */
 #ifndef ACKLAB_NFT_H
 #define ACKLAB_NFT_H
@@ -18,27 +15,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdbool.h>
+
 struct topo;
 
 #define NFT_FAULT_MAX_RULES 16
 
 struct nft_fault {
 	uint64_t handles[NFT_FAULT_MAX_RULES];
-	int nhandles;
+	bool marks[NFT_FAULT_MAX_RULES]; /* the rule marks a new flow (its counter counts SYNs) */
+	uint64_t counts[NFT_FAULT_MAX_RULES]; /* each rule's counter, as of the last read */
+	int nrules;                   /* rules added */
+	int nhandles;                 /* of which the first nhandles are still in the chain */
 	char set_name[32];            /* a named set the fault created, or "" */
+	bool next_flow;               /* drop-replies waits for the next new flow */
+	int flows;                    /* flows the rules act on: established when applied, or
+	                                 marked since (next_flow), as of the last read */
+	uint64_t packets;             /* packets the rules dropped or reset, as of the last read */
 };
-
-/* Install the base ruleset in the router (called by topo_build). */
-int nft_setup_router(struct topo *t, char *err, size_t errlen);
-
-/* Run arbitrary nft command text in the router (for tests and doctor). */
-int nft_run(struct topo *t, const char *cmds, char *err, size_t errlen);
-
-/*
- * Like nft_run, and *out gets what nft printed (e.g. for "list ruleset"),
- * malloc'd, caller frees; NULL when nft printed nothing.
- */
-int nft_query(struct topo *t, const char *cmds, char **out, char *err, size_t errlen);
 
 /*
  * drop-replies: from now on, packets carrying data (tcp psh) in the reply
@@ -68,7 +62,13 @@ int nft_blackhole(struct topo *t, const char *host, struct nft_fault *out,
 int nft_reset(struct topo *t, const char *a, const char *b, struct nft_fault *out,
 	      char *err, size_t errlen);
 
-/* Remove the rules (and set) a fault added. Idempotent. */
+/*
+ * Read the counters of f's rules into f->packets (and, for a fault waiting
+ * for the next flow, f->flows). Nothing to read once healed.
+ */
+int nft_read_counters(struct topo *t, struct nft_fault *f, char *err, size_t errlen);
+
+/* Read the counters, then remove the rules (and set) a fault added. Idempotent. */
 int nft_heal(struct topo *t, struct nft_fault *f, char *err, size_t errlen);
 
 #endif

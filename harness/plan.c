@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "capability.h"
+#include "fault_table.h"
 #include "outdir.h"
 #include "util.h"
 #include "version.h"
@@ -53,6 +54,21 @@ static void plan_need(unsigned *needs, unsigned cap, char (*why)[160], const cha
 	snprintf(why[slot], sizeof why[slot], fmt, line);
 }
 
+/* What a fault needs of the stack (its row's needs), each with the line that uses it. */
+static void plan_fault_needs(unsigned *needs, char (*why)[160], const struct scn_fault *f, int line)
+{
+	const struct fault_ops *ops = fault_lookup(f->name);
+
+	for (unsigned bit = 1; ops && bit <= CAP_ALL; bit <<= 1) {
+		char fmt[96];
+
+		if (!(ops->needs & bit))
+			continue;
+		snprintf(fmt, sizeof fmt, "line %%d uses %s, which needs %s", f->name, cap_name(bit));
+		plan_need(needs, bit, why, fmt, line);
+	}
+}
+
 /* What s uses that a stack must offer, with one reason per capability (by bit index). */
 static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 {
@@ -66,16 +82,15 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 		if (r->trigger.kind == TRIGGER_EVENT && strcmp(r->trigger.role, "server") == 0 &&
 		    !plan_harness_event(r->trigger.ev))
 			plan_need(&needs, CAP_EVENTS, why, "line %d fires on a server event line", r->pos.line);
-		if (strcmp(r->fault.name, "restart") == 0)
-			plan_need(&needs, CAP_RESTART, why, "line %d restarts a role", r->pos.line);
+		plan_fault_needs(&needs, why, &r->fault, r->pos.line);
 	}
 	for (int i = 0; i < s->nsteps; i++) {
 		const struct scn_step *st = &s->steps[i];
 
 		if (st->kind == SCN_AWAIT && strcmp(st->role, "server") == 0 && !plan_harness_event(st->ev))
 			plan_need(&needs, CAP_EVENTS, why, "line %d awaits a server event line", st->pos.line);
-		if (st->kind == SCN_FAULT && strcmp(st->fault.name, "restart") == 0)
-			plan_need(&needs, CAP_RESTART, why, "line %d restarts a role", st->pos.line);
+		if (st->kind == SCN_FAULT)
+			plan_fault_needs(&needs, why, &st->fault, st->pos.line);
 	}
 	return needs;
 }

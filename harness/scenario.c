@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fault.h"
+#include "fault_table.h"
 #include "sandbox.h"
 #include "scenario.h"
 #include "scenario_priv.h"
@@ -38,8 +38,9 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 {
 	const struct fault_ops *ops;
 	const struct scn_word *w;
-	char dym[96];
-	int nargs, j;
+	const char *args[FAULT_MAX_ARGS];
+	char dym[96], msg[512];
+	int nargs, j, bad;
 
 	if (scn_need(p, i, "a fault") == -1)
 		return -1;
@@ -64,18 +65,11 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 			       scn_did_you_mean(scn_fault_suggest(w->text), dym, sizeof(dym)));
 	str_copy(f->name, ops->name, sizeof(f->name));
 	nargs = p->nw - i - 1;
-	if (nargs < ops->min_args || nargs > ops->max_args || nargs > 3) {
-		char want[48];
-
-		if (ops->min_args == ops->max_args)
-			snprintf(want, sizeof(want), "%d argument%s", ops->min_args,
-				 ops->min_args == 1 ? "" : "s");
-		else
-			snprintf(want, sizeof(want), "%d to %d arguments", ops->min_args, ops->max_args);
-		return scn_err(p, nargs > ops->max_args ? p->w[i + 1 + ops->max_args].col : w->col,
-			       "fault '%s' takes %s, got %d (usage: %s)", ops->name, want, nargs,
-			       ops->usage);
-	}
+	for (j = 0; j < nargs && j < FAULT_MAX_ARGS; j++)
+		args[j] = p->w[i + 1 + j].text;
+	/* Which recipients exist is known at the end of the file: scn_check_refs() checks those. */
+	if (fault_validate(ops, args, nargs, FAULT_RECIPIENTS_UNKNOWN, &bad, msg, sizeof(msg)) == -1)
+		return scn_err(p, bad < 0 ? w->col : p->w[i + 1 + bad].col, "%s", msg);
 	f->nargs = nargs;
 	for (j = 0; j < nargs; j++)
 		if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),

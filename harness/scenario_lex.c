@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fault.h"
+#include "fault_table.h"
 #include "outdir.h"
 #include "scenario_priv.h"
 #include "util.h"

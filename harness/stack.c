@@ -20,7 +20,6 @@
 #include "stack.h"
 
 #include "capability.h"
-#include "fault.h"
 #include "outdir.h"
 #include "util.h"
 
@@ -186,7 +185,7 @@ static int stack_check_placeholders(const char *file, int lineno, const struct s
 			int d;
 
 			snprintf(cand, sizeof(cand), "%.*s", (int)len, name);
-			d = fault_edit_distance(cand, stack_placeholders[i]);
+			d = edit_distance(cand, stack_placeholders[i]);
 			if (d < best_d && d < (int)len) {
 				best_d = d;
 				best = stack_placeholders[i];

@@ -7,13 +7,14 @@
  * the building thread only switches namespace to open sockets and write
  * sysctls. A veth pair is created in the router with its peer placed straight
  * into the host's namespace (IFLA_NET_NS_FD), so a link costs a handful of
- * netlink round trips and no namespace switch. Teardown is closing fds: the last reference to
- * a namespace takes its links, addresses, routes, ruleset and conntrack table
- * with it.
+ * netlink round trips and no namespace switch. The router's ruleset and
+ * sysctls are router.c's, set up once the links exist. Teardown is closing
+ * fds: the last reference to a namespace takes its links, addresses, routes,
+ * ruleset and conntrack table with it.
  */
 #include "topo.h"
 
-#include "nft.h"
+#include "router.h"
 #include "sandbox.h"
 #include "topo_priv.h"
 #include "util.h"
@@ -56,11 +57,9 @@ void topo_free(struct topo *t)
 
 	if (!t)
 		return;
+	router_free(t->rt);
 	p = t->priv;
 	if (p) {
-		nft_ctx_release(t);
-		if (p->nfnl)
-			nl_socket_free(p->nfnl);
 		for (i = 0; i < TOPO_MAX_HOSTS; i++)
 			if (p->rtnl[i])
 				nl_socket_free(p->rtnl[i]);
@@ -320,13 +319,7 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 		if (topo_veth_add(t, &t->hosts[i], err, errlen) < 0 ||
 		    topo_link_config(t, &t->hosts[i], err, errlen) < 0)
 			goto err;
-	if (topo_set_sysctl(t, "router", "net.ipv4.ip_forward", "1", err, errlen) < 0)
-		goto err;
-	/* The conntrack sysctls exist once the ruleset has put conntrack to use. */
-	if (nft_setup_router(t, err, errlen) < 0)
-		goto err;
-	if (topo_set_sysctl(t, "router", "net.netfilter.nf_conntrack_tcp_loose", "0", err,
-			    errlen) < 0)
+	if (router_new(&t->rt, t->router->netns_fd, t->server->router_ifname, err, errlen) < 0)
 		goto err;
 	*out = t;
 	return 0;

@@ -9,12 +9,11 @@
  * is its own /24 in 198.18.0.0/15: the router is .1 and the host .2 on
  * 198.18.<link>.0/24 (client link 1, server link 2, recipient k link 10+k).
  * Hosts route only 198.18.0.0/15 via the router; no default route exists
- * anywhere. The router masquerades traffic leaving on the server link, and
- * its forward chain (policy drop) accepts established/related flows and new
- * SYNs only, with net.netfilter.nf_conntrack_tcp_loose=0, so a flow whose
- * conntrack entry is evicted stays dead. Fault rules live in their own chain
- * "faults", evaluated before the accept rules (see nft.h).
- * Built with libnl-route (links, addresses, routes, tbf) and libnftables.
+ * anywhere. Once the links are up, router.c turns the router host into a
+ * NAT router (masquerade toward the server, a forward filter that passes
+ * established flows and new SYNs only, tcp_loose=0, and an empty chain for
+ * fault rules; see router.h), and the topology keeps its handles in t->rt.
+ * Built with libnl-route (links, addresses, routes, tbf).
  */
 #ifndef ACKLAB_TOPO_H
 #define ACKLAB_TOPO_H
@@ -23,6 +22,8 @@
 
 #define TOPO_MAX_HOSTS 12
 #define TOPO_NAME_MAX 32
+
+struct router;
 
 enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT };
 
@@ -40,7 +41,8 @@ struct topo {
 	struct topo_host hosts[TOPO_MAX_HOSTS];
 	int nhosts;
 	struct topo_host *router, *client, *server;
-	void *priv;                   /* nft context and netlink sockets; owned by topo */
+	struct router *rt;            /* the router's nftables and conntrack handles (router.h); owned */
+	void *priv;                   /* the hosts' netlink sockets (topo_priv.h); owned */
 };
 
 struct topo_config {

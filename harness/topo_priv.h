@@ -1,9 +1,9 @@
 /*
- * topo_priv: what a struct topo holds behind its priv pointer, shared only by
- * the modules that talk to the topology's kernels (topo.c, nft.c,
- * conntrack.c, netprobe.c). Everything here is created inside the namespace
- * it serves, because a netlink socket stays bound to the namespace it was
- * made in, and is released by topo_free().
+ * topo_priv: what a struct topo holds behind its priv pointer: one
+ * NETLINK_ROUTE socket per host, created inside that host's namespace
+ * (a netlink socket stays bound to the namespace it was made in) and
+ * released by topo_free(). Only topo.c and tests that inspect a host's
+ * routes use it; the router's own handles are public (t->rt, router.h).
  */
 #ifndef ACKLAB_TOPO_PRIV_H
 #define ACKLAB_TOPO_PRIV_H
@@ -11,13 +11,9 @@
 #include "topo.h"
 
 struct nl_sock;
-struct nft_ctx;
 
 struct topo_priv {
 	struct nl_sock *rtnl[TOPO_MAX_HOSTS]; /* NETLINK_ROUTE, one per host, same index */
-	struct nl_sock *nfnl;                 /* NETLINK_NETFILTER in the router (lazy, conntrack.c) */
-	struct nft_ctx *nft;                  /* libnftables context of the router (nft.c) */
-	unsigned fault_seq;                   /* numbers sets and marks made by nft.c */
 };
 
 /* The priv of t, typed. */
@@ -31,8 +27,5 @@ static inline int topo_host_index(const struct topo *t, const struct topo_host *
 {
 	return (int)(h - t->hosts);
 }
-
-/* Release the nft context (nft.c); called by topo_free(). NULL-safe. */
-void nft_ctx_release(struct topo *t);
 
 #endif

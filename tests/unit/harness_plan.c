@@ -167,7 +167,7 @@ static void test_plan_na_reasons(void **state)
 		{ "scenario a\nsend m1\nawait server fanout m1\nexpect * clean\n", "offers failpoints\n",
 		  "does not offer events (%s/x.scn: line 3 awaits a server event line)" },
 		{ "scenario a\nsend m1\nfault restart server\nexpect * clean\n", "offers events\n",
-		  "does not offer restart (%s/x.scn: line 3 restarts a role)" },
+		  "does not offer restart (%s/x.scn: line 3 uses restart, which needs restart)" },
 		{ "scenario a\nlisten heartbeat-ms 100\nsend m1\nexpect * clean\n", "offers failpoints\n",
 		  "its listen command does not take {heartbeat-ms}, which %s/x.scn sets" },
 		/* Process-level events are the harness's own: they need nothing. */

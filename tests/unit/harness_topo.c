@@ -2,7 +2,8 @@
  * Unit tests for sandbox + topo: the topology is built once per group inside
  * the sandbox (this program is PID 1 of its own namespaces), then checked:
  * addresses, no default route, NAT seen from the server, the router's
- * sysctls, tbf on and off, and that freeing the topology really destroys
+ * sysctls and base ruleset (and that the router module stands on a bare
+ * namespace alone), tbf on and off, and that freeing the topology really destroys
  * every namespace. Exits 77 when the kernel refuses namespaces.
  */
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@
 #include <netlink/route/route.h>
 
 #include "../../harness/netprobe.h"
+#include "../../harness/router.h"
 #include "../../harness/sandbox.h"
 #include "../../harness/topo.h"
 #include "../../harness/topo_priv.h"
@@ -220,6 +223,100 @@ static void test_router_sysctls(void **state)
 	assert_int_equal(topo_set_sysctl(topo, "client", "net.ipv4.tcp_retries2", "3", err, sizeof err), 0);
 }
 
+/*
+ * The router's base ruleset, as the kernel lists it: the fault chain is
+ * jumped before anything is accepted, the forward policy is drop with only
+ * established flows and new SYNs let through, invalid packets to the router
+ * are dropped, and traffic out of the server link is masqueraded.
+ */
+static void test_router_ruleset(void **state)
+{
+	char err[512], *out = NULL;
+	const char *jump, *est, *syn, *inv, *masq;
+
+	if (router_nft(topo->rt, "list table ip acklab", 0, &out, err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "chain faults {\n\t}"));
+	assert_non_null(strstr(out, "type filter hook forward priority filter; policy drop;"));
+	jump = strstr(out, "jump faults");
+	est = strstr(out, "ct state established,related accept");
+	syn = strstr(out, "ct state new tcp flags syn / fin,syn,rst,ack accept");
+	inv = strstr(out, "ct state invalid drop");
+	masq = strstr(out, "oifname \"server0\" masquerade");
+	if (!jump || !est || !syn || !inv || !masq)
+		fail_msg("base ruleset incomplete:\n%s", out);
+	assert_true(jump < est && est < syn);
+	free(out);
+}
+
+/* A UDP socket on port 7003 of one host that has sent one datagram to port 7003 of another. */
+struct udp_probe {
+	const char *to;
+	int fd;
+};
+
+static int udp_send_in(void *arg, char *err, size_t errlen)
+{
+	struct udp_probe *u = arg;
+	struct sockaddr_in here = { .sin_family = AF_INET, .sin_port = htons(7003) };
+	struct sockaddr_in there = here;
+
+	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (u->fd < 0)
+		return err_set(err, errlen, "socket: %s", strerror(errno));
+	inet_pton(AF_INET, u->to, &there.sin_addr);
+	if (bind(u->fd, (struct sockaddr *)&here, sizeof here) < 0 ||
+	    sendto(u->fd, "x", 1, 0, (struct sockaddr *)&there, sizeof there) != 1)
+		return err_set(err, errlen, "udp: %s", strerror(errno));
+	return 0;
+}
+
+/* Forward policy drop: what is not a TCP flow begun with a SYN does not cross. */
+static void test_router_forwards_only_tcp_flows(void **state)
+{
+	struct udp_probe srv = { topo->client->addr, -1 }, cli = { topo->server->addr, -1 };
+	char err[256], buf[4];
+
+	assert_int_equal(sandbox_in_netns(topo->server->netns_fd, udp_send_in, &srv, err,
+					  sizeof err), 0);
+	assert_int_equal(sandbox_in_netns(topo->client->netns_fd, udp_send_in, &cli, err,
+					  sizeof err), 0);
+	/* Each side sent one datagram to the other: neither arrives. */
+	assert_int_equal(netprobe_recv(srv.fd, buf, sizeof buf, 200, err, sizeof err), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(netprobe_recv(cli.fd, buf, sizeof buf, 50, err, sizeof err), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	close(srv.fd);
+	close(cli.fd);
+}
+
+/* router_new needs a namespace and an interface name, nothing of a topology. */
+static void test_router_alone(void **state)
+{
+	struct read_file loose = { "/proc/sys/net/netfilter/nf_conntrack_tcp_loose", "" };
+	struct read_file fwd = { "/proc/sys/net/ipv4/ip_forward", "" };
+	struct router *r = NULL;
+	char err[512], *out = NULL;
+	int ns = sandbox_netns_new(err, sizeof err);
+
+	assert_true(ns >= 0);
+	if (router_new(&r, ns, "nat0", err, sizeof err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(sandbox_in_netns(ns, read_in, &loose, err, sizeof err), 0);
+	assert_string_equal(loose.buf, "0");
+	assert_int_equal(sandbox_in_netns(ns, read_in, &fwd, err, sizeof err), 0);
+	assert_string_equal(fwd.buf, "1");
+	assert_non_null(router_conntrack(r, err, sizeof err));
+	assert_int_equal(router_next_id(r), 1);
+	assert_int_equal(router_next_id(r), 2);
+	assert_int_equal(router_nft(r, "list chain ip acklab nowhere", 0, &out, err, sizeof err), -1);
+	assert_null(out);
+	assert_int_equal(strncmp(err, "router: nft: ", 13), 0);
+	router_free(r);
+	close(ns);
+}
+
 static void test_rate(void **state)
 {
 	char err[256];
@@ -299,6 +396,9 @@ int main(void)
 		cmocka_unit_test(test_nat_seen_from_server),
 		cmocka_unit_test(test_client_reaches_recipient),
 		cmocka_unit_test(test_router_sysctls),
+		cmocka_unit_test(test_router_ruleset),
+		cmocka_unit_test(test_router_forwards_only_tcp_flows),
+		cmocka_unit_test(test_router_alone),
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_free_destroys_namespaces),
 	};
