@@ -53,6 +53,7 @@ struct cell {
 	struct trigger rules[SCN_MAX_RULES];
 	bool rule_failed;
 	struct fault faults[SCN_MAX_RULES + SCN_MAX_STEPS];
+	char fault_why[SCN_MAX_RULES + SCN_MAX_STEPS][80];   /* what applied faults[i] */
 	int nfaults;
 	char tokens[SCN_MAX_IDS][96];
 	int64_t t0, workload_start;
@@ -78,6 +79,8 @@ void cell_log_arrival(struct cell *c, const char *role, json_t *ev);
 /* cell_loop.c: faults, and the loop that feeds the history. */
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why);
 void cell_heal(struct cell *c, const char *name, const char *why);
+/* One history entry "faults" listing every fault applied with what it touched in the end. */
+void cell_record_faults_touched(struct cell *c);
 /* One turn: wait up to max_ms (at most 10) for output, packets, exits and time rules. */
 void cell_turn(struct cell *c, int max_ms);
 /* Has role said ev (for msg, if set) since arrival index from? "done" = sent or failed. */

@@ -112,6 +112,25 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 		log_info("%s/%s: %s %s: %s (%s)", c->s->name, c->st->name, ev, f->ops->name, what, why);
 }
 
+void cell_record_faults_touched(struct cell *c)
+{
+	json_t *list = json_array();
+
+	for (int i = 0; i < c->nfaults; i++) {
+		const struct fault *f = &c->faults[i];
+		json_t *args = json_array(), *touched = NULL;
+
+		for (int k = 0; k < f->nargs; k++)
+			json_array_append_new(args, json_string(f->args[k]));
+		fault_touched(f, &touched);
+		json_array_append_new(list, json_pack("{s:s, s:o, s:s, s:o?}", "fault", f->ops->name,
+						      "args", args, "trigger", c->fault_why[i],
+						      "touched", touched));
+	}
+	history_add(c->hist, "acklab", json_pack("{s:s, s:o}", "ev", "faults", "applied", list),
+		    mono_ns());
+}
+
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
 {
 	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
@@ -131,6 +150,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 		cell_fail(c, "%s:%d: %s", c->s->path, sf->pos.line, err);
 		return;
 	}
+	str_copy(c->fault_why[c->nfaults], why, sizeof c->fault_why[c->nfaults]);
 	c->nfaults++;
 	fault_describe(f, what, sizeof what);
 	cell_record_fault(c, "fault", f, why, what);

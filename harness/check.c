@@ -61,6 +61,37 @@ static void check_measure(struct cell_result *out)
 	}
 }
 
+/* The faults of the cell that touched nothing, from the run's "faults" entry, into out->untouched. */
+static void check_untouched(struct cell_result *out)
+{
+	for (size_t i = 0; i < history_len(out->history); i++) {
+		json_t *e = history_at(out->history, i), *f;
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		size_t k;
+
+		if (!ev || strcmp(ev, "faults") != 0)
+			continue;
+		json_array_foreach(json_object_get(e, "applied"), k, f) {
+			json_t *bit = json_object_get(json_object_get(f, "touched"), "bit"), *a;
+			char item[160];
+			size_t j, n;
+
+			if (!json_is_false(bit))
+				continue;
+			n = (size_t)snprintf(item, sizeof item, "%s%s", out->untouched[0] ? "; " : "",
+					     json_string_value(json_object_get(f, "fault")));
+			json_array_foreach(json_object_get(f, "args"), j, a)
+				if (n < sizeof item)
+					n += (size_t)snprintf(item + n, sizeof item - n, " %s", json_string_value(a));
+			if (n < sizeof item)
+				snprintf(item + n, sizeof item - n, " (%s)",
+					 json_string_value(json_object_get(f, "trigger")));
+			str_copy(out->untouched + strlen(out->untouched), item,
+				 sizeof out->untouched - strlen(out->untouched));
+		}
+	}
+}
+
 /*
  * The history without the store role's entries, plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json).
@@ -135,6 +166,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], herr[512];
 	struct plan *p = NULL;
+	const struct scn_expect *exp;
 	json_t *rec = NULL;
 	json_error_t jerr;
 	const char *error;
@@ -172,8 +204,9 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		goto done;
 	}
 	check_measure(out);
-	if (checker_run_at(out->history, scenario_expect_for(p->s, p->st->name, p->st->is_default),
-			   p->s->recipients, out->t0_ns, &out->chk, herr, sizeof herr) == 0)
+	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
+	if (checker_run_at(out->history, exp, p->s->recipients, out->t0_ns, &out->chk, herr,
+			   sizeof herr) == 0)
 		out->classified = true;
 	if (error && *error) {
 		/* The classes of what did happen stay beside the error (a broken await is no excuse). */
@@ -187,6 +220,19 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		goto done;
 	}
 	out->ran = true;
+	check_untouched(out);
+	if (out->untouched[0] && !(exp && exp->may_miss)) {
+		/* A fault that did not bite proves nothing: a clean beside it is vacuous. */
+		char reason[sizeof out->chk.reason];
+
+		snprintf(reason, sizeof reason, "%s%sthe fault touched nothing: %s (say may-miss on the "
+			 "expect line if that is this stack's way)", out->chk.reason,
+			 out->chk.reason[0] ? "; " : "", out->untouched);
+		str_copy(out->chk.reason, reason, sizeof out->chk.reason);
+		str_copy(out->chk.verdict + strlen(out->chk.verdict), ", UNTOUCHED",
+			 sizeof out->chk.verdict - strlen(out->chk.verdict));
+		out->chk.pass = false;
+	}
 	out->status = out->chk.pass ? CELL_MET : CELL_UNMET;
 done:
 	json_decref(rec);

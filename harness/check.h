@@ -43,6 +43,8 @@ struct cell_result {
 	char error[512];              /* CELL_ERROR, CELL_NOT_RUN */
 	char na[256];                 /* CELL_NA: which capability is missing and why it is needed */
 	struct chk_result chk;
+	char untouched[256];          /* the faults that touched nothing ("drop-replies client server
+	                                 (step at line 24)"), or "" */
 	double duration_ms;
 	unsigned long seed;
 	char dir[512];                /* the cell's folder, relative to the run folder (or absolute) */

@@ -165,10 +165,19 @@ void fault_describe(const struct fault *f, char *buf, size_t len)
 	f->ops->describe(f, buf, len);
 }
 
+bool fault_bit(const struct fault *f)
+{
+	const struct fault_touched *t = &f->touched;
+
+	if (f->nft.nrules > 0)
+		return t->packets > 0 || t->signalled > 0 || t->started > 0;
+	return t->packets > 0 || t->flows > 0 || t->signalled > 0 || t->started > 0;
+}
+
 int fault_touched(const struct fault *f, json_t **out)
 {
-	*out = json_pack("{s:I, s:i, s:i, s:i}", "packets", (json_int_t)f->touched.packets,
+	*out = json_pack("{s:I, s:i, s:i, s:i, s:b}", "packets", (json_int_t)f->touched.packets,
 			 "flows", f->touched.flows, "signalled", f->touched.signalled, "started",
-			 f->touched.started);
+			 f->touched.started, "bit", fault_bit(f));
 	return *out ? 0 : -1;
 }

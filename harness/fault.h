@@ -133,6 +133,13 @@ void fault_describe(const struct fault *f, char *buf, size_t len);
  * when out of memory.
  */
 int fault_touched(const struct fault *f, json_t **out);
+/*
+ * Did f act on anything: a packet dropped or reset by its rules (for a fault
+ * made of router rules, marking a flow is not enough), a conntrack entry
+ * evicted, a process signalled or started? Also given as "bit" by
+ * fault_touched(). A fault that did not bite makes a clean verdict vacuous.
+ */
+bool fault_bit(const struct fault *f);
 
 /*
  * Validators rows share; both check the count against the row first.

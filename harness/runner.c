@@ -427,6 +427,8 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		c->failed = false;        /* being interrupted explains every other failure */
 		cell_fail(c, "interrupted");
 	}
+	if (c->workload_start)
+		cell_record_faults_touched(c);       /* the counts are final: every heal has run */
 	mark = mono_ns();
 	cell_teardown(c);
 	ph.teardown_ms = ms_since(mark);

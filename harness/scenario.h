@@ -41,7 +41,11 @@
  *        ts-mismatch, dup-push, reordered or failed-visible (checker_class.h).
  *        Classes not named must be empty, failed-visible too: a stack that
  *        gives up where the scenario lets it succeed is a failure.
- *        attempts(m2)=1 (also >= and <=) checks how often the client tried. "*" covers every default stack not named;
+ *        attempts(m2)=1 (also >= and <=) checks how often the client tried.
+ *        A fault that touched nothing (no packet dropped, no flow evicted,
+ *        no process signalled) fails the cell, its clean being vacuous,
+ *        unless the line says "may-miss" (e.g. ws-naive never waits for the
+ *        reply that lost-ack drops). "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
  *
  * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
@@ -119,6 +123,7 @@ struct scn_expect {
 	struct scn_class_expect cls[CHK_CLASS_COUNT];
 	struct scn_attempts_expect attempts[SCN_MAX_ATTEMPTS];
 	int nattempts;
+	bool may_miss;                /* "may-miss": a fault that touches nothing is expected here */
 	struct scn_pos pos;
 };
 

@@ -111,7 +111,7 @@ int scn_st_expect(struct scn_parser *p)
 {
 	static const char *const classes[] = { "lost", "duplicate", "phantom", "gap", "orphan-reply",
 					       "failed-stored", "ts-mismatch", "dup-push", "reordered",
-					       "failed-visible", "clean", "attempts", NULL };
+					       "failed-visible", "clean", "attempts", "may-miss", NULL };
 	struct scn_expect *e;
 	bool clean = false, bug_named = false;
 	int i, j;
@@ -140,6 +140,10 @@ int scn_st_expect(struct scn_parser *p)
 
 		if (strcmp(w->text, "clean") == 0) {
 			clean = true;
+			continue;
+		}
+		if (strcmp(w->text, "may-miss") == 0) {
+			e->may_miss = true;
 			continue;
 		}
 		if (strncmp(w->text, "attempts(", 9) == 0) {

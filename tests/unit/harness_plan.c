@@ -264,6 +264,28 @@ static void test_check_reads_the_folder(void **state)
 	cell_result_release(&r);
 }
 
+/* A fault that touched nothing makes a clean verdict vacuous: the cell fails unless may-miss. */
+static void test_check_untouched(void **state)
+{
+	static const char history[] = SEND("m1", 1000) SENT("m1", 2000) RECV("m1", "1.1", 2100)
+		SEND("m2", 3000) SENT("m2", 4000) RECV("m2", "1.2", 4100) RECV("m2", "1.3", 4200)
+		"{\"t\":4500,\"role\":\"acklab\",\"ev\":\"faults\",\"applied\":[{\"fault\":\"drop-replies\","
+		"\"args\":[\"client\",\"server\"],\"trigger\":\"step at line 24\",\"touched\":{\"packets\":0,"
+		"\"flows\":1,\"bit\":false}}]}\n";
+	struct cell_result r;
+	char err[256];
+
+	(void)state;
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000}", history,
+		   ROW("m1", "1.1") ROW("m2", "1.2") ROW("m2", "1.3"));
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_UNMET);
+	assert_string_equal(r.untouched, "drop-replies client server (step at line 24)");
+	assert_string_equal(r.chk.verdict, "DUP m2, UNTOUCHED");
+	assert_non_null(strstr(r.chk.reason, "the fault touched nothing: drop-replies client server"));
+	cell_result_release(&r);
+}
+
 static void test_check_statuses(void **state)
 {
 	struct cell_result r;
@@ -327,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan_failpoints_need_placeholder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_reads_the_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_untouched, setup, teardown),
 		cmocka_unit_test(test_shards_partition),
 	};
 
