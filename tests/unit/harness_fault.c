@@ -232,6 +232,27 @@ static void fault_on(struct fault_env *env, struct fault *f, const char *name, c
 		fail_msg("%s", err);
 }
 
+/* A fault made of router rules bit only if a rule dropped a packet; marking a flow is not enough. */
+static void test_bit(void **state)
+{
+	struct fault f;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.nft.nrules = 1;
+	f.touched.flows = 1;
+	assert_false(fault_bit(&f));
+	f.touched.packets = 1;
+	assert_true(fault_bit(&f));
+	memset(&f, 0, sizeof f);             /* evict-nat: no rules, an evicted entry is its bite */
+	assert_false(fault_bit(&f));
+	f.touched.flows = 2;
+	assert_true(fault_bit(&f));
+	memset(&f, 0, sizeof f);
+	f.touched.signalled = 1;              /* crash, pause, resume */
+	assert_true(fault_bit(&f));
+}
+
 static void test_process_faults(void **state)
 {
 	struct roles roles = { { "server", NULL, NULL }, { NULL }, 0 };
@@ -260,7 +281,7 @@ static void test_process_faults(void **state)
 	assert_int_equal(roles.restarts, 1);
 	assert_int_equal(fault_touched(&f, &touched), 0);
 	text = json_dumps(touched, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "{\"flows\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
+	assert_string_equal(text, "{\"bit\":true,\"flows\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
 	free(text);
 	json_decref(touched);
 
@@ -358,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_init_validates),
 		cmocka_unit_test(test_process_faults),
 		cmocka_unit_test(test_heal_order),
+		cmocka_unit_test(test_bit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
