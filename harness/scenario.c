@@ -578,9 +578,10 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 		}
 		memcpy(buf, line, len);
 		buf[len] = '\0';
+		/* Step past the line before dropping its '\r': a last line "x\r" must still end. */
+		line = nl ? nl + 1 : line + len;
 		if (len && buf[len - 1] == '\r')
 			buf[--len] = '\0';
-		line = nl ? nl + 1 : line + len;
 		for (c = buf; scn_is_blank(*c); c++)
 			;
 		if (in_lesson && *c == '#') {
