@@ -222,7 +222,9 @@ static struct history *history_load_stream(FILE *f, const char *name, char *err,
 			continue;
 		obj = json_loads(line, 0, &jerr);
 		if (!obj) {
-			err_set(err, errlen, "history: %s:%ld:%d: %s", name, lineno, jerr.column, jerr.text);
+			/* jansson says column 0 for an error at the first character; ours count from 1. */
+			err_set(err, errlen, "history: %s:%ld:%d: %s", name, lineno,
+				jerr.column > 0 ? jerr.column : 1, jerr.text);
 			goto err;
 		}
 		if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "t"))) {
