@@ -58,9 +58,10 @@ static void chk_ts(json_t *obj, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* In double: a stored history may hold any two int64 times, whose difference can overflow. */
 static double chk_ms(json_t *e, long long t0)
 {
-	return (double)(json_integer_value(json_object_get(e, "t")) - t0) / 1e6;
+	return ((double)json_integer_value(json_object_get(e, "t")) - (double)t0) / 1e6;
 }
 
 static bool chk_has_token(json_t *e, const char *token)
