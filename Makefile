@@ -106,7 +106,7 @@ integration: $(PROGS) $(INTEG_BIN)
 	@tests/run-tests.sh $(BIN) integration
 
 test: $(PROGS) $(UNIT_BIN) $(INTEG_BIN)
-	@tests/run-tests.sh $(BIN) unit integration matrix
+	@tests/run-tests.sh $(BIN) unit integration fuzz matrix
 
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 test
