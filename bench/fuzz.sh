@@ -43,7 +43,7 @@ for name in "${names[@]}"; do
 	summaries+=("${summary:-fuzz $name: no summary (exit $rc)}")
 	echo "${summary:-fuzz $name: no summary (exit $rc)}"
 	if [ "$rc" -ne 0 ]; then
-		grep -E "fuzz check failed|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^SUMMARY" <<<"$out" | head -n 5 | sed 's/^/    /'
+		grep '^why: ' <<<"$out" | sed 's/^why: /    /'
 		while read -r line; do
 			reproducers+=("${line#reproducer: }")
 		done < <(grep '^reproducer: ' <<<"$out")

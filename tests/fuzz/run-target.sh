@@ -12,7 +12,8 @@
 #
 # Prints libFuzzer's log, then one summary line:
 #   fuzz NAME: RUNS runs in SECS s (EXEC/s), coverage COV edges FT features, corpus N, crashes C
-# and for a crash "reproducer: PATH". Exits 0 when the run finished clean,
+# and for a crash "why: ..." lines (the sanitizer's or check's own words)
+# and "reproducer: PATH". Exits 0 when the run finished clean,
 # 1 on a crash, leak, UB report or timeout, 2 on a usage error.
 set -u
 if [ $# -lt 3 ]; then
@@ -58,6 +59,9 @@ crashes=$(printf '%s' "$new" | grep -c '^' || true)
 printf 'fuzz %s: %s runs in %s s (%s/s), coverage %s edges %s features, corpus %s, crashes %d\n' \
 	"$name" "${execs:-?}" "${took:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes"
 if [ "$rc" -ne 0 ] || [ "$crashes" -gt 0 ]; then
+	# What went wrong, again at the end, where a shortened log still shows it.
+	grep -E "fuzz check failed|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|^SUMMARY" \
+		"$log" | head -n 5 | sed 's/^/why: /'
 	while read -r f; do
 		[ -n "$f" ] && echo "reproducer: $f"
 	done <<<"$new"
