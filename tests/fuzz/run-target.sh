@@ -46,13 +46,13 @@ rc=$?
 cat "$log"
 
 # The last status line ("#123 DONE cov: 456 ft: 789 corp: 12/3Kb ...") and the final stats.
-stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
+final_stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
 status=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
 cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$status")
 ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$status")
 corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$status")
-execs=$(stat number_of_executed_units)
-rate=$(stat average_exec_per_sec)
+execs=$(final_stat number_of_executed_units)
+rate=$(final_stat average_exec_per_sec)
 took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
 new=$(comm -13 <(printf '%s\n' "$before") <(find "$work/crashes" -type f | sort) | sed '/^$/d')
 crashes=$(printf '%s' "$new" | grep -c '^' || true)
