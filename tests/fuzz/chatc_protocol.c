@@ -117,12 +117,13 @@ static void check_stdout(const struct reader *r)
 		free(out);
 		return;
 	}
+	if (out)
+		out[size] = '\0';
 	for (char *line = out, *nl; line && *line; line = nl + 1) {
 		json_error_t jerr;
 		json_t *ev;
 		const char *error, *detail;
 
-		out[size] = '\0';
 		nl = strchr(line, '\n');
 		FUZZ_CHECK(nl, "an event without its newline: %s", line);
 		ev = json_loadb(line, (size_t)(nl - line), 0, &jerr);

@@ -85,7 +85,7 @@ static void check_scenario(const struct scenario *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct scenario *s = (struct scenario *)1;
+	struct scenario *s = (struct scenario *)1;     /* not NULL: a failed parse must reset it */
 	char err[1024] = "";
 	char *text;
 	int rc;

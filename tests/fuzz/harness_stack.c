@@ -75,7 +75,7 @@ static void check_stack(const struct stack *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct stack *s = (struct stack *)1;
+	struct stack *s = (struct stack *)1;     /* not NULL: a failed parse must reset it */
 	char err[1024] = "";
 	char *text;
 	int rc;
