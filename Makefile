@@ -9,8 +9,11 @@
 #                       objects of <area> (chatd, chatc, harness, common) minus main.c
 #   bench/*.c                    benchmark programs linked against acklab's objects
 #   tests/integration/*.c        cmocka programs that start the built binaries
+#   tests/fuzz/<area>_<name>.c   one libFuzzer program each, linked like a unit test
 # Libraries come only through pkg-config. `make asan` rebuilds everything with
 # address and undefined-behaviour sanitizers in build/asan and runs the tests.
+# `make fuzz` rebuilds with clang, libFuzzer and the same sanitizers in
+# build/fuzz and links the fuzz programs into build/fuzz/bin (see tests/fuzz/README.md).
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -30,6 +33,12 @@ ACKLAB_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unkno
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+endif
+# Coverage for libFuzzer plus both sanitizers; only the link adds libFuzzer's main.
+# clang has no -Wformat-truncation, so it must not stop at gcc-only warning names.
+ifeq ($(SAN),fuzz)
+CFLAGS  += -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 
 LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
@@ -58,6 +67,11 @@ INTEG_SRC := $(wildcard tests/integration/*.c)
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BIN)/tests/integration/%,$(INTEG_SRC))
 TEST_SUPPORT := $(call obj,$(wildcard tests/support/*.c))
 
+FUZZ_CC    ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_SRC   := $(wildcard tests/fuzz/*.c)
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
+
 .PHONY: all test unit integration asan clean install matrix
 all: $(PROGS)
 
@@ -83,6 +97,10 @@ $(BIN)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(LIBOBJ_$$(firstword $$(subst _, 
 $(BIN)/tests/integration/%: $(BUILD)/tests/integration/%.o $(OBJ_common) $(TEST_SUPPORT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl jansson 2>/dev/null) $(LIBS_cmocka)
+# A fuzz program named <area>_<name>.c links against the objects of <area>, as a unit test does.
+$(FUZZ_BUILD)/bin/%: $(BUILD)/tests/fuzz/%.o $$(LIBOBJ_$$(firstword $$(subst _, ,$$*))) $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_$(firstword $(subst _, ,$*)))
 
 # Benchmarks that are programs: bench/<name>.c links against acklab's objects.
 $(BIN)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ_harness) $(OBJ_common)
@@ -96,13 +114,20 @@ integration: $(PROGS) $(INTEG_BIN)
 	@tests/run-tests.sh $(BIN) integration
 
 test: $(PROGS) $(UNIT_BIN) $(INTEG_BIN)
-	@tests/run-tests.sh $(BIN) unit integration matrix
+	@tests/run-tests.sh $(BIN) unit integration fuzz matrix
 
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin SAN=1 test
 
 matrix: $(PROGS)
 	$(BIN)/acklab run
+
+# The fuzz programs, built apart from build/ and build/asan/ by a make of their own.
+.PHONY: fuzz fuzz-programs
+fuzz:
+	@tests/fuzz/probe.sh $(FUZZ_CC)
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=fuzz fuzz-programs
+fuzz-programs: $(FUZZ_BIN)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/acklab/scenarios

@@ -3,7 +3,7 @@
 # the missing ones), builds, then hands over to the C program.
 #
 #   ./run.sh               run every scenario against every stack, print the matrix
-#   ./run.sh test          build and run every test (unit, integration, matrix)
+#   ./run.sh test          build and run every test (unit, integration, fuzz, matrix)
 #   ./run.sh asan          the tests again under address/undefined sanitizers
 #   ./run.sh ARGS...       anything else goes to `bin/acklab`, e.g. ./run.sh doctor
 set -euo pipefail
@@ -13,7 +13,8 @@ PACKAGES=(gcc make pkg-config libc6-dev
           libwebsockets-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev
           libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
-          python3 python3-yaml)
+          python3 python3-yaml
+          clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -123,9 +123,10 @@ static void chk_ts(json_t *ts, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* In double: a stored history may hold any two int64 times, whose difference can overflow. */
 static double chk_ms(const struct chk_entry *e, long long t0)
 {
-	return (double)(json_integer_value(e->t) - t0) / 1e6;
+	return ((double)json_integer_value(e->t) - (double)t0) / 1e6;
 }
 
 /* Role "recipientN" -> N (1..999999), else 0. */

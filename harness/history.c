@@ -217,24 +217,19 @@ done:
 	return rc;
 }
 
-struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
+/* The lines of f, named name in errors; f stays open. */
+static struct history *history_load_stream(FILE *f, const char *name, char *err, size_t errlen)
 {
 	struct history *h = NULL;
-	FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0;
 	json_error_t jerr;
 
-	f = fopen(path, "re");
-	if (!f) {
-		err_set(err, errlen, "history: cannot open %s: %s", path, strerror(errno));
-		goto err;
-	}
 	h = history_new();
 	if (!h) {
-		err_set(err, errlen, "history: %s: out of memory", path);
+		err_set(err, errlen, "history: %s: out of memory", name);
 		goto err;
 	}
 	while ((n = getline(&line, &cap, f)) != -1) {
@@ -247,33 +242,62 @@ struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
 			continue;
 		obj = json_loads(line, 0, &jerr);
 		if (!obj) {
-			err_set(err, errlen, "history: %s:%ld:%d: %s", path, lineno, jerr.column, jerr.text);
+			/* jansson says column 0 for an error at the first character; ours count from 1. */
+			err_set(err, errlen, "history: %s:%ld:%d: %s", name, lineno,
+				jerr.column > 0 ? jerr.column : 1, jerr.text);
 			goto err;
 		}
 		if (!json_is_object(obj) || !json_is_integer(json_object_get(obj, "t"))) {
 			json_decref(obj);
 			err_set(err, errlen, "history: %s:%ld: not an entry (an object with an integer \"t\")",
-				path, lineno);
+				name, lineno);
 			goto err;
 		}
 		/* t_ms is derived; it is written again from t on the next write. */
 		json_object_del(obj, "t_ms");
 		if (!history_add(h, json_string_value(json_object_get(obj, "role")), obj, 0)) {
-			err_set(err, errlen, "history: %s:%ld: out of memory", path, lineno);
+			err_set(err, errlen, "history: %s:%ld: out of memory", name, lineno);
 			goto err;
 		}
 	}
 	if (ferror(f)) {
-		err_set(err, errlen, "history: %s: read error: %s", path, strerror(errno));
+		err_set(err, errlen, "history: %s: read error: %s", name, strerror(errno));
 		goto err;
 	}
 	free(line);
-	fclose(f);
 	return h;
 err:
 	free(line);
-	if (f)
-		fclose(f);
 	history_free(h);
 	return NULL;
+}
+
+struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
+{
+	struct history *h;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		err_set(err, errlen, "history: cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	h = history_load_stream(f, path, err, errlen);
+	fclose(f);
+	return h;
+}
+
+struct history *history_load_jsonl_text(const char *name, const char *text, size_t len, char *err,
+					size_t errlen)
+{
+	struct history *h;
+	FILE *f;
+
+	f = fmemopen((void *)text, len, "r");
+	if (!f) {
+		err_set(err, errlen, "history: %s: %s", name, strerror(errno));
+		return NULL;
+	}
+	h = history_load_stream(f, name, err, errlen);
+	fclose(f);
+	return h;
 }

@@ -53,5 +53,8 @@ int history_write_jsonl(struct history *h, const struct outdir *dir, const char 
 
 /* Load a history written by history_write_jsonl (for checker tests and re-checks). */
 struct history *history_load_jsonl(const char *path, char *err, size_t errlen);
+/* The same from len bytes in memory; name stands for the file in errors. */
+struct history *history_load_jsonl_text(const char *name, const char *text, size_t len, char *err,
+					size_t errlen);
 
 #endif

@@ -578,9 +578,10 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 		}
 		memcpy(buf, line, len);
 		buf[len] = '\0';
+		/* Step past the line before dropping its '\r': a last line "x\r" must still end. */
+		line = nl ? nl + 1 : line + len;
 		if (len && buf[len - 1] == '\r')
 			buf[--len] = '\0';
-		line = nl ? nl + 1 : line + len;
 		/* Texts reach JSON (history, reports), which holds UTF-8 only: refuse anything else here. */
 		if (utf8_valid_prefix(buf, len) < len) {
 			size_t bad = utf8_valid_prefix(buf, len);

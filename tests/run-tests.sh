@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run-tests.sh BIN SUITE...: runs every test program of the named suites
 # (unit, integration) and, for the suite "matrix", the whole acklab matrix once.
+# The suite "fuzz" builds the libFuzzer programs of tests/fuzz (make fuzz,
+# into build/fuzz) and runs each for FUZZ_SECONDS (default 5) from its seed
+# corpus; without clang and libFuzzer it is one SKIP, never a failure.
 # Each program's output goes to BIN/tests/logs/<name>.log and is shown when it
 # fails. Exit status 77 from a test program means "skipped here" (with the
 # reason on its last output line). Ends with one line "N passed, N failed, N skipped".
@@ -18,6 +21,7 @@ run_one() { # name, command...
 	start=$(date +%s.%N)
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
+	last_rc=$rc
 	end=$(date +%s.%N)
 	local secs
 	secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
@@ -39,6 +43,18 @@ for suite in "$@"; do
 		for t in tests/"$suite"/*.sh; do
 			[ -f "$t" ] || continue
 			run_one "$suite/$(basename "$t")" bash "$t"
+		done ;;
+	fuzz)
+		# A fresh corpus folder per run: the seed corpus (regressions included)
+		# is replayed every time, and what the run finds stays under $bin.
+		run_one "fuzz/build" bash -c 'tests/fuzz/probe.sh || exit 77
+			exec env -u MAKEFLAGS -u MAKELEVEL make --no-print-directory -j"$(nproc)" fuzz'
+		[ "$last_rc" -eq 0 ] || continue
+		for src in tests/fuzz/*.c; do
+			name=$(basename "$src" .c)
+			rm -rf "$bin/tests/fuzz/$name"
+			run_one "fuzz/$name" tests/fuzz/run-target.sh "build/fuzz/bin/$name" \
+				"${FUZZ_SECONDS:-5}" "$bin/tests/fuzz/$name" 2000000
 		done ;;
 	matrix)
 		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report"
