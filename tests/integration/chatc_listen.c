@@ -119,7 +119,8 @@ static void test_catch_up_pages_through_what_was_missed(void **state)
 
 	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
 	assert_true(c->port > 0);
-	assert_int_equal(fx_chatc(&listener, c->port, "listen", "--heartbeat-ms", "200", "--timeout-ms", "2000",
+	/* chatd's death is seen by the socket closing; a slow heartbeat cannot cut m1's push off */
+	assert_int_equal(fx_chatc(&listener, c->port, "listen", "--heartbeat-ms", "5000", "--timeout-ms", "2000",
 	    "--backoff-base-ms", "40", "--backoff-cap-ms", "100", "--connect-timeout-ms", "300",
 	    "--page-limit", "2", NULL), 0);
 	assert_non_null(fx_wait_ev(&listener, &levs, "ready", NULL, 5000));
