@@ -7,6 +7,7 @@
 #   harness/*.c         acklab itself                     -> bin/acklab
 #   tests/unit/<area>_<name>.c   one cmocka program each, linked against the
 #                       objects of <area> (chatd, chatc, harness, common) minus main.c
+#   bench/*.c                    benchmark programs linked against acklab's objects
 #   tests/integration/*.c        cmocka programs that start the built binaries
 # Libraries come only through pkg-config. `make asan` rebuilds everything with
 # address and undefined-behaviour sanitizers in build/asan and runs the tests.
@@ -82,6 +83,11 @@ $(BIN)/tests/unit/%: $(BUILD)/tests/unit/%.o $$(LIBOBJ_$$(firstword $$(subst _, 
 $(BIN)/tests/integration/%: $(BUILD)/tests/integration/%.o $(OBJ_common) $(TEST_SUPPORT)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libcurl jansson 2>/dev/null) $(LIBS_cmocka)
+
+# Benchmarks that are programs: bench/<name>.c links against acklab's objects.
+$(BIN)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ_harness) $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_harness)
 
 unit: $(PROGS) $(UNIT_BIN)
 	@tests/run-tests.sh $(BIN) unit

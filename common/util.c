@@ -117,3 +117,45 @@ done:
 	fclose(f);
 	return text;
 }
+
+size_t utf8_valid_prefix(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = u[i];
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xbf;   /* the second byte's range */
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;            /* overlong */
+			else if (c == 0xed)
+				hi = 0x9f;            /* surrogates */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;            /* overlong */
+			else if (c == 0xf4)
+				hi = 0x8f;            /* above U+10FFFF */
+		} else
+			return i;
+		if (i + n >= len)     /* cut short */
+			return i;
+		if (u[i + 1] < lo || u[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if ((u[i + k] & 0xc0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}

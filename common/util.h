@@ -37,6 +37,12 @@ int parse_long(const char *s, long min, long max, long *out, char *err, size_t e
  */
 char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen);
 
+/*
+ * How many leading bytes of s[0..len) are well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF): len when all are.
+ */
+size_t utf8_valid_prefix(const char *s, size_t len);
+
 /* Sleep for ms milliseconds, restarting after signals. For pacing only, never for waiting on a condition. */
 void sleep_ms(long ms);
 

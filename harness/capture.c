@@ -21,9 +21,12 @@
  * stamps moved onto CLOCK_MONOTONIC, acklab's one time base.
  */
 #include "capture.h"
+#include "token.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
@@ -94,7 +97,7 @@ static uint32_t rd32(const uint8_t *p)
 
 static int capture_mem_has(const uint8_t *buf, size_t len, const char *token, size_t tlen)
 {
-	return tlen > 0 && len >= tlen && memmem(buf, len, token, tlen) != NULL;
+	return tlen > 0 && len >= tlen && token_memfind((const char *)buf, len, token, tlen) != NULL;
 }
 
 int capture_payload_has_token(const uint8_t *payload, size_t len, const char *token)
@@ -334,14 +337,19 @@ static int capture_open_here(void *arg, char *err, size_t errlen)
 	return 0;
 }
 
-int capture_open(struct capture **out, int netns_fd, const char *pcap_path, char *err, size_t errlen)
+/* The handle in netns_fd, dumping to fd (owned from here on, closed on failure). */
+static int capture_start(struct capture **out, int netns_fd, int fd, const char *shown, char *err,
+			 size_t errlen)
 {
 	struct capture *c = calloc(1, sizeof(*c));
+	FILE *f = NULL;
 	int rc;
 
 	*out = NULL;
-	if (!c)
+	if (!c) {
+		close(fd);
 		return err_set(err, errlen, "capture: out of memory");
+	}
 	c->ioctl_sock = -1;
 	if (netns_fd >= 0)
 		rc = sandbox_in_netns(netns_fd, capture_open_here, c, err, errlen);
@@ -349,9 +357,21 @@ int capture_open(struct capture **out, int netns_fd, const char *pcap_path, char
 		rc = capture_open_here(c, err, errlen);
 	if (rc != 0)
 		goto err;
-	c->dump = pcap_dump_open(c->pcap, pcap_path);
+	f = fdopen(fd, "w");
+	if (!f) {
+		err_set(err, errlen, "capture: cannot write %s: %s", shown, strerror(errno));
+		goto err;
+	}
+	fd = -1;                      /* f owns it now */
+	c->dump = pcap_dump_fopen(c->pcap, f);
+	/*
+	 * From here libpcap owns f: on success the dump closes it, and when it
+	 * fails to write the file header it closes f itself (its other failure,
+	 * a link type savefiles cannot hold, is impossible on the any device).
+	 */
+	f = NULL;
 	if (!c->dump) {
-		err_set(err, errlen, "capture: cannot write %s: %s", pcap_path, pcap_geterr(c->pcap));
+		err_set(err, errlen, "capture: cannot write %s: %s", shown, pcap_geterr(c->pcap));
 		goto err;
 	}
 	if (pcap_get_selectable_fd(c->pcap) < 0) {
@@ -361,8 +381,36 @@ int capture_open(struct capture **out, int netns_fd, const char *pcap_path, char
 	*out = c;
 	return 0;
 err:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	capture_close(c);
 	return -1;
+}
+
+int capture_open_at(struct capture **out, int netns_fd, const struct outdir *dir, const char *name,
+		    char *err, size_t errlen)
+{
+	char shown[PATH_MAX + 256], why[PATH_MAX + 512];
+	int fd = outdir_open_file(dir, name, OUTDIR_TRUNCATE, why, sizeof why);
+
+	*out = NULL;
+	if (fd < 0)
+		return err_set(err, errlen, "capture: %s", why);
+	snprintf(shown, sizeof shown, "%s/%s", dir->path, name);
+	return capture_start(out, netns_fd, fd, shown, err, errlen);
+}
+
+int capture_open(struct capture **out, int netns_fd, const char *pcap_path, char *err, size_t errlen)
+{
+	int fd = open(pcap_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	*out = NULL;
+	if (fd < 0)
+		return err_set(err, errlen, "capture: cannot write %s: %s", pcap_path,
+			       errno == ELOOP ? "it is a symbolic link (not followed)" : strerror(errno));
+	return capture_start(out, netns_fd, fd, pcap_path, err, errlen);
 }
 
 int capture_fd(const struct capture *c)

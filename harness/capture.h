@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outdir.h"
+
 struct capture;
 
 struct capture_match {
@@ -30,9 +32,15 @@ struct capture_match {
 };
 
 /*
- * Open a capture in netns_fd (the router) writing to pcap_path. snaplen 0
- * means whole packets. Owned by the caller (capture_close).
+ * Open a capture in netns_fd (the router) writing to the file name in dir,
+ * opened by outdir_open_file() (a link there is refused, not followed) and
+ * handed to libpcap as a stream (pcap_dump_fopen), so libpcap never opens a
+ * path itself. Owned by the caller (capture_close).
  */
+int capture_open_at(struct capture **out, int netns_fd, const struct outdir *dir, const char *name,
+		    char *err, size_t errlen);
+
+/* The same, writing to pcap_path (e.g. /dev/null); a symbolic link there is refused too. */
 int capture_open(struct capture **out, int netns_fd, const char *pcap_path, char *err, size_t errlen);
 
 /* The fd to poll for readability. */

@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "history.h"
 #include "plan.h"
+#include "outdir.h"
 #include "proc.h"
 #include "runner.h"
 #include "topo.h"
@@ -43,6 +44,7 @@ struct cell {
 	const struct stack *st;
 	const struct runner_opts *o;
 	char dir[PATH_MAX];
+	struct outdir out;            /* the cell folder, open (dir is its path) */
 	struct topo *topo;
 	struct capture *cap;
 	struct history *hist;

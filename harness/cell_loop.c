@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cell.h"
+#include "token.h"
 #include "log.h"
 #include "util.h"
 
@@ -318,7 +319,7 @@ bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, co
 			return true;
 		id = json_string_value(json_object_get(e, "id"));
 		text = json_string_value(json_object_get(e, "text"));
-		if ((id && strcmp(id, msg) == 0) || (text && token[0] && strstr(text, token)))
+		if ((id && strcmp(id, msg) == 0) || (token[0] && token_in_text(text, token)))
 			return true;
 	}
 	return false;

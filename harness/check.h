@@ -38,6 +38,8 @@ struct cell_result {
 	int scenario_order, stack_order;   /* the matrix's row and column order */
 	enum cell_status status;
 	bool ran;                     /* true for MET and UNMET: chk holds the classes */
+	bool classified;              /* chk holds the classes (also for an ERROR cell that got far
+	                                 enough to send: what happened to each message still counts) */
 	char error[512];              /* CELL_ERROR, CELL_NOT_RUN */
 	char na[256];                 /* CELL_NA: which capability is missing and why it is needed */
 	struct chk_result chk;

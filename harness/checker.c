@@ -1,248 +1,611 @@
 /*
  * checker: per-message classification of one cell, then the comparison with
- * the scenario's expectation. It reads only the history (checker.h lists the
- * entries it uses) and works black-box: a message is recognised in the
- * store and on a recipient's screen by its token, never by server ids.
+ * the scenario's expectation (checker.h). It works black-box: a message is
+ * recognised in the store and on a recipient's screen by its token (whole),
+ * never by server ids.
  *
- * The work is in two passes so each is easy to check by eye: chk_observe()
- * gathers the facts of one message (what the client showed, which store
- * rows and which copies each recipient saw), chk_classify() turns facts
- * into one class by a fixed precedence, most alarming first:
- * phantom > duplicate > lost > orphan-reply > gap > failed-visible > ok.
+ * Two steps, each easy to check by eye. chk_observe() makes one pass over the
+ * history and files every entry under its message through two hashes (token
+ * -> message, id -> message): what the client showed, each distinct copy
+ * (ts) the store holds and each recipient was shown, how often, and the order
+ * in which each recipient was pushed messages. chk_classify() then turns one
+ * message's facts into one class by a fixed precedence, most alarming first
+ * (checker_class.h). Memory is linear in the history: one small record per
+ * distinct copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checker.h"
+#include "token.h"
 #include "util.h"
 
-#define CHK_MAX_TS 16
-#define CHK_MAX_RECIPIENTS 16
-
-/* The facts about one message, before classification. */
-struct chk_facts {
-	const char *parent_ts;        /* for replies, else NULL */
-	bool unwatched;               /* recipients do not follow its channel: no gap */
-	double client_ms;             /* when the last sent/failed was shown */
-	char stored_ts[CHK_MAX_TS][48];
-	int nstored_ts;
-	double stored_ms;
-	/* Distinct ts each recipient saw (index = recipient number - 1). */
-	char seen_ts[CHK_MAX_RECIPIENTS][CHK_MAX_TS][48];
-	int nseen[CHK_MAX_RECIPIENTS];
-	double seen_ms[CHK_MAX_RECIPIENTS];
-	int dup_recipient;            /* recipient (1-based) that saw two stored copies, or 0 */
-	int phantom_recipient;        /* recipient (1-based) that saw an unstored copy, or 0 */
-	char phantom_ts[48];
-	int missing_recipient;        /* first recipient that never saw a stored copy, or 0 */
+/* One distinct copy (ts) of a message, in the store (who 0) or shown to recipient who. */
+struct chk_copy {
+	int next;                     /* the message's next copy, or -1 */
+	int who;
+	int count;                    /* store rows, or displays, with this ts */
+	char ts[48];                  /* "" when the server gives none */
 };
 
-static const char *chk_str(json_t *obj, const char *key)
+struct chk_facts {
+	int first_copy;               /* -1: none */
+	const char *parent_id, *parent_ts;   /* for replies, else NULL */
+	const char *channel;
+	bool unwatched;               /* recipients do not follow its channel: no gap */
+	double client_ms, stored_ms;
+	long store_pos;               /* index of its first store row, -1 when not stored */
+	int sending;
+};
+
+/* A sequence of message indexes: what one recipient was pushed, in order. */
+struct chk_seq {
+	int *v;
+	size_t n, cap;
+};
+
+struct chk_state {
+	struct chk_result *r;
+	struct chk_facts *f;
+	struct chk_copy *copies;
+	size_t ncopies, capcopies;
+	int *by_token, *by_id;        /* open-addressing tables of message indexes, -1 = empty */
+	size_t mask;                  /* table size - 1; 0 before the first message */
+	size_t capmsgs;
+	int *stored_copies;           /* scratch for chk_classify: by recipient, recipients + 1 */
+	struct chk_seq *pushed;       /* by recipient number - 1 */
+	int npushed;
+	long store_rows;
+	long long t0;
+};
+
+/* The fields of one history entry the checker reads, found in one walk over its keys. */
+struct chk_entry {
+	const char *role, *ev, *id, *token, *text, *via, *channel, *parent, *parent_ts;
+	json_t *ts, *t, *attempt, *attempts, *watched;
+};
+
+static void chk_fields(json_t *e, struct chk_entry *f)
 {
-	return json_string_value(json_object_get(obj, key));
+	const char *key;
+	json_t *v;
+
+	memset(f, 0, sizeof *f);
+	json_object_foreach(e, key, v) {
+		const char **slot = NULL;
+
+		switch (key[0]) {
+		case 'r': if (!strcmp(key, "role")) slot = &f->role; break;
+		case 'e': if (!strcmp(key, "ev")) slot = &f->ev; break;
+		case 'i': if (!strcmp(key, "id")) slot = &f->id; break;
+		case 'v': if (!strcmp(key, "via")) slot = &f->via; break;
+		case 'c': if (!strcmp(key, "channel")) slot = &f->channel; break;
+		case 't':
+			if (!strcmp(key, "text"))
+				slot = &f->text;
+			else if (!strcmp(key, "token"))
+				slot = &f->token;
+			else if (!strcmp(key, "ts"))
+				f->ts = v;
+			else if (!strcmp(key, "t"))
+				f->t = v;
+			break;
+		case 'p':
+			if (!strcmp(key, "parent"))
+				slot = &f->parent;
+			else if (!strcmp(key, "parent_ts"))
+				slot = &f->parent_ts;
+			break;
+		case 'a':
+			if (!strcmp(key, "attempt"))
+				f->attempt = v;
+			else if (!strcmp(key, "attempts"))
+				f->attempts = v;
+			break;
+		case 'w': if (!strcmp(key, "watched")) f->watched = v; break;
+		}
+		if (slot)
+			*slot = json_string_value(v);
+	}
 }
 
-/* A "ts" as text whether the role wrote it as a string or a number. */
-static void chk_ts(json_t *obj, char *buf, size_t len)
+/* A "ts" as text whether the role wrote it as a string or a number; "" when absent. */
+static void chk_ts(json_t *ts, char *buf, size_t len)
 {
-	json_t *ts = json_object_get(obj, "ts");
-
 	if (json_is_string(ts))
-		snprintf(buf, len, "%s", json_string_value(ts));
+		str_copy(buf, json_string_value(ts), len);
 	else if (json_is_integer(ts))
 		snprintf(buf, len, "%lld", (long long)json_integer_value(ts));
 	else if (json_is_real(ts))
 		snprintf(buf, len, "%.6f", json_real_value(ts));
 	else
-		snprintf(buf, len, "?");
+		buf[0] = '\0';
 }
 
-static double chk_ms(json_t *e, long long t0)
+static double chk_ms(const struct chk_entry *e, long long t0)
 {
-	return (double)(json_integer_value(json_object_get(e, "t")) - t0) / 1e6;
+	return (double)(json_integer_value(e->t) - t0) / 1e6;
 }
 
-static bool chk_has_token(json_t *e, const char *token)
+/* Role "recipientN" -> N (1..999999), else 0. */
+static int chk_recipient_no(const char *role)
 {
-	const char *text = chk_str(e, "text");
+	int n = 0;
 
-	return text && token[0] && strstr(text, token);
+	if (strncmp(role, "recipient", 9) != 0 || role[9] < '1' || role[9] > '9')
+		return 0;
+	for (const char *p = role + 9; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 99999)
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
 }
 
-static int chk_find_ts(char (*set)[48], int n, const char *ts)
+/* --- the two hashes --------------------------------------------------------- */
+
+static size_t chk_hash(const char *s)
 {
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int chk_lookup(const struct chk_state *st, const int *table, bool by_token, const char *key)
+{
+	for (size_t i = chk_hash(key) & st->mask;; i = (i + 1) & st->mask) {
+		int m = table[i];
+
+		if (m < 0)
+			return -1;
+		if (strcmp(by_token ? st->r->msgs[m].token : st->r->msgs[m].id, key) == 0)
+			return m;
+	}
+}
+
+static void chk_insert(struct chk_state *st, int *table, const char *key, int m)
+{
+	size_t i = chk_hash(key) & st->mask;
+
+	while (table[i] >= 0)
+		i = (i + 1) & st->mask;
+	table[i] = m;
+}
+
+/* --- gathering -------------------------------------------------------------- */
+
+static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const char *ts)
+{
+	struct chk_copy *c;
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(set[i], ts) == 0)
-			return i;
+	for (i = st->f[m].first_copy; i >= 0; i = st->copies[i].next)
+		if (st->copies[i].who == who && strcmp(st->copies[i].ts, ts) == 0)
+			return &st->copies[i];
+	if (st->ncopies == st->capcopies) {
+		size_t cap = st->capcopies ? st->capcopies * 2 : 1024;
+		struct chk_copy *v = realloc(st->copies, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		st->copies = v;
+		st->capcopies = cap;
+	}
+	c = &st->copies[st->ncopies];
+	c->next = st->f[m].first_copy;
+	c->who = who;
+	c->count = 0;
+	str_copy(c->ts, ts, sizeof c->ts);
+	st->f[m].first_copy = (int)st->ncopies++;
+	return c;
+}
+
+static int chk_seq_push(struct chk_seq *s, int m)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		int *v = realloc(s->v, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = m;
+	return 0;
+}
+
+/* The message whose token text carries, or -1. */
+static int chk_message_in(const struct chk_state *st, const char *text)
+{
+	char token[TOKEN_MAX];
+	size_t pos = 0;
+
+	while (token_next(text, &pos, token, sizeof token)) {
+		int m = chk_lookup(st, st->by_token, true, token);
+
+		if (m >= 0)
+			return m;
+	}
 	return -1;
 }
 
-/* Role "recipientN" -> N, else 0. */
-static int chk_recipient_no(const char *role)
+static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 {
-	long n;
+	struct chk_message *msg;
+	int m, a;
 
-	if (!role || strncmp(role, "recipient", 9) != 0)
-		return 0;
-	if (parse_long(role + 9, 1, CHK_MAX_RECIPIENTS, &n, NULL, 0) == -1)
-		return 0;
-	return (int)n;
+	if (!e->id || (m = chk_lookup(st, st->by_id, false, e->id)) < 0)
+		return;
+	msg = &st->r->msgs[m];
+	a = (int)json_integer_value(e->attempts);
+	if (strcmp(e->ev, "sending") == 0) {
+		st->f[m].sending++;
+		a = (int)json_integer_value(e->attempt);
+	} else if (strcmp(e->ev, "sent") == 0 || strcmp(e->ev, "failed") == 0) {
+		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
+		st->f[m].client_ms = chk_ms(e, st->t0);
+		chk_ts(e->ts, msg->client_ts, sizeof msg->client_ts);
+		if (e->ev[0] == 'f')
+			msg->client_ts[0] = '\0';
+	}
+	if (a > msg->attempts)
+		msg->attempts = a;
 }
 
-static void chk_observe(struct history *h, long long t0, int recipients, struct chk_message *m,
-			struct chk_facts *f)
+static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 {
-	size_t i, n = history_len(h);
-	int sending = 0, r;
+	int m = chk_message_in(st, e->text);
+	struct chk_copy *c;
+	char ts[48];
 
-	str_copy(m->client_outcome, "none", sizeof(m->client_outcome));
-	for (i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev"), *id = chk_str(e, "id");
-		char ts[48];
-		int a;
-
-		if (!role || !ev)
-			continue;
-		if (strcmp(role, "client") == 0 && id && strcmp(id, m->id) == 0) {
-			a = (int)json_integer_value(json_object_get(e, "attempts"));
-			if (strcmp(ev, "sending") == 0) {
-				sending++;
-				a = (int)json_integer_value(json_object_get(e, "attempt"));
-			} else if (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0) {
-				str_copy(m->client_outcome, ev, sizeof(m->client_outcome));
-				f->client_ms = chk_ms(e, t0);
-			}
-			if (a > m->attempts)
-				m->attempts = a;
-		} else if (strcmp(role, "store") == 0 && strcmp(ev, "stored") == 0 &&
-			   chk_has_token(e, m->token)) {
-			chk_ts(e, ts, sizeof(ts));
-			if (m->stored++ == 0)
-				f->stored_ms = chk_ms(e, t0);
-			if (f->nstored_ts < CHK_MAX_TS && chk_find_ts(f->stored_ts, f->nstored_ts, ts) < 0)
-				str_copy(f->stored_ts[f->nstored_ts++], ts, 48);
-		} else if ((r = chk_recipient_no(role)) > 0 && strcmp(ev, "received") == 0 &&
-			   chk_has_token(e, m->token)) {
-			chk_ts(e, ts, sizeof(ts));
-			r--;
-			if (f->nseen[r] == 0)
-				f->seen_ms[r] = chk_ms(e, t0);
-			if (f->nseen[r] < CHK_MAX_TS && chk_find_ts(f->seen_ts[r], f->nseen[r], ts) < 0)
-				str_copy(f->seen_ts[r][f->nseen[r]++], ts, 48);
-		}
+	st->store_rows++;
+	if (m < 0)
+		return 0;
+	chk_ts(e->ts, ts, sizeof ts);
+	if (!(c = chk_copy_of(st, m, 0, ts)))
+		return -1;
+	c->count++;
+	if (st->r->msgs[m].stored++ == 0) {
+		st->f[m].stored_ms = chk_ms(e, st->t0);
+		st->f[m].store_pos = st->store_rows - 1;
 	}
-	if (sending > m->attempts)
-		m->attempts = sending;
-
-	if (recipients > CHK_MAX_RECIPIENTS)
-		recipients = CHK_MAX_RECIPIENTS;
-	for (r = 0; r < CHK_MAX_RECIPIENTS; r++) {
-		int stored_copies = 0, j;
-
-		if (f->nseen[r] > m->delivered_max)
-			m->delivered_max = f->nseen[r];
-		for (j = 0; j < f->nseen[r]; j++) {
-			if (chk_find_ts(f->stored_ts, f->nstored_ts, f->seen_ts[r][j]) >= 0) {
-				stored_copies++;
-				continue;
-			}
-			m->phantom_copies++;
-			if (!f->phantom_recipient) {
-				f->phantom_recipient = r + 1;
-				str_copy(f->phantom_ts, f->seen_ts[r][j], sizeof(f->phantom_ts));
-			}
-		}
-		if (stored_copies >= 2 && !f->dup_recipient)
-			f->dup_recipient = r + 1;
-		if (r < recipients && stored_copies == 0 && !f->unwatched) {
-			m->recipients_missing++;
-			if (!f->missing_recipient)
-				f->missing_recipient = r + 1;
-		}
-	}
+	return 0;
 }
 
-/* Is ts the ts of any stored row in the history? */
-static bool chk_ts_stored(struct history *h, const char *ts)
+static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int who)
 {
-	size_t i, n = history_len(h);
-	char buf[48];
+	int m = chk_message_in(st, e->text);
+	const char *via = e->via;
+	struct chk_copy *c;
+	char ts[48];
 
-	for (i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev");
+	if (m < 0)
+		return 0;
+	chk_ts(e->ts, ts, sizeof ts);
+	if (!(c = chk_copy_of(st, m, who, ts)))
+		return -1;
+	/* Pushes in arrival order, first display of each copy only, for the order check. */
+	if (c->count++ == 0 && (!via || strcmp(via, "ws") == 0)) {
+		if (who > st->npushed) {
+			struct chk_seq *v = realloc(st->pushed, (size_t)who * sizeof *v);
 
-		if (!role || !ev || strcmp(role, "store") != 0 || strcmp(ev, "stored") != 0)
+			if (!v)
+				return -1;
+			memset(v + st->npushed, 0, (size_t)(who - st->npushed) * sizeof *v);
+			st->pushed = v;
+			st->npushed = who;
+		}
+		return chk_seq_push(&st->pushed[who - 1], m);
+	}
+	return 0;
+}
+
+/* Room for one more message: the arrays grow, the hashes are rebuilt at half full. */
+static int chk_grow(struct chk_state *st)
+{
+	struct chk_result *r = st->r;
+
+	if ((size_t)r->nmsgs == st->capmsgs) {
+		size_t cap = st->capmsgs ? st->capmsgs * 2 : 64;
+		struct chk_message *msgs = realloc(r->msgs, cap * sizeof *msgs);
+		struct chk_facts *f;
+
+		if (!msgs)
+			return -1;
+		r->msgs = msgs;
+		f = realloc(st->f, cap * sizeof *f);
+		if (!f)
+			return -1;
+		st->f = f;
+		st->capmsgs = cap;
+	}
+	if ((size_t)r->nmsgs * 2 >= st->mask) {
+		size_t size = st->mask ? (st->mask + 1) * 2 : 256;
+		int *bt = malloc(size * sizeof *bt), *bi = malloc(size * sizeof *bi);
+
+		if (!bt || !bi) {
+			free(bt);
+			free(bi);
+			return -1;
+		}
+		free(st->by_token);
+		free(st->by_id);
+		st->by_token = bt;
+		st->by_id = bi;
+		st->mask = size - 1;
+		memset(bt, 0xff, size * sizeof *bt);
+		memset(bi, 0xff, size * sizeof *bi);
+		for (int m = 0; m < r->nmsgs; m++) {
+			chk_insert(st, bt, r->msgs[m].token, m);
+			chk_insert(st, bi, r->msgs[m].id, m);
+		}
+	}
+	return 0;
+}
+
+/* A send entry makes a message. */
+static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *err, size_t errlen)
+{
+	struct chk_message *m;
+	struct chk_facts *f;
+
+	if (!e->id || !e->token || !*e->token)
+		return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
+	if (st->mask && chk_lookup(st, st->by_id, false, e->id) >= 0)
+		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
+	if (chk_grow(st) == -1)
+		return err_set(err, errlen, "checker: out of memory");
+	m = &st->r->msgs[st->r->nmsgs];
+	f = &st->f[st->r->nmsgs];
+	memset(m, 0, sizeof *m);
+	memset(f, 0, sizeof *f);
+	str_copy(m->id, e->id, sizeof m->id);
+	str_copy(m->token, e->token, sizeof m->token);
+	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
+	f->first_copy = -1;
+	f->store_pos = -1;
+	f->parent_id = e->parent;
+	f->parent_ts = e->parent_ts;
+	f->channel = e->channel;
+	f->unwatched = json_is_false(e->watched);
+	chk_insert(st, st->by_id, m->id, st->r->nmsgs);
+	chk_insert(st, st->by_token, m->token, st->r->nmsgs);
+	st->r->nmsgs++;
+	return 0;
+}
+
+/* One pass: sends make messages (they come first in time), every other entry is filed under one. */
+static int chk_observe(struct chk_state *st, struct history *h, char *err, size_t errlen)
+{
+	size_t n = history_len(h);
+
+	for (size_t i = 0; i < n; i++) {
+		struct chk_entry e;
+		int who, rc = 0;
+
+		chk_fields(history_at(h, i), &e);
+		if (!e.role || !e.ev)
 			continue;
-		chk_ts(e, buf, sizeof(buf));
-		if (strcmp(buf, ts) == 0)
+		if (e.role[0] == 'a' && strcmp(e.role, "acklab") == 0) {
+			if (strcmp(e.ev, "send") == 0 && chk_on_send(st, &e, err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (st->r->nmsgs == 0)
+			continue;
+		if (strcmp(e.role, "client") == 0)
+			chk_on_client(st, &e);
+		else if (strcmp(e.role, "store") == 0 && strcmp(e.ev, "stored") == 0)
+			rc = chk_on_stored(st, &e);
+		else if (strcmp(e.ev, "received") == 0 && (who = chk_recipient_no(e.role)) > 0)
+			rc = chk_on_received(st, &e, who);
+		if (rc == -1)
+			return err_set(err, errlen, "checker: out of memory");
+	}
+	if (st->r->nmsgs == 0)
+		return err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
+	return 0;
+}
+
+/* --- classifying ------------------------------------------------------------ */
+
+/* Does the store hold message m's copy ts (by ts when the store gives one, else by token)? */
+static bool chk_store_has(const struct chk_state *st, int m, const char *ts, bool *ts_known)
+{
+	bool known = false;
+
+	for (int i = st->f[m].first_copy; i >= 0; i = st->copies[i].next) {
+		const struct chk_copy *c = &st->copies[i];
+
+		if (c->who != 0)
+			continue;
+		if (c->ts[0])
+			known = true;
+		if (strcmp(c->ts, ts) == 0)
 			return true;
 	}
+	if (ts_known)
+		*ts_known = known;
+	/* No ts on one side: the token alone says it is the stored message. */
+	return st->r->msgs[m].stored > 0 && (!ts[0] || !known);
+}
+
+/* The first stored ts of m, for sentences. */
+static const char *chk_first_stored_ts(const struct chk_state *st, int m)
+{
+	const char *ts = "?";
+
+	for (int i = st->f[m].first_copy; i >= 0; i = st->copies[i].next)
+		if (st->copies[i].who == 0)
+			ts = st->copies[i].ts[0] ? st->copies[i].ts : "no ts";
+	return ts;
+}
+
+/* Is the parent of reply m stored with the ts the reply points at? */
+static bool chk_parent_stored(const struct chk_state *st, int m)
+{
+	const struct chk_facts *f = &st->f[m];
+
+	if (f->parent_id) {
+		int p = chk_lookup(st, st->by_id, false, f->parent_id);
+
+		if (p >= 0)
+			return chk_store_has(st, p, f->parent_ts, NULL);
+	}
+	for (int p = 0; p < st->r->nmsgs; p++)      /* a parent acklab did not send: rare */
+		for (int i = st->f[p].first_copy; i >= 0; i = st->copies[i].next)
+			if (st->copies[i].who == 0 && strcmp(st->copies[i].ts, f->parent_ts) == 0)
+				return true;
 	return false;
 }
 
-static void chk_classify(struct history *h, struct chk_message *m, const struct chk_facts *f)
+/* Which messages each recipient was pushed after a message of the same channel stored after them. */
+static void chk_order(const struct chk_state *st, bool *reordered, int *reordered_by)
 {
-	bool sent = strcmp(m->client_outcome, "sent") == 0;
-	bool failed = strcmp(m->client_outcome, "failed") == 0;
-	char shown[64];
+	for (int r = 0; r < st->npushed; r++) {
+		const struct chk_seq *s = &st->pushed[r];
+		int last = -1;        /* the pushed message with the highest store position so far */
 
-	if (sent || failed)
-		snprintf(shown, sizeof(shown), "client showed %s at %.0f ms after %d attempt%s",
-			 sent ? "Sent" : "Failed", f->client_ms, m->attempts, m->attempts == 1 ? "" : "s");
-	else
-		snprintf(shown, sizeof(shown), "client never showed Sent or Failed");
+		for (size_t k = 0; k < s->n; k++) {
+			int m = s->v[k];
+			const struct chk_facts *f = &st->f[m];
 
-	if (m->phantom_copies > 0) {
-		m->cls = CHK_PHANTOM;
-		snprintf(m->why, sizeof(m->why), "recipient%d saw a copy (ts %s) the store does not have; store has %d row%s",
-			 f->phantom_recipient, f->phantom_ts, m->stored, m->stored == 1 ? "" : "s");
-	} else if (m->stored >= 2 || f->dup_recipient) {
-		m->cls = CHK_DUPLICATE;
-		if (m->stored >= 2)
-			snprintf(m->why, sizeof(m->why), "stored %d times; %s", m->stored, shown);
-		else
-			snprintf(m->why, sizeof(m->why), "recipient%d saw %d copies; store has %d row%s",
-				 f->dup_recipient, f->nseen[f->dup_recipient - 1], m->stored,
-				 m->stored == 1 ? "" : "s");
-	} else if (m->stored == 0 && !failed) {
-		m->cls = CHK_LOST;
-		snprintf(m->why, sizeof(m->why), "%s; store has 0 rows", shown);
-	} else if (f->parent_ts && m->stored > 0 && !chk_ts_stored(h, f->parent_ts)) {
-		m->cls = CHK_ORPHAN_REPLY;
-		snprintf(m->why, sizeof(m->why), "reply stored at %.0f ms, but its parent (ts %s) is not in the store",
-			 f->stored_ms, f->parent_ts);
-	} else if (m->stored > 0 && m->recipients_missing > 0) {
-		m->cls = CHK_GAP;
-		snprintf(m->why, sizeof(m->why), "stored (ts %s) but recipient%d never saw it%s",
-			 f->stored_ts[0], f->missing_recipient,
-			 m->recipients_missing > 1 ? " (nor did others)" : "");
-	} else if (failed && m->stored == 0) {
-		m->cls = CHK_FAILED_VISIBLE;
-		snprintf(m->why, sizeof(m->why), "%s; not stored (honest failure)", shown);
-	} else {
-		m->cls = CHK_OK;
-		snprintf(m->why, sizeof(m->why), "stored once (ts %s); %s", f->stored_ts[0], shown);
+			if (f->store_pos < 0)
+				continue;
+			/* One channel at a time is what the store's order says anything about. */
+			if (last >= 0 && st->f[last].store_pos > f->store_pos &&
+			    ((!f->channel && !st->f[last].channel) ||
+			     (f->channel && st->f[last].channel && strcmp(f->channel, st->f[last].channel) == 0))) {
+				if (!reordered[m]) {
+					reordered[m] = true;
+					reordered_by[m] = last;
+				}
+				continue;
+			}
+			if (last < 0 || f->store_pos > st->f[last].store_pos)
+				last = m;
+		}
 	}
 }
 
-static const char *chk_short(int c)
+static void chk_classify(struct chk_state *st, int m, int recipients, bool reordered,
+			 int reordered_by)
 {
-	static const char *const s[CHK_CLASS_COUNT] = {
-		[CHK_OK] = "OK", [CHK_LOST] = "LOST", [CHK_DUPLICATE] = "DUP",
-		[CHK_PHANTOM] = "PHANTOM", [CHK_FAILED_VISIBLE] = "FAILED", [CHK_GAP] = "GAP",
-		[CHK_ORPHAN_REPLY] = "ORPHAN",
-	};
-	return s[c];
+	struct chk_message *msg = &st->r->msgs[m];
+	const struct chk_facts *f = &st->f[m];
+	bool sent = strcmp(msg->client_outcome, "sent") == 0;
+	bool failed = strcmp(msg->client_outcome, "failed") == 0;
+	bool ts_known = false;
+	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
+	const char *phantom_ts = "", *push_ts = "";
+	char shown[96];
+	int *stored_copies = st->stored_copies;
+
+	memset(stored_copies, 0, ((size_t)recipients + 1) * sizeof *stored_copies);
+
+	if (f->sending > msg->attempts)
+		msg->attempts = f->sending;
+	chk_store_has(st, m, "", &ts_known);
+	for (int i = f->first_copy; i >= 0; i = st->copies[i].next) {
+		const struct chk_copy *c = &st->copies[i];
+
+		if (c->who == 0)
+			continue;
+		if (c->count > msg->pushes_max)
+			msg->pushes_max = c->count;
+		if (!chk_store_has(st, m, c->ts, NULL)) {
+			msg->phantom_copies++;
+			if (!phantom_who) {
+				phantom_who = c->who;
+				phantom_ts = c->ts[0] ? c->ts : "no ts";
+			}
+			continue;
+		}
+		if (c->count >= 2 && !push_who) {
+			push_who = c->who;
+			push_ts = c->ts[0] ? c->ts : "no ts";
+		}
+		if (c->who <= recipients && ++stored_copies[c->who] >= 2 && !dup_who) {
+			dup_who = c->who;
+			dup_copies = stored_copies[c->who];
+		}
+	}
+	for (int r = 1; r <= recipients; r++) {
+		int copies = stored_copies[r];
+
+		if (copies > msg->delivered_max)
+			msg->delivered_max = copies;
+		if (copies == 0 && !f->unwatched && msg->stored > 0) {
+			msg->recipients_missing++;
+			if (!missing_who)
+				missing_who = r;
+		}
+	}
+	if (sent || failed)
+		snprintf(shown, sizeof(shown), "client showed %s at %.0f ms after %d attempt%s",
+			 sent ? "Sent" : "Failed", f->client_ms, msg->attempts, msg->attempts == 1 ? "" : "s");
+	else
+		snprintf(shown, sizeof(shown), "client never showed Sent or Failed");
+
+	if (msg->phantom_copies > 0) {
+		msg->cls = CHK_PHANTOM;
+		snprintf(msg->why, sizeof(msg->why), "recipient%d saw a copy (ts %s) the store does not have; "
+			 "store has %d row%s", phantom_who, phantom_ts, msg->stored, msg->stored == 1 ? "" : "s");
+	} else if (msg->stored >= 2 || dup_who) {
+		msg->cls = CHK_DUPLICATE;
+		if (msg->stored >= 2)
+			snprintf(msg->why, sizeof(msg->why), "stored %d times; %s", msg->stored, shown);
+		else
+			snprintf(msg->why, sizeof(msg->why), "recipient%d saw %d copies; store has %d row%s",
+				 dup_who, dup_copies, msg->stored, msg->stored == 1 ? "" : "s");
+	} else if (msg->stored == 0 && !failed) {
+		msg->cls = CHK_LOST;
+		snprintf(msg->why, sizeof(msg->why), "%s; store has 0 rows", shown);
+	} else if (failed && msg->stored > 0) {
+		msg->cls = CHK_FAILED_STORED;
+		snprintf(msg->why, sizeof(msg->why), "%s, yet the store has it (ts %s): a retry by hand "
+			 "will store it twice", shown, chk_first_stored_ts(st, m));
+	} else if (sent && msg->client_ts[0] && ts_known && !chk_store_has(st, m, msg->client_ts, NULL)) {
+		msg->cls = CHK_TS_MISMATCH;
+		snprintf(msg->why, sizeof(msg->why), "client showed Sent with ts %s; the store holds it as "
+			 "ts %s", msg->client_ts, chk_first_stored_ts(st, m));
+	} else if (f->parent_ts && msg->stored > 0 && !chk_parent_stored(st, m)) {
+		msg->cls = CHK_ORPHAN_REPLY;
+		snprintf(msg->why, sizeof(msg->why), "reply stored at %.0f ms, but its parent (ts %s) is not "
+			 "in the store", f->stored_ms, f->parent_ts);
+	} else if (push_who) {
+		msg->cls = CHK_DUP_PUSH;
+		snprintf(msg->why, sizeof(msg->why), "recipient%d was shown the stored copy (ts %s) %d times",
+			 push_who, push_ts, msg->pushes_max);
+	} else if (msg->stored > 0 && msg->recipients_missing > 0) {
+		msg->cls = CHK_GAP;
+		snprintf(msg->why, sizeof(msg->why), "stored (ts %s) but recipient%d never saw it%s",
+			 chk_first_stored_ts(st, m), missing_who,
+			 msg->recipients_missing > 1 ? " (nor did others)" : "");
+	} else if (reordered) {
+		msg->cls = CHK_REORDERED;
+		snprintf(msg->why, sizeof(msg->why), "pushed after %s, which the store holds after it",
+			 st->r->msgs[reordered_by].id);
+	} else if (failed) {
+		msg->cls = CHK_FAILED_VISIBLE;
+		snprintf(msg->why, sizeof(msg->why), "%s; not stored (honest failure)", shown);
+	} else {
+		msg->cls = CHK_OK;
+		snprintf(msg->why, sizeof(msg->why), "stored once (ts %s); %s", chk_first_stored_ts(st, m),
+			 shown);
+	}
 }
 
-/* Bug classes in the order verdicts name them. */
+/* --- comparing with the expectation ----------------------------------------- */
+
+/* Classes in the order verdicts name them. */
 static const int chk_verdict_order[] = { CHK_LOST, CHK_DUPLICATE, CHK_PHANTOM, CHK_GAP,
-					 CHK_ORPHAN_REPLY };
+					 CHK_ORPHAN_REPLY, CHK_FAILED_STORED, CHK_TS_MISMATCH,
+					 CHK_DUP_PUSH, CHK_REORDERED, CHK_FAILED_VISIBLE };
 
 static void chk_cat(char *buf, size_t len, const char *s)
 {
@@ -252,33 +615,30 @@ static void chk_cat(char *buf, size_t len, const char *s)
 		snprintf(buf + l, len - l, "%s", s);
 }
 
-/* "{m1,m3}" of the messages observed in class c, or "" when none. */
-static void chk_observed_set(const struct chk_result *r, int c, char *buf, size_t len)
+/* "m1,m3" of the messages observed in class c, or "" when none. */
+static void chk_observed_ids(const struct chk_result *r, int c, char *buf, size_t len)
 {
-	int i, n = 0;
+	int n = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < r->nmsgs; i++) {
+	for (int i = 0; i < r->nmsgs; i++) {
 		if ((int)r->msgs[i].cls != c)
 			continue;
-		chk_cat(buf, len, n++ ? "," : "{");
+		if (n++)
+			chk_cat(buf, len, ",");
 		chk_cat(buf, len, r->msgs[i].id);
 	}
-	if (n)
-		chk_cat(buf, len, "}");
 }
 
 static void chk_expected_set(const struct scn_class_expect *ce, char *buf, size_t len)
 {
-	int i;
-
 	buf[0] = '\0';
 	if (!ce->is_set) {
 		snprintf(buf, len, "%d", ce->count);
 		return;
 	}
 	chk_cat(buf, len, "{");
-	for (i = 0; i < ce->nids; i++) {
+	for (int i = 0; i < ce->nids; i++) {
 		if (i)
 			chk_cat(buf, len, ",");
 		chk_cat(buf, len, ce->ids[i]);
@@ -287,19 +647,18 @@ static void chk_expected_set(const struct scn_class_expect *ce, char *buf, size_
 }
 
 /* Does the observation of class c satisfy ce? */
-static bool chk_matches(const struct chk_result *r, int c, const struct scn_class_expect *ce)
+static bool chk_matches(const struct chk_state *st, int c, const struct scn_class_expect *ce)
 {
-	int i, j;
+	const struct chk_result *r = st->r;
 
 	if (!ce->is_set)
 		return r->counts[c] == ce->count;
 	if (r->counts[c] != ce->nids)
 		return false;
-	for (j = 0; j < ce->nids; j++) {
-		for (i = 0; i < r->nmsgs; i++)
-			if ((int)r->msgs[i].cls == c && strcmp(r->msgs[i].id, ce->ids[j]) == 0)
-				break;
-		if (i == r->nmsgs)
+	for (int j = 0; j < ce->nids; j++) {
+		int m = chk_lookup(st, st->by_id, false, ce->ids[j]);
+
+		if (m < 0 || (int)r->msgs[m].cls != c)
 			return false;
 	}
 	return true;
@@ -310,72 +669,106 @@ static bool chk_named(const struct scn_expect *exp, int c)
 	return exp && exp->cls[c].named;
 }
 
-static void chk_compare(const struct scn_expect *exp, struct chk_result *r)
+/* attempts(m2)=1, >=, <=: each one that does not hold, said in reason. */
+static bool chk_attempts(const struct chk_state *st, const struct scn_expect *exp, char *why, size_t len)
 {
-	char set[256], item[300], want[256] = "", got[256] = "";
+	bool ok = true;
+
+	why[0] = '\0';
+	for (int i = 0; exp && i < exp->nattempts; i++) {
+		const struct scn_attempts_expect *a = &exp->attempts[i];
+		int m = chk_lookup(st, st->by_id, false, a->id);
+		int got = m >= 0 ? st->r->msgs[m].attempts : 0;
+		bool holds = a->op == '=' ? got == a->n : a->op == '>' ? got >= a->n : got <= a->n;
+		char item[160];
+
+		if (holds)
+			continue;
+		ok = false;
+		snprintf(item, sizeof item, "%sattempts(%s)%s%d, observed %d", why[0] ? "; " : "", a->id,
+			 a->op == '=' ? "=" : a->op == '>' ? ">=" : "<=", a->n, got);
+		chk_cat(why, len, item);
+	}
+	return ok;
+}
+
+static void chk_compare(const struct chk_state *st, const struct scn_expect *exp)
+{
+	struct chk_result *r = st->r;
+	char set[200], item[260], want[256] = "", got[256] = "", attempts[256];
 	bool any_bug = false, want_bug = false;
-	size_t k;
-	int c, i;
 
 	r->pass = true;
 	r->verdict[0] = r->expected[0] = '\0';
-	for (k = 0; k < ARRAY_LEN(chk_verdict_order); k++) {
-		c = chk_verdict_order[k];
+	for (size_t k = 0; k < ARRAY_LEN(chk_verdict_order); k++) {
+		int c = chk_verdict_order[k];
+
 		if (r->counts[c]) {
-			any_bug = true;
-			chk_cat(r->verdict, sizeof(r->verdict), r->verdict[0] ? ", " : "");
-			chk_cat(r->verdict, sizeof(r->verdict), chk_short(c));
-			chk_cat(r->verdict, sizeof(r->verdict), " ");
-			chk_observed_set(r, c, set, sizeof(set));
-			set[strlen(set) - 1] = '\0';
-			chk_cat(r->verdict, sizeof(r->verdict), set + 1);
+			any_bug = any_bug || chk_class_is_bug(c);
+			chk_observed_ids(r, c, set, sizeof set);
+			snprintf(item, sizeof item, "%s%s %s", r->verdict[0] ? ", " : "", chk_class_short(c), set);
+			chk_cat(r->verdict, sizeof r->verdict, item);
 		}
 		if (chk_named(exp, c) && exp->cls[c].count > 0) {
-			want_bug = true;
-			chk_cat(r->expected, sizeof(r->expected), r->expected[0] ? ", " : "");
-			chk_cat(r->expected, sizeof(r->expected), chk_short(c));
+			want_bug = want_bug || chk_class_is_bug(c);
 			if (exp->cls[c].is_set) {
-				for (i = 0; i < exp->cls[c].nids; i++) {
-					chk_cat(r->expected, sizeof(r->expected), i ? "," : " ");
-					chk_cat(r->expected, sizeof(r->expected), exp->cls[c].ids[i]);
-				}
+				chk_expected_set(&exp->cls[c], set, sizeof set);
+				set[strlen(set) - 1] = '\0';
+				snprintf(item, sizeof item, "%s%s %s", r->expected[0] ? ", " : "",
+					 chk_class_short(c), set + 1);
 			} else {
-				snprintf(item, sizeof(item), " ×%d", exp->cls[c].count);
-				chk_cat(r->expected, sizeof(r->expected), item);
+				snprintf(item, sizeof item, "%s%s ×%d", r->expected[0] ? ", " : "",
+					 chk_class_short(c), exp->cls[c].count);
 			}
+			chk_cat(r->expected, sizeof r->expected, item);
 		}
 	}
 	if (!r->verdict[0])
-		str_copy(r->verdict, "clean", sizeof(r->verdict));
+		str_copy(r->verdict, "clean", sizeof r->verdict);
 	if (!r->expected[0])
-		str_copy(r->expected, "clean", sizeof(r->expected));
+		str_copy(r->expected, "clean", sizeof r->expected);
 
-	for (c = 0; c < CHK_CLASS_COUNT; c++) {
+	for (int c = 0; c < CHK_CLASS_COUNT; c++) {
 		if (c == CHK_OK)
 			continue;
-		/* What to show on each side: the named classes, and every class observed. */
+		/* Every class must be as named; one not named must be empty (failed-visible too). */
 		if (chk_named(exp, c)) {
-			chk_expected_set(&exp->cls[c], set, sizeof(set));
-			snprintf(item, sizeof(item), "%s%s=%s", want[0] ? " " : "", chk_class_name(c), set);
-			chk_cat(want, sizeof(want), item);
-			if (!chk_matches(r, c, &exp->cls[c]))
+			chk_expected_set(&exp->cls[c], set, sizeof set);
+			snprintf(item, sizeof item, "%s%s=%s", want[0] ? " " : "", chk_class_name(c), set);
+			chk_cat(want, sizeof want, item);
+			if (!chk_matches(st, c, &exp->cls[c]))
 				r->pass = false;
-		} else if (chk_class_is_bug(c) && r->counts[c]) {
+		} else if (r->counts[c]) {
 			r->pass = false;
 		}
-		if (r->counts[c] && (chk_class_is_bug(c) || chk_named(exp, c))) {
-			chk_observed_set(r, c, set, sizeof(set));
-			snprintf(item, sizeof(item), "%s%s=%s", got[0] ? " " : "", chk_class_name(c), set);
-			chk_cat(got, sizeof(got), item);
+		if (r->counts[c]) {
+			chk_observed_ids(r, c, set, sizeof set);
+			snprintf(item, sizeof item, "%s%s={%s}", got[0] ? " " : "", chk_class_name(c), set);
+			chk_cat(got, sizeof got, item);
 		}
 	}
+	if (!chk_attempts(st, exp, attempts, sizeof attempts))
+		r->pass = false;
 	if (r->pass) {
 		r->reason[0] = '\0';
 		return;
 	}
-	snprintf(r->reason, sizeof(r->reason), "expected %s, observed %s%s",
-		 want_bug || want[0] ? want : "clean", got[0] ? got : "none",
-		 want_bug && !any_bug ? ": the fault did not bite" : "");
+	if (attempts[0] && !strcmp(want[0] ? want : "", got))
+		snprintf(r->reason, sizeof r->reason, "expected %s", attempts);
+	else
+		snprintf(r->reason, sizeof r->reason, "expected %s, observed %s%s%s%s",
+			 want[0] ? want : "clean", got[0] ? got : "none",
+			 want_bug && !any_bug ? ": the fault did not bite" : "", attempts[0] ? "; " : "",
+			 attempts);
+}
+
+/* --- the entry points ------------------------------------------------------- */
+
+void chk_result_free(struct chk_result *r)
+{
+	free(r->msgs);
+	r->msgs = NULL;
+	r->nmsgs = 0;
 }
 
 int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
@@ -391,52 +784,42 @@ int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
 int checker_run_at(struct history *h, const struct scn_expect *exp, int recipients, int64_t t0_ns,
 		   struct chk_result *out, char *err, size_t errlen)
 {
-	struct chk_facts *f = NULL;
-	size_t i, n = history_len(h);
-	long long t0 = t0_ns;
+	struct chk_state st = { .r = out, .t0 = t0_ns };
+	bool *reordered = NULL;
+	int *reordered_by = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	f = calloc(CHK_MAX_MSGS, sizeof(*f));
-	if (!f) {
+	if (chk_observe(&st, h, err, errlen) == -1)
+		goto done;
+	st.stored_copies = calloc((size_t)(recipients > 0 ? recipients : 0) + 1, sizeof *st.stored_copies);
+	if (!st.stored_copies) {
 		err_set(err, errlen, "checker: out of memory");
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		json_t *e = history_at(h, i);
-		const char *role = chk_str(e, "role"), *ev = chk_str(e, "ev");
-		const char *id = chk_str(e, "id"), *token = chk_str(e, "token");
-		struct chk_message *m;
-
-		if (!role || !ev || strcmp(role, "acklab") != 0 || strcmp(ev, "send") != 0)
-			continue;
-		if (!id || !token || !*token) {
-			err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
-			goto done;
-		}
-		if (out->nmsgs == CHK_MAX_MSGS) {
-			err_set(err, errlen, "checker: more than %d messages", CHK_MAX_MSGS);
-			goto done;
-		}
-		m = &out->msgs[out->nmsgs];
-		str_copy(m->id, id, sizeof(m->id));
-		str_copy(m->token, token, sizeof(m->token));
-		f[out->nmsgs].parent_ts = chk_str(e, "parent_ts");
-		f[out->nmsgs].unwatched = json_is_false(json_object_get(e, "watched"));
-		out->nmsgs++;
-	}
-	if (out->nmsgs == 0) {
-		err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
+	reordered = calloc((size_t)out->nmsgs, sizeof *reordered);
+	reordered_by = calloc((size_t)out->nmsgs, sizeof *reordered_by);
+	if (!reordered || !reordered_by) {
+		err_set(err, errlen, "checker: out of memory");
 		goto done;
 	}
-	for (int k = 0; k < out->nmsgs; k++) {
-		chk_observe(h, t0, recipients, &out->msgs[k], &f[k]);
-		chk_classify(h, &out->msgs[k], &f[k]);
-		out->counts[out->msgs[k].cls]++;
+	chk_order(&st, reordered, reordered_by);
+	for (int m = 0; m < out->nmsgs; m++) {
+		chk_classify(&st, m, recipients, reordered[m], reordered_by[m]);
+		out->counts[out->msgs[m].cls]++;
 	}
-	chk_compare(exp, out);
+	chk_compare(&st, exp);
 	rc = 0;
 done:
-	free(f);
+	free(reordered);
+	free(reordered_by);
+	free(st.stored_copies);
+	free(st.f);
+	free(st.copies);
+	free(st.by_token);
+	free(st.by_id);
+	for (int r = 0; r < st.npushed; r++)
+		free(st.pushed[r].v);
+	free(st.pushed);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outdir.h"
 #include "report.h"
 #include "sandbox.h"
 #include "util.h"
@@ -189,7 +190,7 @@ static int collect_append_file(const char *from, const char *to, char *err, size
 	return rc;
 }
 
-int collect_report(const struct collection *c, const char *out_dir, double duration_ms,
+int collect_report(const struct collection *c, const struct outdir *out, double duration_ms,
 		   const char *summary_file, char *err, size_t errlen)
 {
 	struct run_info info;
@@ -199,7 +200,8 @@ int collect_report(const struct collection *c, const char *out_dir, double durat
 	int rc = 0;
 
 	memset(&info, 0, sizeof info);
-	str_copy(info.dir, out_dir, sizeof info.dir);
+	str_copy(info.dir, out->path, sizeof info.dir);
+	info.out = out;
 	gmtime_r(&now, &tm);
 	strftime(info.started, sizeof info.started, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	info.ncells = c->n;
@@ -225,7 +227,7 @@ int collect_report(const struct collection *c, const char *out_dir, double durat
 	if (rc == 0 && summary_file) {
 		char path[PATH_MAX + 16];
 
-		snprintf(path, sizeof path, "%s/summary.md", out_dir);
+		snprintf(path, sizeof path, "%s/summary.md", out->path);
 		rc = collect_append_file(path, summary_file, err, errlen);
 	}
 	return rc;

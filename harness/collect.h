@@ -32,11 +32,13 @@ int collect_run_dir(struct collection *c, const char *run_dir, const char *prefi
 void collect_free(struct collection *c);
 
 /*
- * Write results.json, junit.xml and summary.md for the cells into out_dir;
+ * Write results.json, junit.xml and summary.md for the cells into out (an
+ * open run folder, outdir.h);
  * then append summary.md to summary_file when set. Returns 0, or -1 with
  * err naming what could not be written.
  */
-int collect_report(const struct collection *c, const char *out_dir, double duration_ms,
+struct outdir;
+int collect_report(const struct collection *c, const struct outdir *out, double duration_ms,
 		   const char *summary_file, char *err, size_t errlen);
 
 /* Exit status for a checked collection: 0 all ran cells met, 1 not, 4 nothing could run. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -181,33 +182,38 @@ done:
 	return rc;
 }
 
-int history_write_jsonl(struct history *h, const char *path, int64_t t0_ns, char *err, size_t errlen)
+int history_write_jsonl(struct history *h, const struct outdir *dir, const char *name, int64_t t0_ns,
+			char *err, size_t errlen)
 {
 	FILE *f = NULL;
 	size_t i;
 	json_t *e;
-	int rc = -1;
+	int fd, rc = -1;
 
-	f = fopen(path, "we");
+	fd = outdir_open_file(dir, name, OUTDIR_TRUNCATE, err, errlen);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
 	if (!f) {
-		err_set(err, errlen, "history: cannot create %s: %s", path, strerror(errno));
-		goto done;
+		err_set(err, errlen, "history: %s/%s: %s", dir->path, name, strerror(errno));
+		close(fd);
+		return -1;
 	}
 	json_array_foreach(h->entries, i, e) {
 		if (history_write_entry(f, e, t0_ns) != 0) {
-			err_set(err, errlen, "history: %s: cannot write entry %zu: %s", path, i,
+			err_set(err, errlen, "history: %s/%s: cannot write entry %zu: %s", dir->path, name, i,
 				errno ? strerror(errno) : "out of memory");
 			goto done;
 		}
 	}
 	if (fflush(f) != 0) {
-		err_set(err, errlen, "history: %s: %s", path, strerror(errno));
+		err_set(err, errlen, "history: %s/%s: %s", dir->path, name, strerror(errno));
 		goto done;
 	}
 	rc = 0;
 done:
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = err_set(err, errlen, "history: %s: %s", path, strerror(errno));
+	if (fclose(f) != 0 && rc == 0)
+		rc = err_set(err, errlen, "history: %s/%s: %s", dir->path, name, strerror(errno));
 	return rc;
 }
 

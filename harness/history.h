@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "outdir.h"
+
 struct history;
 
 struct history *history_new(void);
@@ -41,8 +43,13 @@ json_t *history_add(struct history *h, const char *role, json_t *obj, int64_t t_
 size_t history_len(const struct history *h);
 json_t *history_at(struct history *h, size_t i);
 
-/* Write as JSON lines in time order, "t" rewritten relative to t0_ns as "t_ms" too. */
-int history_write_jsonl(struct history *h, const char *path, int64_t t0_ns, char *err, size_t errlen);
+/*
+ * Write as JSON lines in time order, "t" rewritten relative to t0_ns as
+ * "t_ms" too, to the file name in dir (opened by outdir_open_file(): a link
+ * there is refused, not followed).
+ */
+int history_write_jsonl(struct history *h, const struct outdir *dir, const char *name, int64_t t0_ns,
+			char *err, size_t errlen);
 
 /* Load a history written by history_write_jsonl (for checker tests and re-checks). */
 struct history *history_load_jsonl(const char *path, char *err, size_t errlen);

@@ -4,8 +4,9 @@
  * Parsing and validation happen outside the sandbox, so a typo is a plain
  * usage error (exit 2) that never creates a namespace. `run` and `doctor`
  * then enter the sandbox (sandbox.h) and do everything inside it.
- * Exit codes: 0 every cell met its expectation, 1 one did not, 2 usage or
- * scenario error, 4 this machine cannot run it (the reason is printed).
+ * Exit codes: 0 every cell met its expectation, 1 one did not or a report
+ * could not be written, 2 usage or scenario error, 4 this machine cannot run
+ * it (the reason is printed).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "matrix.h"
 #include "plan.h"
 #include "report.h"
+#include "outdir.h"
 #include "sandbox.h"
 #include "scenario.h"
 #include "stack.h"
@@ -52,9 +54,10 @@ static const char usage_main[] =
 	"  doctor              check this machine and prove every fault primitive on TCP\n"
 	"  help COMMAND        help on one command\n"
 	"\n"
-	"exit status: 0 every cell met its expectation, 1 one did not, 2 usage or\n"
-	"scenario error, 4 this machine cannot run it (the reason is printed),\n"
-	"130 interrupted (SIGINT/SIGTERM; everything it made is gone all the same).\n"
+	"exit status: 0 every cell met its expectation, 1 one did not (or a report\n"
+	"could not be written), 2 usage or scenario error, 4 this machine cannot run\n"
+	"it (the reason is printed), 130 interrupted (SIGINT/SIGTERM; everything it\n"
+	"made is gone all the same).\n"
 	"Works as root and as a normal user (it uses a user namespace).\n";
 
 static const char usage_run[] =
@@ -295,20 +298,29 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
 }
 
 /*
- * The run folder must be creatable before anything starts: an existing
+ * The run folder must be usable before anything starts: an existing
  * non-folder, a missing or unwritable parent are usage errors, said plainly.
+ * A run as root must not be turned against the machine by what someone put
+ * in the folder beforehand, so an existing run folder (or the reports folder
+ * the run goes under) that is a symbolic link, belongs to someone else or
+ * holds a link where the run would write is refused here (outdir.h); the
+ * run itself never follows one either.
  * is_parent: dir is the reports folder the run goes under (created if missing).
  */
 static int check_out_dir(const char *dir, bool is_parent)
 {
-	char parent[PATH_MAX], *slash;
+	char parent[PATH_MAX], *slash, err[PATH_MAX + 512];
 	struct stat st;
 
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			log_warnx("run: %s exists and is not a folder (choose another with --out DIR)", dir);
+	if (lstat(dir, &st) == 0) {
+		struct outdir d;
+
+		if (is_parent ? outdir_open(&d, dir, false, err, sizeof err) : outdir_check_tree(dir, err, sizeof err)) {
+			log_warnx("run: %s", err);
 			return -1;
 		}
+		if (is_parent)
+			outdir_close(&d);
 		if (access(dir, W_OK | X_OK) == -1) {
 			log_warnx("run: cannot write in %s: %s (choose another with --out DIR)", dir,
 				  strerror(errno));
@@ -378,6 +390,7 @@ static int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct collection col = { 0 };
+	struct outdir outd = { .fd = -1 };
 	const char *out = NULL, *summary = NULL;
 	char err[1024];
 	int c, rc = EXIT_USAGE;
@@ -408,8 +421,8 @@ static int cmd_report(int argc, char **argv)
 		}
 	if (!out)
 		out = argv[optind];
-	if (mkdir(out, 0755) == -1 && errno != EEXIST) {
-		log_warn("report: cannot create %s", out);
+	if (outdir_open(&outd, out, true, err, sizeof err) == -1) {
+		log_warnx("report: %s", err);
 		return EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
@@ -428,7 +441,7 @@ static int cmd_report(int argc, char **argv)
 	report_print_matrix(stdout, col.cells, col.n, isatty(STDOUT_FILENO));
 	report_print_detection(stdout, col.cells, col.n, false);
 	printf("\n");
-	if (collect_report(&col, out, ms_since(start), summary, err, sizeof err) == -1) {
+	if (collect_report(&col, &outd, ms_since(start), summary, err, sizeof err) == -1) {
 		log_warnx("report: cannot write the reports: %s", err);
 		rc = EXIT_FAIL;
 		goto done;
@@ -438,7 +451,27 @@ static int cmd_report(int argc, char **argv)
 	rc = collect_exit_status(&col);
 done:
 	collect_free(&col);
+	outdir_close(&outd);
 	return rc;
+}
+
+/*
+ * Roles get a /tmp of their own (sandbox_private_tmp()); what they must
+ * still reach at its path stays reachable: the folder the run writes to
+ * (made here, 0700, if missing), the programs and the scenario and stack
+ * files.
+ */
+static int run_private_tmp(const struct paths *p, const char *out, char *err, size_t errlen)
+{
+	const char *keep[] = { out, p->bin, p->scenarios, p->stacks, NULL };
+	struct outdir d;
+
+	if (outdir_make_parents(out, err, errlen) == -1)
+		return -1;
+	if (outdir_open(&d, out, true, err, errlen) == -1)
+		return -1;
+	outdir_close(&d);
+	return sandbox_private_tmp(keep, err, errlen);
 }
 
 static int cmd_run(const struct paths *p, int argc, char **argv)
@@ -553,6 +586,11 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			goto done;
 		}
 		nscn++;
+		/* Unchecked (1) only where namespaces cannot be made: the sandbox will say so. */
+		if (scenario_check_sysctls(scns[nscn - 1], err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
 	}
 	if (nscn == 0 && !plan) {
 		log_warnx("run: no scenario to run in %s", p->scenarios);
@@ -577,6 +615,10 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
+	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, err, sizeof err) == -1) {
+		log_warnx("run: %s", err);
+		goto done;
+	}
 	mo.scenarios = scns;
 	mo.nscenarios = nscn;
 	mo.stacks = &stacks;
@@ -591,6 +633,20 @@ done:
 	scenarios_free(scns, nscn);
 	stack_set_free(&stacks);
 	return rc;
+}
+
+/* Is file directly in folder (both resolved, so links and ".." cannot fool it)? */
+static bool in_folder(const char *file, const char *folder)
+{
+	char real_file[PATH_MAX], real_folder[PATH_MAX], *slash;
+
+	if (!realpath(file, real_file) || !realpath(folder, real_folder))
+		return false;
+	slash = strrchr(real_file, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return strcmp(real_file, real_folder) == 0;
 }
 
 static int cmd_check(const struct paths *p, int argc, char **argv)
@@ -626,12 +682,23 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 
 				rc = stack_parse_file(list[i], &st, err, sizeof err);
 				stack_free(st);
+				if (!in_folder(list[i], p->stacks))
+					log_warnx("warning: %s is not in %s: a .stack file is code, its commands run "
+						  "with acklab's privileges (as root: the whole machine); read it before "
+						  "running it", list[i], p->stacks);
 			} else {
 				struct scenario *s = NULL;
 
 				rc = scenario_parse_file(list[i], &s, err, sizeof err);
 				if (rc == 0 && have_stacks && check_expect_stacks(&s, 1, &stacks) == -1) {
 					rc = -2;      /* already said */
+				}
+				if (rc == 0) {
+					int r = scenario_check_sysctls(s, err, sizeof err);
+
+					if (r == 1)
+						log_warnx("warning: %s", err);
+					rc = r == -1 ? -1 : rc;
 				}
 				scenario_free(s);
 			}

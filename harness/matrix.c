@@ -25,6 +25,7 @@
 #include "check.h"
 #include "collect.h"
 #include "log.h"
+#include "outdir.h"
 #include "report.h"
 #include "runner.h"
 #include "util.h"
@@ -89,10 +90,10 @@ void matrix_shard_select(const char *const *scenario, const char *const *stack, 
 	free(k);
 }
 
-static void matrix_child(const struct job *j, const struct matrix_opts *o, const char *run_dir,
+static void matrix_child(const struct job *j, const struct matrix_opts *o, const struct outdir *run,
 			 int fd)
 {
-	struct runner_opts ro = { o->bin_dir, run_dir, o->verbose, o->stop };
+	struct runner_opts ro = { o->bin_dir, run->path, run, o->verbose, o->stop };
 	char err[512];
 
 	if (runner_run_plan(j->plan, &ro, err, sizeof err) == -1 &&
@@ -101,7 +102,7 @@ static void matrix_child(const struct job *j, const struct matrix_opts *o, const
 	close(fd);
 }
 
-static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *run_dir)
+static int matrix_spawn(struct job *j, const struct matrix_opts *o, const struct outdir *run)
 {
 	int p[2];
 
@@ -116,7 +117,7 @@ static int matrix_spawn(struct job *j, const struct matrix_opts *o, const char *
 	}
 	if (j->pid == 0) {
 		close(p[0]);
-		matrix_child(j, o, run_dir, p[1]);
+		matrix_child(j, o, run, p[1]);
 		exit(0);
 	}
 	close(p[1]);
@@ -154,43 +155,36 @@ static void matrix_live(FILE *tty, struct job *jobs, int njobs)
 	fflush(tty);
 }
 
-static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t len)
+/*
+ * The run folder, made 0700 and held open without following links
+ * (outdir.h); the folders on the way to an --out that does not exist yet are
+ * made too (those are the caller's choice, so they are followed).
+ */
+static int matrix_make_run_dir(const struct matrix_opts *o, struct outdir *run, char *err,
+			       size_t errlen)
 {
+	struct outdir reports;
 	char name[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	unsigned id = (unsigned)(mono_ns() ^ getpid()) & 0xffff;
+	int rc;
 
 	localtime_r(&now, &tm);
 	strftime(name, sizeof name, "%Y%m%d-%H%M%S", &tm);
 	if (o->out_dir) {
-		str_copy(dir, o->out_dir, len);
-		for (char *p = dir + 1; *p; p++) {         /* the folders on the way */
-			if (*p != '/')
-				continue;
-			*p = '\0';
-			if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-				*p = '/';
-				return -1;
-			}
-			*p = '/';
-		}
-	} else {
-		if (mkdir(o->reports_dir, 0755) == -1 && errno != EEXIST)
+		if (outdir_make_parents(o->out_dir, err, errlen) == -1)
 			return -1;
-		snprintf(dir, len, "%s/%s-%04x", o->reports_dir, name, id);
+		return outdir_open(run, o->out_dir, true, err, errlen);
 	}
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (outdir_open(&reports, o->reports_dir, true, err, errlen) == -1)
 		return -1;
-	if (!o->out_dir) {
-		char link[PATH_MAX];
-
-		snprintf(link, sizeof link, "%s/latest", o->reports_dir);
-		unlink(link);
-		if (symlink(strrchr(dir, '/') + 1, link) == -1)
-			log_warn("cannot point %s at the run", link);
-	}
-	return 0;
+	snprintf(name + strlen(name), sizeof name - strlen(name), "-%04x", id);
+	rc = outdir_open_sub(run, &reports, name, err, errlen);
+	if (rc == 0 && outdir_symlink(&reports, "latest", name, err, errlen) == -1)
+		log_warnx("run: %s", err);
+	outdir_close(&reports);
+	return rc;
 }
 
 /*
@@ -198,25 +192,23 @@ static int matrix_make_run_dir(const struct matrix_opts *o, char *dir, size_t le
  * cell before any runs, so a cell that never runs (n/a, or interrupted
  * before its turn) is in the reports all the same.
  */
-static int matrix_write_plan(const struct plan *p, const char *run_dir, char *err, size_t errlen)
+static int matrix_write_plan(const struct plan *p, const struct outdir *run, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 200];
+	struct outdir scenario_dir, cell_dir;
+	int rc;
 
-	snprintf(path, sizeof path, "%s/%s", run_dir, p->s->name);
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return err_set(err, errlen, "cannot create %s: %s", path, strerror(errno));
-	snprintf(path, sizeof path, "%s/%s", run_dir, p->cell);
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return err_set(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	if (outdir_open_sub(&scenario_dir, run, p->s->name, err, errlen) == -1)
+		return -1;
+	rc = outdir_open_sub(&cell_dir, &scenario_dir, p->st->name, err, errlen);
+	outdir_close(&scenario_dir);
+	if (rc == -1)
+		return -1;
 	/* A record left by an earlier run into the same folder is not this run's. */
-	for (const char *const *f = (const char *const[]){ "cell.json", "history.jsonl", "store.jsonl",
-							    NULL }; *f; f++) {
-		snprintf(path, sizeof path, "%s/%s/%s", run_dir, p->cell, *f);
-		if (unlink(path) == -1 && errno != ENOENT)
-			return err_set(err, errlen, "cannot remove %s: %s", path, strerror(errno));
-	}
-	snprintf(path, sizeof path, "%s/%s/plan.json", run_dir, p->cell);
-	return plan_write(p, path, err, errlen);
+	rc = outdir_clear(&cell_dir, err, errlen);
+	if (rc == 0)
+		rc = plan_write_at(p, &cell_dir, err, errlen);
+	outdir_close(&cell_dir);
+	return rc;
 }
 
 /* Every cell of the run as a plan, sharded; -1 with err (a usage error) when none. */
@@ -351,7 +343,9 @@ int matrix_run(const struct matrix_opts *o)
 	struct job *jobs = NULL;
 	struct collection col = { 0 };
 	int njobs = 0, next = 0, done = 0, running = 0, failed = 0, rc, nna = 0;
-	char run_dir[PATH_MAX], err[1024];
+	struct outdir run = { .fd = -1 };
+	const char *run_dir;
+	char err[PATH_MAX + 512];
 	unsigned nonce = o->plan ? o->plan->nonce : (unsigned)(mono_ns() ^ getpid()) & 0xffff;
 	bool tty = isatty(STDOUT_FILENO);
 	int64_t start = mono_ns();
@@ -360,15 +354,17 @@ int matrix_run(const struct matrix_opts *o)
 		log_warnx("run: %s", err);
 		return 2;
 	}
-	if (matrix_make_run_dir(o, run_dir, sizeof run_dir) == -1) {
-		log_warn("run: cannot create the run folder %s", run_dir);
+	if (matrix_make_run_dir(o, &run, err, sizeof err) == -1) {
+		log_warnx("run: %s", err);
 		matrix_free_jobs(o, jobs, njobs);
 		return 2;
 	}
+	run_dir = run.path;
 	for (int i = 0; i < njobs; i++) {
-		if (matrix_write_plan(jobs[i].plan, run_dir, err, sizeof err) == -1) {
+		if (matrix_write_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
 			log_warnx("run: %s", err);
 			matrix_free_jobs(o, jobs, njobs);
+			outdir_close(&run);
 			return 1;
 		}
 		if (jobs[i].plan->na[0]) {
@@ -395,7 +391,7 @@ int matrix_run(const struct matrix_opts *o)
 				next++;
 				continue;
 			}
-			if (matrix_spawn(&jobs[next], o, run_dir) == -1)
+			if (matrix_spawn(&jobs[next], o, &run) == -1)
 				fatal("cannot start a cell");
 			running++;
 			next++;
@@ -448,9 +444,11 @@ int matrix_run(const struct matrix_opts *o)
 	report_print_matrix(stdout, col.cells, col.n, tty);
 	report_print_detection(stdout, col.cells, col.n, false);
 	printf("\n");
-	if (collect_report(&col, run_dir, ms_since(start), o->summary_file, err, sizeof err) == -1) {
+	if (collect_report(&col, &run, ms_since(start), o->summary_file, err, sizeof err) == -1) {
 		log_warnx("run: cannot write the reports: %s", err);
+		printf("%.1f s. The reports could not be written (see above).\n", ms_since(start) / 1000.0);
 		rc = 1;
+		goto out;
 	} else {
 		rc = collect_exit_status(&col);
 		if (rc == 4 && nna == njobs)
@@ -469,5 +467,6 @@ int matrix_run(const struct matrix_opts *o)
 out:
 	collect_free(&col);
 	matrix_free_jobs(o, jobs, njobs);
+	outdir_close(&run);
 	return rc;
 }

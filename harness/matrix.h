@@ -37,7 +37,11 @@ struct matrix_opts {
 	volatile int *stop;
 };
 
-/* Run the matrix. Returns the exit status: 0 all cells met expectations, 1 not, 130 interrupted. */
+/*
+ * Run the matrix. Returns the exit status: 0 all cells met expectations and
+ * every report was written, 1 not (a report that could not be written says
+ * why on stderr), 130 interrupted.
+ */
 int matrix_run(const struct matrix_opts *o);
 
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "capability.h"
+#include "outdir.h"
 #include "util.h"
 #include "version.h"
 
@@ -338,6 +339,18 @@ int plan_write(const struct plan *p, const char *path, char *err, size_t errlen)
 	if (json_dump_file(p->doc, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == -1)
 		return err_set(err, errlen, "cannot write %s", path);
 	return 0;
+}
+
+int plan_write_at(const struct plan *p, const struct outdir *dir, char *err, size_t errlen)
+{
+	char *text = json_dumps(p->doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int rc;
+
+	if (!text)
+		return err_set(err, errlen, "%s/plan.json: out of memory", dir->path);
+	rc = outdir_write_file(dir, "plan.json", text, strlen(text), err, errlen);
+	free(text);
+	return rc;
 }
 
 void plan_free(struct plan *p)

@@ -54,6 +54,9 @@ int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, 
 int plan_load(const char *path, struct plan **out, char *err, size_t errlen);
 /* Write p->doc as path (pretty, one key per line). */
 int plan_write(const struct plan *p, const char *path, char *err, size_t errlen);
+/* The same, as plan.json in the cell folder dir (outdir.h: a link there is refused). */
+struct outdir;
+int plan_write_at(const struct plan *p, const struct outdir *dir, char *err, size_t errlen);
 void plan_free(struct plan *p);
 
 /* The token of msg_id in this plan ("acklab-5f2c-m3"), or "" when it sends no such message. */

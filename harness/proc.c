@@ -5,7 +5,8 @@
  * The child: PR_SET_PDEATHSIG(SIGKILL) and a getppid() check (so it dies with
  * acklab even if acklab dies between fork and prctl), its own process group
  * (so a terminal's Ctrl-C reaches only acklab, and stop/pause/kill reach any
- * helpers the role forks), setns() into the host, stdin from a pipe or
+ * helpers the role forks), setns() into the host, a /tmp of its own when
+ * the run asked for one (sandbox_private_tmp()), stdin from a pipe or
  * /dev/null, stdout into a pipe, stderr appended to <role>.stderr.log, every
  * other fd closed, default signal dispositions and mask, execvp(). A
  * CLOEXEC status pipe carries the errno of a failed step back to the parent,
@@ -19,7 +20,9 @@
  * exit is collected with waitid(WNOWAIT) first, so leftover members of its
  * process group can be killed while the group id is still reserved, and then
  * reaped. Logs are opened for append: a restarted role keeps its earlier
- * lives in the same files.
+ * lives in the same files. The log folder is opened once and held, and each
+ * log is opened relative to it without following links (outdir.h), so a
+ * link planted in place of a log or of the folder is refused.
  */
 #include "proc.h"
 
@@ -38,6 +41,8 @@
 
 #include <sched.h>
 
+#include "outdir.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define PROC_LINE_MAX      (64 * 1024)
@@ -47,7 +52,7 @@
 struct proc {
 	char role[64];
 	char **argv;
-	char *log_dir;
+	struct outdir log_dir;     /* the folder of the logs, held open; fd -1: no logs kept */
 	int netns_fd;              /* our own dup, or -1 */
 	bool want_stdin;
 
@@ -88,41 +93,29 @@ static void proc_unregister(struct proc *p)
 }
 
 /* What the child reports on the status pipe when a step fails. */
-enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT };
+enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT, STEP_TMP };
 
 struct proc_child_report {
 	int step;
 	int err;
 };
 
-static char *proc_path(const struct proc *p, const char *kind)
-{
-	char *path = NULL;
-
-	if (asprintf(&path, "%s/%s.%s.log", p->log_dir, p->role, kind) < 0)
-		return NULL;
-	return path;
-}
-
+/* <role>.<kind>.log in the held log folder, for append: a link there is refused, not followed. */
 static int proc_open_log(const struct proc *p, const char *kind, char *err, size_t errlen)
 {
-	char *path;
+	char name[128], why[PATH_MAX + 512];
 	int fd;
 
-	if (!p->log_dir[0]) {         /* no log folder: the output is read, not kept */
+	if (p->log_dir.fd < 0) {      /* no log folder: the output is read, not kept */
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			err_set(err, errlen, "role '%s': cannot open /dev/null: %s", p->role, strerror(errno));
 		return fd;
 	}
-	path = proc_path(p, kind);
-
-	if (!path)
-		return err_set(err, errlen, "role '%s': out of memory", p->role);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	snprintf(name, sizeof(name), "%s.%s.log", p->role, kind);
+	fd = outdir_open_file(&p->log_dir, name, OUTDIR_APPEND, why, sizeof(why));
 	if (fd < 0)
-		err_set(err, errlen, "role '%s': cannot open %s: %s", p->role, path, strerror(errno));
-	free(path);
+		err_set(err, errlen, "role '%s': %s", p->role, why);
 	return fd;
 }
 
@@ -161,6 +154,8 @@ static void __attribute__((noreturn)) proc_child(const struct proc *p, pid_t par
 	setpgid(0, 0);
 	if (p->netns_fd >= 0 && setns(p->netns_fd, CLONE_NEWNET) != 0)
 		proc_child_fail(status_w, STEP_NETNS);
+	if (sandbox_private_tmp_enter() != 0)
+		proc_child_fail(status_w, STEP_TMP);
 
 	hi_in = fcntl(in_r, F_DUPFD, 10);
 	hi_out = fcntl(out_w, F_DUPFD, 10);
@@ -198,6 +193,9 @@ static void proc_describe_step(const struct proc *p, const struct proc_child_rep
 	case STEP_STDIO:
 		err_set(err, errlen, "role '%s': cannot set up stdin/stdout/stderr: %s", p->role,
 			strerror(r->err));
+		break;
+	case STEP_TMP:
+		err_set(err, errlen, "role '%s': cannot give it a private /tmp: %s", p->role, strerror(r->err));
 		break;
 	case STEP_PARENT:
 		err_set(err, errlen, "role '%s': acklab exited while starting it", p->role);
@@ -318,9 +316,9 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 	while (spec->argv[argc])
 		argc++;
 	p->argv = calloc(argc + 1, sizeof(char *));
-	p->log_dir = strdup(spec->log_dir ? spec->log_dir : "");
+	p->log_dir.fd = -1;
 	p->line = malloc(PROC_LINE_MAX + 1);
-	if (!p->argv || !p->log_dir || !p->line) {
+	if (!p->argv || !p->line) {
 		err_set(err, errlen, "role '%s': out of memory", spec->role);
 		goto err;
 	}
@@ -328,6 +326,14 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 		p->argv[i] = strdup(spec->argv[i]);
 		if (!p->argv[i]) {
 			err_set(err, errlen, "role '%s': out of memory", spec->role);
+			goto err;
+		}
+	}
+	if (spec->log_dir) {
+		char why[PATH_MAX + 512];
+
+		if (outdir_open(&p->log_dir, spec->log_dir, false, why, sizeof(why)) != 0) {
+			err_set(err, errlen, "role '%s': logs: %s", spec->role, why);
 			goto err;
 		}
 	}
@@ -665,7 +671,7 @@ void proc_free(struct proc *p)
 			free(p->argv[i]);
 		free(p->argv);
 	}
-	free(p->log_dir);
+	outdir_close(&p->log_dir);
 	free(p->line);
 	free(p);
 }

@@ -25,7 +25,9 @@ struct proc_spec {
 	const char *role;             /* "server", "client", "recipient1", ... (copied) */
 	int netns_fd;                 /* the host to run in; -1: acklab's own namespace */
 	char *const *argv;            /* argv[0] is a path or a name looked up in PATH (copied) */
-	const char *log_dir;          /* where <role>.stdout.log and <role>.stderr.log go (copied);
+	const char *log_dir;          /* where <role>.stdout.log and <role>.stderr.log go: opened
+	                                 once by outdir_open() and held, so a link there or in
+	                                 place of a log is refused, not followed;
 	                                 NULL: nowhere (the output is still read) */
 	bool want_stdin;              /* give the child a stdin pipe (else /dev/null) */
 };

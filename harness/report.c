@@ -62,7 +62,10 @@ void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t 
 		snprintf(buf, len, "-");
 		break;
 	case CELL_ERROR:
-		snprintf(buf, len, "error %s", mark);
+		if (c->classified && strcmp(c->chk.verdict, "clean") != 0)
+			snprintf(buf, len, "error: %s %s", c->chk.verdict, mark);
+		else
+			snprintf(buf, len, "error %s", mark);
 		break;
 	default:
 		snprintf(buf, len, "%s %s", c->chk.verdict, mark);
@@ -181,18 +184,12 @@ void report_xml_escape(const char *s, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-int report_write_file(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+int report_write_file(const struct run_info *run, const char *name, const char *buf, size_t len,
+		      char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-
-	if (!f)
-		return err_set(err, errlen, "%s: %s", path, strerror(errno));
-	if (len && fwrite(buf, 1, len, f) != len)
-		rc = err_set(err, errlen, "%s: write: %s", path, strerror(errno));
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_set(err, errlen, "%s: close: %s", path, strerror(errno));
-	return rc;
+	if (!run->out || run->out->fd < 0)
+		return err_set(err, errlen, "%s/%s: the run folder is not open", run->dir, name);
+	return outdir_write_file(run->out, name, buf, len, err, errlen);
 }
 
 void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
@@ -220,13 +217,10 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 	}
 }
 
-int report_write_memstream(FILE *f, char **doc, size_t *len, const char *dir, const char *name,
-			   char *err, size_t errlen)
+int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_info *run,
+			   const char *name, char *err, size_t errlen)
 {
-	char path[700];
-
 	if (fclose(f) != 0)
-		return err_set(err, errlen, "%s: out of memory", name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return report_write_file(path, *doc, *len, err, errlen);
+		return err_set(err, errlen, "%s/%s: out of memory", run->dir, name);
+	return report_write_file(run, name, *doc, *len, err, errlen);
 }

@@ -13,9 +13,11 @@
 
 #include "check.h"
 #include "history.h"
+#include "outdir.h"
 
 struct run_info {
 	char dir[512];                /* the run folder */
+	const struct outdir *out;     /* the same, open: every report is written into it (outdir.h) */
 	char started[32];             /* ISO 8601 */
 	int ncells;
 	double duration_ms;
@@ -57,14 +59,20 @@ const struct cell_result *report_matrix_cell(const struct report_matrix *m,
 void report_cell_text(const struct cell_result *c, bool utf8, char *buf, size_t len);
 /* Columns a UTF-8 string takes on a terminal (one per code point). */
 int report_width(const char *s);
-/* Write the whole of buf to path; -1 with err naming the path. */
-int report_write_file(const char *path, const char *buf, size_t len, char *err, size_t errlen);
 /*
- * Close f, an open_memstream() over *doc and *len, and write what it holds to
- * dir/name. The caller still frees *doc. Returns 0 or -1 with err naming the file.
+ * Write the whole of buf as the file name in the run folder (run->out;
+ * outdir_write_file(), so a link there is refused). Any failure, to open,
+ * to write or to close, is -1 with err naming the path and the reason.
  */
-int report_write_memstream(FILE *f, char **doc, size_t *len, const char *dir, const char *name,
-			   char *err, size_t errlen);
+int report_write_file(const struct run_info *run, const char *name, const char *buf, size_t len,
+		      char *err, size_t errlen);
+/*
+ * Close f, an open_memstream() over *doc and *len, and write what it holds as
+ * name in the run folder. The caller still frees *doc. Returns 0 or -1 with
+ * err naming the file.
+ */
+int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_info *run,
+			   const char *name, char *err, size_t errlen);
 
 /*
  * Print the matrix: one row per scenario, one column per stack, each cell

@@ -64,10 +64,12 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 	for (i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
 
-		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:s}",
+		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:i, s:i, s:i, s:s}",
 						      "id", m->id, "class", chk_class_name(m->cls),
-						      "client", m->client_outcome, "attempts", m->attempts,
-						      "stored", m->stored, "delivered", m->delivered_max,
+						      "client", m->client_outcome,
+						      "client_ts", m->client_ts[0] ? m->client_ts : NULL,
+						      "attempts", m->attempts, "stored", m->stored,
+						      "delivered", m->delivered_max, "shown_max", m->pushes_max,
 						      "why", m->why));
 	}
 	for (i = 0; i < CHK_CLASS_COUNT; i++)
@@ -115,7 +117,7 @@ static int rj_end(void *state, const struct run_info *run, const struct cell_res
 		  int ncells, char *err, size_t errlen)
 {
 	struct rj_state *st = state;
-	char path[600], *text = NULL;
+	char *text = NULL;
 	int npass = 0, nna = 0, nnot = 0, rc = -1, i;
 	json_t *root = NULL;
 
@@ -134,8 +136,7 @@ static int rj_end(void *state, const struct run_info *run, const struct cell_res
 		err_set(err, errlen, "results.json: cannot encode the run");
 		goto done;
 	}
-	snprintf(path, sizeof(path), "%s/results.json", run->dir);
-	if (report_write_file(path, text, strlen(text), err, errlen) == -1)
+	if (report_write_file(run, "results.json", text, strlen(text), err, errlen) == -1)
 		goto done;
 	rc = 0;
 done:

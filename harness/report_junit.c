@@ -111,7 +111,7 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
-	rc = report_write_memstream(f, &doc, &doclen, run->dir, "junit.xml", err, errlen);
+	rc = report_write_memstream(f, &doc, &doclen, run, "junit.xml", err, errlen);
 done:
 	free(doc);
 	free(st->buf);

@@ -87,11 +87,14 @@ static int rm_cell(void *state, const struct cell_result *c, char *err, size_t e
 		fputc('\n', f);
 	}
 	if (!c->ran) {
-		fprintf(f, "Could not run: %s\n\n", c->error);
-		return ferror(f) ? err_set(err, errlen, "summary.md: out of memory") : 0;
+		fprintf(f, "Could not run to the end: %s\n\n", c->error);
+		if (!c->classified)
+			return ferror(f) ? err_set(err, errlen, "summary.md: out of memory") : 0;
+		fprintf(f, "What happened to each message until then:\n\n");
 	}
-	fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
-	if (!c->chk.pass)
+	if (c->ran)
+		fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
+	if (c->ran && !c->chk.pass)
 		fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
 	fprintf(f, "| message | class | client | attempts | stored | delivered | why |\n"
 		   "| --- | --- | --- | --- | --- | --- | --- |\n");
@@ -193,7 +196,7 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 	fputc('\n', f);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
-	rc = report_write_memstream(f, &doc, &doclen, run->dir, "summary.md", err, errlen);
+	rc = report_write_memstream(f, &doc, &doclen, run, "summary.md", err, errlen);
 done:
 	free(doc);
 	free(st->buf);

@@ -16,8 +16,8 @@
  */
 #include "runner.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,7 @@
 
 #include "cell.h"
 #include "plan.h"
+#include "token.h"
 #include "version.h"
 #include "log.h"
 #include "util.h"
@@ -45,7 +46,7 @@ static const char *cell_seen_ts(struct cell *c, const char *msg_id)
 		const char *text = json_string_value(json_object_get(e, "text"));
 
 		if (strcmp(c->log[i].role, "recipient1") == 0 && ev && strcmp(ev, "received") == 0 &&
-		    text && strstr(text, token))
+		    token_in_text(text, token))
 			return json_string_value(json_object_get(e, "ts"));
 	}
 	return NULL;
@@ -224,7 +225,7 @@ static void cell_teardown(struct cell *c)
 static int cell_setup(struct cell *c)
 {
 	struct topo_config cfg = { .recipients = c->s->recipients };
-	char err[1024], path[PATH_MAX + 32];
+	char err[1024];
 
 	if (topo_build(&c->topo, &cfg, err, sizeof err) == -1) {
 		cell_fail(c, "topology: %s", err);
@@ -246,8 +247,8 @@ static int cell_setup(struct cell *c)
 			return -1;
 		}
 	}
-	snprintf(path, sizeof path, "%s/capture.pcap", c->dir);
-	if (capture_open(&c->cap, c->topo->router->netns_fd, path, err, sizeof err) == -1) {
+	if (capture_open_at(&c->cap, c->topo->router->netns_fd, &c->out, "capture.pcap", err,
+			    sizeof err) == -1) {
 		cell_fail(c, "capture: %s", err);
 		return -1;
 	}
@@ -268,62 +269,54 @@ static int cell_setup(struct cell *c)
 	return cell_start_and_wait(c, cell_add_role(c, "client", "client", &c->st->client));
 }
 
-static int mkdir_p(const char *path)
+/*
+ * The cell's folder RUN/SCENARIO/STACK, made and held open without following
+ * links (outdir.h). A rerun into the same folder starts from nothing: logs
+ * are appended to, so old files must go.
+ */
+static int cell_open_dir(struct cell *c, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX];
+	struct outdir scenario_dir;
+	int rc;
 
-	str_copy(tmp, path, sizeof tmp);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) == -1 && errno != EEXIST ? -1 : 0;
-}
-
-/* A rerun into the same folder starts from nothing: logs are appended to, so old ones must go. */
-static void cell_clear_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_type == DT_REG)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
+	if (outdir_open_sub(&scenario_dir, c->o->run_out, c->s->name, err, errlen) == -1)
+		return -1;
+	rc = outdir_open_sub(&c->out, &scenario_dir, c->st->name, err, errlen);
+	outdir_close(&scenario_dir);
+	if (rc == 0 && (rc = outdir_clear(&c->out, err, errlen)) == -1)
+		outdir_close(&c->out);
+	if (rc == 0)
+		str_copy(c->dir, c->out.path, sizeof c->dir);
+	return rc;
 }
 
 /* store.jsonl: exactly what the store read-back printed (its stdout log, every channel). */
 static void cell_write_store(struct cell *c)
 {
-	char from[PATH_MAX + 32], to[PATH_MAX + 32], buf[65536];
-	FILE *in, *out;
-	size_t n;
+	char from[PATH_MAX + 32], buf[65536], err[PATH_MAX + 256];
+	int in, out;
+	ssize_t n;
 
 	snprintf(from, sizeof from, "%s/store.stdout.log", c->dir);
-	snprintf(to, sizeof to, "%s/store.jsonl", c->dir);
-	in = fopen(from, "re");
-	if (!in) {
+	in = openat(c->out.fd, "store.stdout.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in == -1) {
 		cell_fail(c, "cannot read %s: %s", from, strerror(errno));
 		return;
 	}
-	out = fopen(to, "we");
-	if (!out) {
-		cell_fail(c, "cannot write %s: %s", to, strerror(errno));
-		fclose(in);
+	out = outdir_open_file(&c->out, "store.jsonl", OUTDIR_TRUNCATE, err, sizeof err);
+	if (out == -1) {
+		cell_fail(c, "%s", err);
+		close(in);
 		return;
 	}
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
 			break;
-	if (ferror(in) || fclose(out) != 0)
-		cell_fail(c, "cannot write %s: %s", to, strerror(errno));
-	fclose(in);
+		}
+	if (n == -1 || close(out) != 0)
+		cell_fail(c, "cannot write %s/store.jsonl: %s", c->dir, strerror(errno));
+	close(in);
 }
 
 /* How long each phase of the cell took, for cell.json. */
@@ -337,7 +330,7 @@ struct runner_phases {
 static int cell_write_record(struct cell *c, const struct runner_phases *ph, bool interrupted,
 			     char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32], started[32];
+	char started[32], *text;
 	struct tm tm;
 	json_t *rec, *exits = json_array();
 	int rc;
@@ -362,12 +355,13 @@ static int cell_write_record(struct cell *c, const struct runner_phases *ph, boo
 			ph->settle_ms, "finish", ph->finish_ms, "store", ph->store_ms, "teardown",
 			ph->teardown_ms,
 			"exits", exits, "interrupted", interrupted, "error", c->failed ? c->err : NULL);
-	if (!rec)
-		return err_set(err, errlen, "%s: cannot encode cell.json", c->dir);
-	snprintf(path, sizeof path, "%s/cell.json", c->dir);
-	rc = json_dump_file(rec, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	text = rec ? json_dumps(rec, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
-	return rc == -1 ? err_set(err, errlen, "cannot write %s", path) : 0;
+	if (!text)
+		return err_set(err, errlen, "%s: cannot encode cell.json", c->dir);
+	rc = outdir_write_file(&c->out, "cell.json", text, strlen(text), err, errlen);
+	free(text);
+	return rc;
 }
 
 int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err, size_t errlen)
@@ -375,7 +369,7 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 	const struct scenario *s = p->s;
 	struct cell *c = calloc(1, sizeof *c);
 	struct runner_phases ph = { .wall_start = time(NULL) };
-	char herr[512], path[PATH_MAX + 32];
+	char herr[512];
 	int64_t mark;
 	int rc = -1;
 
@@ -385,15 +379,8 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 	c->s = s;
 	c->st = p->st;
 	c->o = o;
-	snprintf(c->dir, sizeof c->dir, "%s/%s", o->run_dir, p->cell);
-	if (mkdir_p(c->dir) == -1) {
-		err_set(err, errlen, "cannot create %s: %s", c->dir, strerror(errno));
-		free(c);
-		return -1;
-	}
-	cell_clear_dir(c->dir);
-	snprintf(path, sizeof path, "%s/plan.json", c->dir);
-	if (plan_write(p, path, err, errlen) == -1) {
+	if (cell_open_dir(c, err, errlen) == -1 || plan_write_at(p, &c->out, err, errlen) == -1) {
+		outdir_close(&c->out);
 		free(c);
 		return -1;
 	}
@@ -444,12 +431,13 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 	cell_teardown(c);
 	ph.teardown_ms = ms_since(mark);
 
-	snprintf(path, sizeof path, "%s/history.jsonl", c->dir);
-	if (history_write_jsonl(c->hist, path, c->t0, herr, sizeof herr) == -1 && !c->failed)
+	if (history_write_jsonl(c->hist, &c->out, "history.jsonl", c->t0, herr, sizeof herr) == -1 &&
+	    !c->failed)
 		cell_fail(c, "%s", herr);
 	if (cell_write_record(c, &ph, o->stop && *o->stop, err, errlen) == 0)
 		rc = 0;
 	history_free(c->hist);
+	outdir_close(&c->out);
 	free(c->log);
 	free(c);
 	return rc;

@@ -16,11 +16,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "outdir.h"
 #include "plan.h"
 
 struct runner_opts {
 	const char *bin_dir;          /* where chatd, chatc live ({bin}) */
 	const char *run_dir;          /* the run folder; the cell writes to run_dir/plan->cell */
+	const struct outdir *run_out; /* the same, open: cell folders are made in it (outdir.h) */
 	bool verbose;                 /* echo history entries to stderr as they happen */
 	volatile int *stop;           /* set by a signal handler: abandon the cell */
 };

@@ -74,4 +74,46 @@ int sandbox_sysctl_set(int netns_fd, const char *key, const char *value, char *e
  */
 bool sandbox_sysctl_key_ok(const char *key);
 
+/*
+ * Give every role started from now on (proc_start(), in this process and in
+ * the processes it forks) a /tmp of its own: in the role's child, a mount
+ * namespace of its own with an empty tmpfs on /tmp, so what a role leaves
+ * in /tmp, or finds there, is its own and is gone when it exits; the
+ * machine's /tmp is out of its reach. keep (NULL-terminated) names the
+ * folders that must stay reachable at their paths, such as the run folder,
+ * the programs' folder and the stack files' folder: each one under /tmp is
+ * bound back in at its path. They are opened now (one that does not exist
+ * is skipped).
+ * Call after sandbox_enter(). Returns 0 or -1 with err.
+ */
+int sandbox_private_tmp(const char *const *keep, char *err, size_t errlen);
+
+/*
+ * In a role's child, between fork and exec (only system calls): make the
+ * private /tmp of sandbox_private_tmp(). Does nothing when that was not
+ * called. Returns 0, or -1 with errno set.
+ */
+int sandbox_private_tmp_enter(void);
+
+/* What a fresh network namespace shows of one sysctl (see sandbox_sysctl_fresh()). */
+struct sandbox_sysctl_seen {
+	bool found;                   /* the key exists there */
+	char value[256];              /* its value there (blanks as the kernel prints them), when readable */
+	int missing;                  /* when !found: the index of the first dot-separated part missing */
+	char siblings[2048];          /* when !found: the names beside that part, one per line */
+};
+
+/*
+ * Look the keys up as a host's fresh network namespace has them, changing
+ * nothing: a child process unshares a user and a network namespace (both
+ * gone when it exits), reads /proc/sys/<key> for each key and reports back.
+ * An interface in net.ipv4.conf.IF.*, net.ipv6.conf.IF.* or
+ * net.ipv{4,6}.neigh.IF.* is read as "default" (a host's own interfaces
+ * exist only once its cell runs). Keys must pass sandbox_sysctl_key_ok().
+ * Returns 0 with out[0..n) filled, or -1 with err when the machine cannot
+ * make the namespaces (the keys are then unchecked).
+ */
+int sandbox_sysctl_fresh(const char *const *keys, int n, struct sandbox_sysctl_seen *out, char *err,
+			 size_t errlen);
+
 #endif

@@ -87,7 +87,7 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 static int st_scenario(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "the scenario's name") == -1 ||
-	    scn_ident(p, 1, "scenario name", p->s->name, sizeof(p->s->name)) == -1)
+	    scn_name(p, 1, "scenario name", p->s->name, sizeof(p->s->name)) == -1)
 		return -1;
 	return scn_no_more(p, 2);
 }
@@ -144,6 +144,8 @@ static int st_server(struct scn_parser *p)
 	if (strlen(p->w[2].text) >= sizeof(p->s->failpoints))
 		return scn_err(p, p->w[2].col, "failpoint spec too long (at most %zu bytes)",
 			       sizeof(p->s->failpoints) - 1);
+	if (scn_failpoints(p, 2) == -1)
+		return -1;
 	str_copy(p->s->failpoints, p->w[2].text, sizeof(p->s->failpoints));
 	return scn_no_more(p, 3);
 }
@@ -219,6 +221,10 @@ static int st_sysctl(struct scn_parser *p)
 			       sc->key);
 	str_copy(sc->value, eq + 1, sizeof(sc->value));
 	sc->pos = scn_pos_of(p, 0);
+	sc->key_pos = scn_pos_of(p, 2);
+	sc->key_pos.col += p->w[2].quoted;
+	sc->value_pos = sc->key_pos;
+	sc->value_pos.col += (int)(eq - p->w[2].text) + 1;
 	if (scn_no_more(p, 3) == -1)
 		return -1;
 	p->s->nsysctls++;
@@ -581,6 +587,14 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 		if (len && buf[len - 1] == '\r')
 			buf[--len] = '\0';
 		line = nl ? nl + 1 : line + len;
+		/* Texts reach JSON (history, reports), which holds UTF-8 only: refuse anything else here. */
+		if (utf8_valid_prefix(buf, len) < len) {
+			size_t bad = utf8_valid_prefix(buf, len);
+
+			scn_err(p, (int)bad + 1, "invalid UTF-8 (byte 0x%02x; scenario files are UTF-8 text)",
+				(unsigned char)buf[bad]);
+			goto done;
+		}
 		for (c = buf; scn_is_blank(*c); c++)
 			;
 		if (in_lesson && *c == '#') {

@@ -7,17 +7,23 @@
  * by blanks; "double quoted" strings may hold blanks; durations are 250ms or
  * 2s. The leading comment block is the scenario's lesson. Statements:
  *
- *   scenario NAME                       required, first statement
+ *   scenario NAME                       required, first statement; NAME is
+ *                                       [a-z0-9][a-z0-9_-]* (it names a folder)
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..8, default 1)
  *   channel NAME                        default "general"
- *   server failpoints SPEC              passed to the server's first life only
+ *   server failpoints SPEC              passed to the server's first life only;
+ *                                       chatd's grammar, checked when parsed:
+ *                                       NAME=ACTION[@N[+]],... (e.g.
+ *                                       before_persist=crash@3,persist=fail@2)
  *   client KEY VALUE [KEY VALUE...]     client timers: timeout-ms attempts
  *                                       backoff-base-ms backoff-cap-ms heartbeat-ms
  *                                       tcp-user-timeout-ms connect-timeout-ms
  *   listen KEY VALUE [...]              the same keys, for recipients
  *   sysctl HOST KEY=VALUE               e.g. sysctl client net.ipv4.tcp_retries2=3
+ *                                       (net.* only; scenario_check_sysctls() looks
+ *                                       the key up and checks the value's shape)
  *   rate HOST RATE                      tbf limit on HOST's link, e.g. 1mbit
  *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
  *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
@@ -30,13 +36,16 @@
  *   fault FAULT ARGS...
  *   heal [FAULT]
  *   settle DURATION                     quiet time before reading the store (default 300ms)
- *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...
- *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-visible.
- *        Bug classes not named must be empty; failed-visible is only
- *        checked when named. "*" covers every default stack not named;
+ *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N | attempts(MSG)=N ...
+ *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-stored,
+ *        ts-mismatch, dup-push, reordered or failed-visible (checker_class.h).
+ *        Classes not named must be empty, failed-visible too: a stack that
+ *        gives up where the scenario lets it succeed is a failure.
+ *        attempts(m2)=1 (also >= and <=) checks how often the client tried. "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
  *
- * Message text defaults to "MSG: message MSG"; the runner appends the token.
+ * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
+ * runner appends the token.
  */
 #ifndef ACKLAB_SCENARIO_H
 #define ACKLAB_SCENARIO_H
@@ -96,9 +105,20 @@ struct scn_class_expect {
 	int count;
 };
 
+/* attempts(m2)=1, attempts(m2)>=2, attempts(m2)<=3 */
+struct scn_attempts_expect {
+	char id[SCN_ID_MAX];
+	char op;                      /* '=' exactly, '>' at least, '<' at most */
+	int n;
+	struct scn_pos pos;
+};
+#define SCN_MAX_ATTEMPTS 16
+
 struct scn_expect {
 	char stack[SCN_NAME_MAX];     /* "*" for the default */
 	struct scn_class_expect cls[CHK_CLASS_COUNT];
+	struct scn_attempts_expect attempts[SCN_MAX_ATTEMPTS];
+	int nattempts;
 	struct scn_pos pos;
 };
 
@@ -110,6 +130,7 @@ struct scn_setting {
 struct scn_sysctl {
 	char host[32], key[96], value[32];
 	struct scn_pos pos;
+	struct scn_pos key_pos, value_pos;
 };
 
 struct scn_rate {
@@ -159,6 +180,16 @@ void scenario_free(struct scenario *s);
 /* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
 const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
 					     bool is_default_stack);
+
+/*
+ * Check what only this machine can tell, changing nothing: every sysctl key
+ * exists in a host's network namespace, and its value has the shape of the
+ * key's own (a number for a number, three numbers for three). Errors point
+ * at the key or the value: "x.scn:4:15: unknown sysctl 'net.ipv4.tcp_retries3'
+ * (did you mean 'net.ipv4.tcp_retries2'?)". Returns 0, -1 with err, or 1
+ * with err saying why the keys could not be looked up (no namespaces here).
+ */
+int scenario_check_sysctls(const struct scenario *s, char *err, size_t errlen);
 
 /* A client/listen setting, or def when not set. */
 long scenario_setting(const struct scn_setting *set, int n, const char *key, long def);

@@ -66,10 +66,52 @@ static int scn_expect_value(struct scn_parser *p, int wi, const char *v, int vco
 	return 0;
 }
 
+/* attempts(MSG)=N, attempts(MSG)>=N, attempts(MSG)<=N */
+static int scn_expect_attempts(struct scn_parser *p, struct scn_expect *e, const struct scn_word *w)
+{
+	struct scn_attempts_expect *a;
+	const char *close = strchr(w->text, ')'), *v;
+	char id[SCN_ID_MAX];
+	size_t len;
+	long n;
+
+	if (!close)
+		return scn_err(p, w->col, "missing ')' (expected attempts(m2)=1)");
+	len = (size_t)(close - (w->text + 9));
+	if (!len || len >= sizeof id)
+		return scn_err(p, w->col + 9, "bad message id in attempts() (expected attempts(m2)=1)");
+	memcpy(id, w->text + 9, len);
+	id[len] = '\0';
+	if (!scn_is_ident(id))
+		return scn_err(p, w->col + 9, "bad message id '%s' in attempts()", id);
+	if (e->nattempts == SCN_MAX_ATTEMPTS)
+		return scn_err(p, w->col, "too many attempts() checks on one line (at most %d)",
+			       SCN_MAX_ATTEMPTS);
+	a = &e->attempts[e->nattempts];
+	v = close + 1;
+	if (strncmp(v, ">=", 2) == 0 || strncmp(v, "<=", 2) == 0) {
+		a->op = v[0];
+		v += 2;
+	} else if (*v == '=') {
+		a->op = '=';
+		v++;
+	} else {
+		return scn_err(p, w->col + (int)(v - w->text), "expected =, >= or <= after attempts(%s)", id);
+	}
+	if (parse_long(v, 0, 1000, &n, NULL, 0) == -1)
+		return scn_err(p, w->col + (int)(v - w->text), "bad count '%s' (expected a number 0..1000)", v);
+	str_copy(a->id, id, sizeof a->id);
+	a->n = (int)n;
+	a->pos = (struct scn_pos){ p->line, w->col };
+	e->nattempts++;
+	return scn_add_ref(p, SCN_REF_MSG, id, w->col + 9);
+}
+
 int scn_st_expect(struct scn_parser *p)
 {
 	static const char *const classes[] = { "lost", "duplicate", "phantom", "gap", "orphan-reply",
-					       "failed-visible", "clean", NULL };
+					       "failed-stored", "ts-mismatch", "dup-push", "reordered",
+					       "failed-visible", "clean", "attempts", NULL };
 	struct scn_expect *e;
 	bool clean = false, bug_named = false;
 	int i, j;
@@ -82,7 +124,7 @@ int scn_st_expect(struct scn_parser *p)
 		return -1;
 	if (strcmp(p->w[1].text, "*") == 0)
 		str_copy(e->stack, "*", sizeof(e->stack));
-	else if (scn_ident(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
+	else if (scn_name(p, 1, "stack name", e->stack, sizeof(e->stack)) == -1)
 		return -1;
 	for (j = 0; j < p->s->nexpects; j++)
 		if (strcmp(p->s->expects[j].stack, e->stack) == 0)
@@ -100,16 +142,22 @@ int scn_st_expect(struct scn_parser *p)
 			clean = true;
 			continue;
 		}
+		if (strncmp(w->text, "attempts(", 9) == 0) {
+			if (scn_expect_attempts(p, e, w) == -1)
+				return -1;
+			continue;
+		}
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - w->text) : (int)strlen(w->text),
 			 w->text);
 		c = chk_class_parse(name);
 		if (c == CHK_OK)
-			return scn_err(p, w->col, "'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-visible)");
+			return scn_err(p, w->col, "'ok' cannot be expected (expected 'clean' or a class: %s)",
+				       chk_class_list());
 		if (c < 0)
 			return scn_err(p, w->col, "unknown class '%s'%s", name,
 				       scn_did_you_mean(scn_suggest(name, classes), dym, sizeof(dym))[0]
 					       ? dym
-					       : " (expected lost, duplicate, phantom, gap, orphan-reply or failed-visible)");
+					       : " (expected a class: see acklab help run)");
 		if (!eq)
 			return scn_err(p, w->col, "missing '=' after '%s' (expected %s={m1,m2} or %s=N)",
 				       name, name, name);

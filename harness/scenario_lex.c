@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "outdir.h"
 #include "scenario_priv.h"
 #include "util.h"
 
@@ -207,6 +208,24 @@ int scn_ident(struct scn_parser *p, int i, const char *what, char *dst, size_t l
 	if (!scn_is_ident(w->text))
 		return scn_err(p, w->col, "bad %s '%s' (expected letters, digits, '-', '_' or '.')",
 			       what, w->text);
+	if (strlen(w->text) >= len)
+		return scn_err(p, w->col, "%s '%s' is too long (at most %zu characters)", what, w->text,
+			       len - 1);
+	str_copy(dst, w->text, len);
+	return 0;
+}
+
+/*
+ * Copy word i into dst: a scenario or stack name, which becomes a folder of
+ * the run (outdir_name_ok), so "..", "a/b" and "Lost-Ack" are refused here.
+ */
+int scn_name(struct scn_parser *p, int i, const char *what, char *dst, size_t len)
+{
+	const struct scn_word *w = &p->w[i];
+
+	if (!outdir_name_ok(w->text))
+		return scn_err(p, w->col, "bad %s '%s' (expected lowercase letters, digits, '-' and '_', "
+			       "starting with a letter or digit)", what, w->text);
 	if (strlen(w->text) >= len)
 		return scn_err(p, w->col, "%s '%s' is too long (at most %zu characters)", what, w->text,
 			       len - 1);

@@ -1,9 +1,10 @@
 /*
- * scenario_priv: what the two halves of the scenario parser share. It is
+ * scenario_priv: what the files of the scenario parser share. It is
  * not an interface for other modules: scenario_lex.c owns the words of a
  * line, their values (names, durations, numbers), errors with positions,
  * suggestions and the names checked after the whole file is read;
- * scenario.c owns the statements.
+ * scenario.c owns the statements; scenario_expect.c the expect statement and
+ * scenario_failpoint.c the failpoint spec grammar.
  */
 #ifndef ACKLAB_SCENARIO_PRIV_H
 #define ACKLAB_SCENARIO_PRIV_H
@@ -78,6 +79,8 @@ int scn_no_more(struct scn_parser *p, int i);
 
 /* Values of word i, each -1 with a positioned error when malformed. */
 int scn_ident(struct scn_parser *p, int i, const char *what, char *dst, size_t len);
+/* A scenario or stack name: [a-z0-9][a-z0-9_-]* (it names a folder of the run). */
+int scn_name(struct scn_parser *p, int i, const char *what, char *dst, size_t len);
 int scn_duration(struct scn_parser *p, int i, int *ms);
 int scn_number(struct scn_parser *p, int i, long min, long max, const char *what, long *out);
 
@@ -89,5 +92,8 @@ int scn_check_refs(struct scn_parser *p);
 
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);
+
+/* Word i is a failpoint spec in chatd's grammar (scenario_failpoint.c); errors point into it. */
+int scn_failpoints(struct scn_parser *p, int i);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * stack: reads .stack files (the format is in stack.h) and expands their
- * command templates into argv vectors. A stack is data, so the parser keeps
- * each command as template words with their line, and expansion happens
- * only when the runner knows the addresses, ports and settings of a cell:
- * an unknown placeholder is reported then, pointing at the stack file line.
+ * command templates into argv vectors. The parser keeps each command as
+ * template words with their line, and expansion happens only when the
+ * runner knows the addresses, ports and settings of a cell; which
+ * placeholders exist is known beforehand, so a word naming another is an
+ * error when the file is read, with its column, and `acklab check` and
+ * `acklab run` both refuse it before anything starts.
  *
  * Words are split on blanks; "double quoted" words may hold blanks; '#' at
  * the start of a word begins a comment (so URLs with '#' inside survive).
@@ -18,6 +20,8 @@
 #include "stack.h"
 
 #include "capability.h"
+#include "fault.h"
+#include "outdir.h"
 #include "util.h"
 
 #define STACK_LINE_MAX 4096
@@ -25,6 +29,7 @@
 struct stack_word {
 	char text[1024];
 	int col;
+	bool quoted;
 };
 
 static int stack_err(char *err, size_t errlen, const char *file, int line, int col,
@@ -62,6 +67,7 @@ static int stack_split(const char *file, int lineno, const char *line, struct st
 					 "too many words (at most %d)", max - 1);
 		w[n].col = (int)(c - line) + 1;
 		quoted = *c == '"';
+		w[n].quoted = quoted;
 		if (quoted)
 			c++;
 		for (; *c && (quoted ? *c != '"' : (*c != ' ' && *c != '\t' && *c != '\r')); c++) {
@@ -128,6 +134,75 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 	return 0;
 }
 
+/*
+ * The placeholders the runner gives every command: the cell's values, then
+ * the scenario's client (or, for listen, recipient) settings. A stack file
+ * may use no others, which is checked when it is parsed.
+ */
+static const char *const stack_placeholders[] = {
+	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role",
+	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
+	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
+};
+
+/* The placeholder {name} of a word starting at c ('{'), or NULL: its closing brace. */
+static const char *stack_placeholder_end(const char *c)
+{
+	const char *close = *c == '{' ? strchr(c, '}') : NULL;
+
+	if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1)))
+		return close;
+	return NULL;
+}
+
+/* Every {name} in a command word must be one the runner gives; {failpoints} stands alone. */
+static int stack_check_placeholders(const char *file, int lineno, const struct stack_word *w, char *err,
+				    size_t errlen)
+{
+	int base = w->col + (w->quoted ? 1 : 0);
+
+	for (const char *c = w->text; *c; c++) {
+		const char *close = stack_placeholder_end(c);
+		const char *best = NULL, *name = c + 1;
+		size_t len;
+		int best_d, i, col = base + (int)(c - w->text);
+
+		if (!close)
+			continue;
+		len = (size_t)(close - name);
+		best_d = len >= 6 ? 4 : 3;      /* {timeout} for {timeout-ms} is a typo, {x} for {dir} is not */
+		for (i = 0; stack_placeholders[i]; i++)
+			if (strlen(stack_placeholders[i]) == len && strncmp(stack_placeholders[i], name, len) == 0)
+				break;
+		if (stack_placeholders[i]) {
+			if (strcmp(stack_placeholders[i], "failpoints") == 0 && strcmp(w->text, "{failpoints}") != 0)
+				return stack_err(err, errlen, file, lineno, col, "{failpoints} must be a word of its "
+						 "own (it becomes the two words --failpoints SPEC, or nothing)");
+			c = close;
+			continue;
+		}
+		for (i = 0; stack_placeholders[i] && len < 64; i++) {
+			char cand[64];
+			int d;
+
+			snprintf(cand, sizeof(cand), "%.*s", (int)len, name);
+			d = fault_edit_distance(cand, stack_placeholders[i]);
+			if (d < best_d && d < (int)len) {
+				best_d = d;
+				best = stack_placeholders[i];
+			}
+		}
+		if (best)
+			return stack_err(err, errlen, file, lineno, col,
+					 "unknown placeholder {%.*s} (did you mean {%s}?)", (int)len, name, best);
+		return stack_err(err, errlen, file, lineno, col,
+				 "unknown placeholder {%.*s} (expected one of {bin} {server} {addr} {port} {dir} "
+				 "{channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})",
+				 (int)len, name);
+	}
+	return 0;
+}
+
 /* One statement; w[0] is the keyword. */
 static int stack_statement(struct stack *s, const char *file, int lineno, struct stack_word *w,
 			   int n, char *err, size_t errlen)
@@ -153,6 +228,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[0].col,
 					 "missing command (expected: %s PROGRAM ARGS...)", kw);
 		for (i = 1; i < n; i++) {
+			if (stack_check_placeholders(file, lineno, &w[i], err, errlen) == -1)
+				return -1;
 			cmd->words[cmd->nwords] = strdup(w[i].text);
 			if (!cmd->words[cmd->nwords])
 				return err_set(err, errlen, "%s: out of memory", file);
@@ -169,6 +246,10 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 					 "missing value after '%s'",
 				 n > 2 ? w[2].text : kw);
 	if (strcmp(kw, "stack") == 0) {
+		if (!outdir_name_ok(w[1].text))
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad stack name '%s' (expected lowercase letters, digits, '-' and "
+					 "'_', starting with a letter or digit)", w[1].text);
 		if (strlen(w[1].text) >= sizeof(s->name))
 			return stack_err(err, errlen, file, lineno, w[1].col, "stack name too long");
 		str_copy(s->name, w[1].text, sizeof(s->name));
@@ -244,6 +325,13 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		memcpy(buf, line, len);
 		buf[len] = '\0';
 		line = nl ? nl + 1 : line + len;
+		if (utf8_valid_prefix(buf, len) < len) {
+			size_t bad = utf8_valid_prefix(buf, len);
+
+			stack_err(err, errlen, name, lineno, (int)bad + 1,
+				  "invalid UTF-8 (byte 0x%02x; stack files are UTF-8 text)", (unsigned char)buf[bad]);
+			goto done;
+		}
 		n = stack_split(name, lineno, buf, w, STACK_MAX_ARGS + 1, err, errlen);
 		if (n < 0)
 			goto done;

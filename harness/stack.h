@@ -17,9 +17,23 @@
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
  *
- * Placeholders are {name}; each expands within its word. {failpoints}
- * expands to two words "--failpoints SPEC", or to nothing. Scenario client
- * settings appear as {timeout-ms} etc. with acklab's defaults when unset.
+ * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
+ * a digit (it names the cell folders of a run). Placeholders are {name};
+ * each expands within its word: {bin} {server} {addr} {port} {dir} {channel}
+ * {failpoints} {seed} {role}, and the scenario's client settings (for
+ * listen, its recipient settings) {timeout-ms} {attempts} {backoff-base-ms}
+ * {backoff-cap-ms} {heartbeat-ms} {tcp-user-timeout-ms}
+ * {connect-timeout-ms}, with acklab's defaults when unset. Any other is an
+ * error when the file is read. {failpoints} must be a word of its own: it
+ * expands to the two words "--failpoints SPEC", or to nothing.
+ *
+ * A .stack file is code, not data. Its commands are run as they are, with
+ * acklab's privileges: the sandbox gives each role its own network, process
+ * group and /tmp, but not its own files or users, so a stack run by root can
+ * read and change anything on the machine, exactly as root could. Run only
+ * stack files you would run as that user yourself; `acklab check` warns
+ * about a stack file outside the project's scenarios/stacks folder. (A
+ * scenario file is data: it names stacks and faults but runs no command.)
  */
 #ifndef ACKLAB_STACK_H
 #define ACKLAB_STACK_H

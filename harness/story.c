@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "token.h"
 #include "util.h"
 
 static const char *story_str(json_t *o, const char *key)
@@ -35,7 +36,7 @@ static int story_concerns(json_t *e, const struct chk_result *r, const bool *aff
 			continue;
 		if ((id && strcmp(id, r->msgs[i].id) == 0) ||
 		    (token && strcmp(token, r->msgs[i].token) == 0) ||
-		    (text && strstr(text, r->msgs[i].token)))
+		    token_in_text(text, r->msgs[i].token))
 			return i;
 	}
 	return -1;
@@ -156,7 +157,7 @@ static void story_store_line(const struct cell_result *c, const struct chk_messa
 		size_t l = strlen(buf);
 
 		if (!role || !ev || !text || !ts || strcmp(role, "store") != 0 ||
-		    strcmp(ev, "stored") != 0 || !strstr(text, m->token))
+		    strcmp(ev, "stored") != 0 || !token_in_text(text, m->token))
 			continue;
 		snprintf(buf + l, len - l, "%s%s", shown++ ? ", ts " : " (ts ", ts);
 	}
@@ -174,6 +175,12 @@ int story_build(const struct cell_result *c, struct story *out)
 
 	memset(out, 0, sizeof *out);
 	out->kept = c->history != NULL;
+	out->affected = calloc((size_t)r->nmsgs + 1, sizeof *out->affected);
+	out->store = calloc((size_t)r->nmsgs + 1, sizeof *out->store);
+	if (!out->affected || !out->store) {
+		story_free(out);
+		return -1;
+	}
 	for (i = 0; i < r->nmsgs; i++)
 		if (r->msgs[i].cls != CHK_OK)
 			out->affected[i] = true, naffected++;
@@ -221,6 +228,10 @@ int story_build(const struct cell_result *c, struct story *out)
 
 void story_free(struct story *s)
 {
+	free(s->affected);
+	free(s->store);
+	s->affected = NULL;
+	s->store = NULL;
 	free(s->lines);
 	s->lines = NULL;
 	s->n = s->cap = 0;

@@ -19,10 +19,10 @@ struct story_line {
 };
 
 struct story {
-	bool affected[CHK_MAX_MSGS];  /* the messages the story follows */
+	bool *affected;               /* by message index: the messages the story follows; owned */
 	struct story_line *lines;     /* owned */
 	size_t n, cap;
-	char store[CHK_MAX_MSGS][256];/* per affected message: what the store holds of it */
+	char (*store)[256];           /* by message index: what the store holds of it; owned */
 	bool kept;                    /* false when the cell's history was not available */
 };
 

@@ -12,6 +12,7 @@
  * covers every kind on canned events.
  */
 #include "trigger.h"
+#include "token.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static bool trigger_event_concerns(const struct trigger *tr, json_t *ev)
 	if (!tr->token[0])
 		return false;
 	text = json_string_value(json_object_get(ev, "text"));
-	return text && strstr(text, tr->token) != NULL;
+	return token_in_text(text, tr->token);
 }
 
 bool trigger_on_event(struct trigger *tr, const char *role, json_t *ev)

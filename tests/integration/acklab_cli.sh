@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # acklab_cli.sh: the acklab command line as a user meets it, end to end.
-# Exit codes of run/check/list/doctor, exact scenario error messages, a run as
-# an unprivileged user giving the same verdicts, and nothing left behind
+# Exit codes of run/check/list/doctor, exact scenario error messages (check
+# and run refusing the same files alike), links planted in a run folder
+# refused with their targets untouched, a private /tmp for every role, a
+# report that cannot be written, a run as an unprivileged user giving the
+# same verdicts, and nothing left behind
 # (processes, network namespaces, interfaces, routes, rules) after a normal
 # exit, after SIGINT and after SIGKILL in the middle of a run.
 # Needs: ACKLAB_BIN (set by tests/run-tests.sh). Exits 77 when the machine
@@ -63,6 +66,52 @@ mkdir -p "$work/empty"
 expect_rc 2 "run with zero scenarios is an error" env ACKLAB_SCENARIOS="$work/empty" "$acklab" run
 expect_rc 2 "run with an unknown stack" "$acklab" run lost-ack --stack ws-nope
 
+# --- check and run refuse the same files, with the same file:line:col -----------
+# refused NAME 'MESSAGE' TEXT: check exits 2 printing FILE:MESSAGE, and run exits 2
+# with the same line before anything starts (no run folder is made).
+mkdir -p "$work/bad"
+refused() {
+	local name=$1 msg=$2 file="$work/bad/$1.scn"
+	printf '%s' "$3" >"$file"
+	expect_rc 2 "check refuses $name" "$acklab" check "$file"
+	grep -qxF "$file:$msg" "$work/err" && ok "check says $file:$msg" || bad "check $name said: $(cat "$work/err")"
+	expect_rc 2 "run refuses $name" "$acklab" run "$file" --out "$work/bad/out-$name"
+	grep -qxF "acklab: $file:$msg" "$work/err" && ok "run says the same" || bad "run $name said: $(cat "$work/err")"
+	[ ! -e "$work/bad/out-$name" ] && ok "run $name started nothing" || bad "run $name made its run folder"
+}
+refused dotdot "1:10: bad scenario name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" \
+	$'scenario ..\nsend m1\nexpect * clean\n'
+[ -z "$(ls -A "$work/bad" | grep -v '\.scn$')" ] && ok "nothing was made beside the run folder either" ||
+	bad "run of '..' made: $(ls -A "$work/bad")"
+refused failpoint "2:19: unknown failpoint 'before-persist' (did you mean 'before_persist'?)" \
+	$'scenario fp\nserver failpoints before-persist=crash@3\nsend m1\nexpect * clean\n'
+refused failpoint-action "2:39: action 'fail' only applies to failpoint 'persist'" \
+	$'scenario fp\nserver failpoints persist=fail@2,recv=fail\nsend m1\nexpect * clean\n'
+refused utf8 "2:13: invalid UTF-8 (byte 0xe9; scenario files are UTF-8 text)" \
+	$'scenario utf\nsend m1 "caf\xe9"\nexpect * clean\n'
+
+# A placeholder the runner does not give: check names its column, run refuses the stacks folder.
+mkdir -p "$work/badstack/stacks"
+cp "$src/scenarios/lost-ack.scn" "$work/badstack/"
+cp "$src"/scenarios/stacks/*.stack "$work/badstack/stacks/"
+sed -i 's/--timeout-ms {timeout-ms}/--timeout-ms {timeout}/' "$work/badstack/stacks/http.stack"
+col=$(grep '^client' "$work/badstack/stacks/http.stack" | awk '{print index($0, "{timeout}")}')
+want="$work/badstack/stacks/http.stack:4:$col: unknown placeholder {timeout} (did you mean {timeout-ms}?)"
+expect_rc 2 "check refuses an unknown placeholder" "$acklab" check "$work/badstack/stacks/http.stack"
+grep -qxF "$want" "$work/err" && ok "check says $want" || bad "check said: $(cat "$work/err")"
+expect_rc 2 "run refuses a stacks folder with an unknown placeholder" env ACKLAB_SCENARIOS="$work/badstack" \
+	"$acklab" run lost-ack --stack http --out "$work/badstack/out"
+grep -qxF "acklab: $want" "$work/err" && ok "run says the same" || bad "run said: $(cat "$work/err")"
+[ ! -e "$work/badstack/out" ] && ok "and started nothing" || bad "run made its run folder"
+
+# --- a .stack file is code: check says so for one outside scenarios/stacks ------------
+cp "$src/scenarios/stacks/http.stack" "$work/mine.stack"
+expect_rc 0 "check accepts a valid stack file elsewhere" "$acklab" check "$work/mine.stack"
+grep -qF "acklab: warning: $work/mine.stack is not in $src/scenarios/stacks: a .stack file is code, its commands run with acklab's privileges (as root: the whole machine); read it before running it" "$work/err" &&
+	ok "and warns that its commands run with acklab's privileges" || bad "no warning: $(cat "$work/err")"
+expect_rc 0 "check of a shipped stack" "$acklab" check "$src/scenarios/stacks/http.stack"
+grep -q warning "$work/err" && bad "warned about a shipped stack: $(cat "$work/err")" || ok "no warning for a shipped stack"
+
 # --- can this machine run it at all? --------------------------------------------
 "$acklab" doctor >"$work/doctor.out" 2>&1
 drc=$?
@@ -87,6 +136,80 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	cmp -s "$work/root.verdicts" "$work/user.verdicts" && ok "same verdicts as root and as nobody: $(tr '\n' ';' <"$work/root.verdicts")" ||
 		bad "verdicts differ: root $(cat "$work/root.verdicts") / nobody $(cat "$work/user.verdicts")"
 fi
+
+# --- sysctls: looked up as a host's network namespace has them --------------------
+refused sysctl-unknown "2:24: unknown sysctl 'net.ipv4.tcp_retires2' (did you mean 'net.ipv4.tcp_retries2'?)" \
+	$'scenario sy\nsysctl client net.ipv4.tcp_retires2=3\nsend m1\nexpect * clean\n'
+refused sysctl-value "2:37: bad value 'abc' for net.ipv4.tcp_retries2 (expected a whole number, like its default 15)" \
+	$'scenario sy\nsysctl client net.ipv4.tcp_retries2=abc\nsend m1\nexpect * clean\n'
+
+# --- links planted in an existing run folder: refused, their targets untouched ------
+# As root this is the attack: a link in --out pointing at a file of the machine.
+echo "precious" >"$work/precious"
+mkdir -p "$work/precious-dir"
+sum_before=$(md5sum "$work/precious")
+expect_rc 0 "a run to plant links into afterwards" "$acklab" run lost-ack --stack http --out "$work/planted"
+for target in lost-ack/http/history.jsonl lost-ack/http/server.stderr.log lost-ack/http/capture.pcap \
+	      lost-ack/http/chat.db results.json junit.xml summary.md lost-ack/ws-ack; do
+	link="$work/planted/$target"
+	rm -rf "$link"
+	case $target in */ws-ack) ln -s "$work/precious-dir" "$link"; to="$work/precious-dir" ;;
+			*) ln -s "$work/precious" "$link"; to="$work/precious" ;; esac
+	expect_rc 2 "run refuses a link at $target" "$acklab" run lost-ack --stack http,ws-ack --out "$work/planted"
+	grep -qxF "acklab: run: $link is a symbolic link (to $to): acklab never follows a link where it writes; remove it or choose another --out" "$work/err" &&
+		ok "names the link and where it points" || bad "message was: $(cat "$work/err")"
+	rm "$link"
+done
+[ "$(md5sum "$work/precious")" = "$sum_before" ] && [ -z "$(ls -A "$work/precious-dir")" ] &&
+	ok "every file and folder the links pointed at is untouched" || bad "a link target was changed"
+ln -s "$work/precious-dir" "$work/out-link"
+expect_rc 2 "run refuses an --out that is a link" "$acklab" run lost-ack --stack http --out "$work/out-link"
+grep -qF "$work/out-link is a symbolic link (to $work/precious-dir)" "$work/err" && ok "and says so" ||
+	bad "message was: $(cat "$work/err")"
+[ -z "$(ls -A "$work/precious-dir")" ] && ok "nothing was written through it" || bad "written through the --out link"
+
+# A link that appears while the run goes (here planted by the stack's own server) is refused too.
+mkdir -p "$work/planter/stacks"
+printf '# one message\nscenario one\nsend m1\nawait client done m1\nexpect * clean\n' >"$work/planter/one.scn"
+sed -e 's/^stack .*/stack   planter/' -e 's/ {failpoints}//' -e '/^needs/d' \
+    -e "s|^server  \(.*\)|server  /bin/sh -c \"ln -s $work/precious {dir}/history.jsonl; exec \1\"|" \
+    "$src/scenarios/stacks/http.stack" >"$work/planter/stacks/planter.stack"
+expect_rc 1 "a link planted during the run fails its cell" env ACKLAB_SCENARIOS="$work/planter" \
+	"$acklab" run --out "$work/planter/out"
+grep -qF "$work/planter/out/one/planter/history.jsonl is a symbolic link (to $work/precious)" "$work/out" &&
+	ok "the cell's error names the link" || bad "output was: $(cat "$work/out" "$work/err")"
+[ "$(md5sum "$work/precious")" = "$sum_before" ] && ok "and its target is untouched" || bad "precious was changed"
+
+# --- every role has a /tmp of its own; the run's folders stay reachable ------------
+mkdir -p "$work/tmpprobe/stacks"
+probe="acklab-probe-$$"
+printf '# one message\nscenario one\nsend m1\nawait client done m1\nexpect * clean\n' >"$work/tmpprobe/one.scn"
+sed -e 's/^stack .*/stack   probe/' -e 's/ {failpoints}//' -e '/^needs/d' \
+    -e "s|^server  \(.*\)|server  /bin/sh -c \"echo left >/tmp/$probe; ls -A /tmp >{dir}/tmp-seen; exec \1\"|" \
+    "$src/scenarios/stacks/http.stack" >"$work/tmpprobe/stacks/probe.stack"
+for out in "$work/tmpprobe/out" "$bin/tests/tmpprobe-out"; do
+	rm -rf "$out"
+	expect_rc 0 "a role's /tmp is its own, --out $out" env ACKLAB_SCENARIOS="$work/tmpprobe" "$acklab" run --out "$out"
+	seen=$(tr '\n' ' ' <"$out/one/probe/tmp-seen" 2>/dev/null)
+	# Only what it wrote itself and the top of the kept folders ($work: scenarios, and --out when under /tmp).
+	[ "$seen" = "$(basename "$work") $probe " ] && ok "the server saw only its own /tmp: $seen" ||
+		bad "the server's /tmp held: $seen"
+	[ ! -e "/tmp/$probe" ] && ok "what it left in /tmp is gone with it" || bad "/tmp/$probe reached the machine"
+	[ "$(stat -c %a "$out")" = 700 ] && [ "$(stat -c %a "$out/one/probe/history.jsonl")" = 600 ] &&
+		ok "run folder 0700, files 0600" || bad "modes: $(stat -c '%a %n' "$out" "$out/one/probe/history.jsonl")"
+done
+rm -rf "$bin/tests/tmpprobe-out"
+
+# --- a report that cannot be written ---------------------------------------------
+mkdir -p "$work/noreport/summary.md"
+expect_rc 1 "a run whose summary.md cannot be written exits 1" \
+	"$acklab" run lost-ack --stack http --out "$work/noreport"
+grep -qF "acklab: run: cannot write the reports: cannot write $work/noreport/summary.md: Is a directory" "$work/err" &&
+	ok "says which report and why" || bad "report failure message: $(cat "$work/err")"
+grep -q "Reports: " "$work/out" && bad "claims the reports were written: $(tail -1 "$work/out")" ||
+	ok "does not claim the reports were written"
+[ -s "$work/noreport/results.json" ] && ok "the reports that could be written are there" ||
+	bad "results.json missing"
 
 # --- killed in the middle of a run --------------------------------------------
 for sig in INT KILL; do

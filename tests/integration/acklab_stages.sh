@@ -121,5 +121,18 @@ grep -q "4 of 4 cells met their expectation; 2 n/a" "$work/na.out" && ok "the ta
 ACKLAB_SCENARIOS="$work/scn" "$acklab" run crash-before-persist --stack blackbox --out "$work/allna" >"$work/allna.out" 2>&1
 [ $? -eq 4 ] && ok "a run where no cell can run exits 4" || bad "all n/a exit $?"
 
+# 5. tokens match whole: m1..m12 on every default stack, clean (no m1 found inside m10)
+{
+	echo "# m1..m12: a copy of m10 is not a copy of m1."
+	echo "scenario twelve"
+	for i in $(seq 1 12); do echo "send m$i"; echo "await client done m$i"; done
+	echo "settle 100ms"
+	echo "expect * clean"
+} >"$work/scn/twelve.scn"
+ACKLAB_SCENARIOS="$work/scn" "$acklab" run twelve --out "$work/twelve" -j 5 >"$work/twelve.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(jq '[.cells[] | select(.verdict == "clean")] | length' "$work/twelve/results.json")" -eq 5 ] &&
+	ok "m1..m12 are clean on the five default stacks" || { bad "m1..m12: exit $rc"; tail -12 "$work/twelve.out"; }
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

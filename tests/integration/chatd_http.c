@@ -54,6 +54,11 @@ static void test_bad_requests_store_nothing(void **state)
 		{ "/api/nope", "{\"channel\":\"general\",\"text\":\"x\"}", 404, "unknown_method" },
 		{ "/api/conversations.history?channel=nope", NULL, 404, "channel_not_found" },
 		{ "/api/conversations.history?channel=general&limit=0", NULL, 400, "invalid_limit" },
+		/* "\u0000" is valid JSON: the field holding it is refused, not the body. */
+		{ "/api/chat.postMessage", "{\"channel\":\"general\",\"text\":\"a\\u0000b\"}", 400, "invalid_arguments" },
+		{ "/api/chat.postMessage", "{\"channel\":\"general\\u0000x\",\"text\":\"x\"}", 400, "invalid_arguments" },
+		{ "/api/chat.postMessage", "{\"channel\":\"general\",\"text\":\"x\",\"user\":\"U\\u0000\"}", 400, "invalid_arguments" },
+		{ "/api/chat.postMessage", "{\"channel\":\"general\",\"text\":\"x\",\"client_msg_id\":\"k\\u0000\"}", 400, "invalid_client_msg_id" },
 	};
 	json_t *resp;
 	char ts[64];

@@ -6,7 +6,9 @@
  * ready line would believe a server that never listens.
  *
  * chatd runs under /bin/sh with stderr folded into stdout, so the test
- * reads the message on the same pipe as the (absent) ready line.
+ * reads the message on the same pipe as the (absent) ready line. And the
+ * good case for IPv6: the ready line says "[::1]:PORT", which a client can
+ * use as given (it said "::1:PORT" before).
  */
 #include "chatd_test.h"
 
@@ -92,12 +94,48 @@ static void test_port_in_use_fails_at_startup(void **state)
 	ct_stop_clean(s);
 }
 
+/* An IPv6 address: the ready line puts it in brackets, and chatd serves there. */
+static void test_ipv6_ready_line_has_brackets(void **state)
+{
+	struct ct_server *s = *state;
+	char path[4096], err[256], line[1024], wire[256];
+	char *argv[] = { path, "--listen", "[::1]:0", "--db", s->db, NULL };
+	struct rawhttp *h = malloc(sizeof *h);
+	struct rawhttp_resp *r = malloc(sizeof *r);
+	const char *p;
+	int port;
+
+	assert_non_null(h);
+	assert_non_null(r);
+	assert_int_equal(spawn_bin_path("chatd", path, sizeof path), 0);
+	if (spawn_start(&s->sp, argv, err, sizeof err) < 0)
+		fail_msg("start chatd: %s", err);
+	assert_int_equal(spawn_wait_line(&s->sp, "\"ready\"", line, sizeof line, CT_TIMEOUT_MS), 1);
+	p = strstr(line, "\"listen\":\"[::1]:");
+	if (!p)
+		fail_msg("ready line without [::1]:PORT: %s", line);
+	port = atoi(p + strlen("\"listen\":\"[::1]:"));
+	assert_true(port > 0);
+	if (rawhttp_connect(h, "::1", port, CT_TIMEOUT_MS, err, sizeof err) < 0)
+		fail_msg("connect [::1]:%d: %s", port, err);
+	rawhttp_format_post(wire, sizeof wire, "/api/chat.postMessage",
+			    "{\"channel\":\"general\",\"text\":\"over ipv6\"}");
+	assert_int_equal(rawhttp_send(h, wire, strlen(wire)), 0);
+	assert_int_equal(rawhttp_read(h, r, CT_TIMEOUT_MS), 1);
+	assert_int_equal(r->status, 200);
+	rawhttp_close(h);
+	free(h);
+	free(r);
+	ct_stop_clean(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		CT_TEST(test_address_not_on_host_fails_at_startup, &srv),
 		CT_TEST(test_unknown_name_fails_at_startup, &srv),
 		CT_TEST(test_port_in_use_fails_at_startup, &srv),
+		CT_TEST(test_ipv6_ready_line_has_brackets, &srv),
 	};
 
 	return CT_RUN(tests, NULL, NULL);

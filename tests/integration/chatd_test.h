@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "../support/rawhttp.h"
 #include "../support/rawws.h"
 #include "../support/scratch.h"
 #include "../support/spawn.h"
@@ -59,16 +60,12 @@ static inline void ct_init(struct ct_server *s)
 	snprintf(s->events, sizeof s->events, "%s/events.jsonl", s->dir);
 }
 
-/*
- * Start chatd on s->db with the extra arguments (NULL-terminated list) plus
- * --events s->events, and wait for its ready line.
- */
-static inline void ct_start(struct ct_server *s, ...)
+/* ct_start() with opts (NULL: none) for the child and the extra arguments in ap. */
+static inline void ct_start_va(struct ct_server *s, const struct spawn_opts *opts, va_list ap)
 {
 	char path[4096], err[256];
 	char *argv[32];
 	const char *a;
-	va_list ap;
 	int n = 0;
 
 	assert_int_equal(spawn_bin_path("chatd", path, sizeof path), 0);
@@ -79,18 +76,39 @@ static inline void ct_start(struct ct_server *s, ...)
 	argv[n++] = s->db;
 	argv[n++] = "--events";
 	argv[n++] = s->events;
-	va_start(ap, s);
 	while ((a = va_arg(ap, const char *)) && n < 30)
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n] = NULL;
-	if (spawn_start(&s->sp, argv, err, sizeof err) < 0)
+	if (spawn_start_opts(&s->sp, argv, opts, err, sizeof err) < 0)
 		fail_msg("start chatd: %s", err);
 	s->port = spawn_wait_ready_port(&s->sp, CT_TIMEOUT_MS);
 	if (s->port <= 0) {
 		spawn_stop(&s->sp, SIGKILL, 100);
 		fail_msg("chatd did not print its ready line in time");
 	}
+}
+
+/*
+ * Start chatd on s->db with the extra arguments (NULL-terminated list) plus
+ * --events s->events, and wait for its ready line.
+ */
+static inline void ct_start(struct ct_server *s, ...)
+{
+	va_list ap;
+
+	va_start(ap, s);
+	ct_start_va(s, NULL, ap);
+	va_end(ap);
+}
+
+/* ct_start() with a resource limit or environment for chatd (see spawn_opts). */
+static inline void ct_start_opts(struct ct_server *s, const struct spawn_opts *opts, ...)
+{
+	va_list ap;
+
+	va_start(ap, opts);
+	ct_start_va(s, opts, ap);
+	va_end(ap);
 }
 
 /* SIGTERM, and return the wait status (killed if it does not exit in 3 s). */
@@ -304,6 +322,31 @@ static inline json_t *ct_ws_next(struct rawws *ws)
 	j = json_loads(buf, 0, NULL);
 	assert_non_null(j);
 	return j;
+}
+
+/* Open a raw HTTP connection to s, failing the test if it cannot. */
+static inline void ct_raw_open(struct ct_server *s, struct rawhttp *h)
+{
+	char err[256];
+
+	if (rawhttp_connect(h, "127.0.0.1", s->port, CT_TIMEOUT_MS, err, sizeof err) < 0)
+		fail_msg("connect: %s", err);
+}
+
+/*
+ * Require that a new connection gets a valid POST of text answered 200
+ * within ms milliseconds (the proof that chatd still serves).
+ */
+static inline void ct_require_served(struct ct_server *s, const char *text, int ms)
+{
+	int64_t start = mono_ns();
+	char ts[64];
+	long st = ct_send(s->port, "general", text, NULL, ts, sizeof ts);
+	double took = ms_since(start);
+
+	if (st != 200 || took > ms)
+		fail_msg("a valid POST on a new connection got %ld after %.0f ms (want 200 within %d ms)",
+			 st, took, ms);
 }
 
 static inline const char *ct_str(json_t *o, const char *key)

@@ -69,6 +69,12 @@ static int rawws_fill(struct rawws *ws, int64_t deadline)
 int rawws_connect(struct rawws *ws, const char *host, int port, const char *path,
 		  const char *proto, int timeout_ms, char *err, size_t errlen)
 {
+	return rawws_connect_rcvbuf(ws, host, port, path, proto, 0, timeout_ms, err, errlen);
+}
+
+int rawws_connect_rcvbuf(struct rawws *ws, const char *host, int port, const char *path,
+			 const char *proto, int rcvbuf, int timeout_ms, char *err, size_t errlen)
+{
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
 	struct sockaddr_in sa;
 	char req[1024];
@@ -80,6 +86,8 @@ int rawws_connect(struct rawws *ws, const char *host, int port, const char *path
 	ws->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (ws->fd < 0)
 		return err_set(err, errlen, "socket: %s", strerror(errno));
+	if (rcvbuf > 0)
+		setsockopt(ws->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	memset(&sa, 0, sizeof sa);
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
@@ -126,37 +134,60 @@ err:
 	return -1;
 }
 
-int rawws_send(struct rawws *ws, int opcode, const void *data, size_t len)
+size_t rawws_encode(unsigned char *out, size_t outlen, unsigned char b0, int masked,
+		    const void *data, size_t len)
 {
 	static const unsigned char mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
-	unsigned char hdr[14], *frame;
 	const unsigned char *d = data;
+	unsigned char m = masked ? 0x80 : 0;
 	size_t h = 0, i;
-	int rc;
 
-	hdr[h++] = (unsigned char)(0x80 | (opcode & 0x0f));
+	if (outlen < 14 || len > outlen - 14)
+		return 0;
+	out[h++] = b0;
 	if (len < 126) {
-		hdr[h++] = (unsigned char)(0x80 | len);
+		out[h++] = (unsigned char)(m | len);
 	} else if (len <= 0xffff) {
-		hdr[h++] = 0x80 | 126;
-		hdr[h++] = (unsigned char)(len >> 8);
-		hdr[h++] = (unsigned char)len;
+		out[h++] = m | 126;
+		out[h++] = (unsigned char)(len >> 8);
+		out[h++] = (unsigned char)len;
 	} else {
-		hdr[h++] = 0x80 | 127;
+		out[h++] = m | 127;
 		for (i = 0; i < 8; i++)
-			hdr[h++] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+			out[h++] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
 	}
-	memcpy(hdr + h, mask, 4);
-	h += 4;
-	frame = malloc(h + len);
+	if (masked) {
+		memcpy(out + h, mask, 4);
+		h += 4;
+	}
+	for (i = 0; i < len; i++)
+		out[h + i] = masked ? d[i] ^ mask[i % 4] : d[i];
+	return h + len;
+}
+
+int rawws_send_raw(struct rawws *ws, const void *data, size_t len)
+{
+	return rawws_write_all(ws->fd, data, len);
+}
+
+int rawws_send_frame(struct rawws *ws, unsigned char b0, int masked, const void *data, size_t len)
+{
+	unsigned char *frame = malloc(len + 14);
+	size_t n;
+	int rc = -1;
+
 	if (!frame)
 		return -1;
-	memcpy(frame, hdr, h);
-	for (i = 0; i < len; i++)
-		frame[h + i] = d[i] ^ mask[i % 4];
-	rc = rawws_write_all(ws->fd, frame, h + len);
+	n = rawws_encode(frame, len + 14, b0, masked, data, len);
+	if (n)
+		rc = rawws_write_all(ws->fd, frame, n);
 	free(frame);
 	return rc;
+}
+
+int rawws_send(struct rawws *ws, int opcode, const void *data, size_t len)
+{
+	return rawws_send_frame(ws, (unsigned char)(0x80 | (opcode & 0x0f)), 1, data, len);
 }
 
 int rawws_send_text(struct rawws *ws, const char *text)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,8 +27,11 @@ static int spawn_left_ms(int64_t deadline)
 	return left < 0 ? 0 : (int)left;
 }
 
-static int spawn_do(struct spawn *sp, char *const argv[], int with_stdin, char *err, size_t errlen)
+static int spawn_do(struct spawn *sp, char *const argv[], int with_stdin,
+		    const struct spawn_opts *opts, char *err, size_t errlen)
 {
+	const char *const *e;
+	struct rlimit rl;
 	int out[2] = { -1, -1 }, in[2] = { -1, -1 };
 	pid_t parent = getpid();
 	int fd;
@@ -56,6 +60,15 @@ static int spawn_do(struct spawn *sp, char *const argv[], int with_stdin, char *
 			close(fd);
 		}
 		signal(SIGPIPE, SIG_DFL);
+		if (opts && opts->nofile > 0) {
+			rl.rlim_cur = rl.rlim_max = (rlim_t)opts->nofile;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+				fprintf(stderr, "spawn: setrlimit NOFILE %ld: %s\n", opts->nofile, strerror(errno));
+				_exit(127);
+			}
+		}
+		for (e = opts ? opts->env : NULL; e && *e; e++)
+			putenv((char *)*e);
 		execv(argv[0], argv);
 		fprintf(stderr, "spawn: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -81,12 +94,18 @@ err:
 
 int spawn_start(struct spawn *sp, char *const argv[], char *err, size_t errlen)
 {
-	return spawn_do(sp, argv, 0, err, errlen);
+	return spawn_do(sp, argv, 0, NULL, err, errlen);
+}
+
+int spawn_start_opts(struct spawn *sp, char *const argv[], const struct spawn_opts *opts,
+		     char *err, size_t errlen)
+{
+	return spawn_do(sp, argv, 0, opts, err, errlen);
 }
 
 int spawn_start_stdin(struct spawn *sp, char *const argv[], char *err, size_t errlen)
 {
-	return spawn_do(sp, argv, 1, err, errlen);
+	return spawn_do(sp, argv, 1, NULL, err, errlen);
 }
 
 int spawn_read_line(struct spawn *sp, char *line, size_t linelen, int timeout_ms)

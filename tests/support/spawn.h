@@ -6,7 +6,9 @@
  * the child gets stdin from /dev/null (or a pipe, see spawn_start_stdin),
  * stdout into a pipe the test reads, stderr inherited (so it lands in the
  * test's log), its own process group, and PR_SET_PDEATHSIG(SIGKILL) so a
- * crashed test leaves nothing behind. Nothing here sleeps blindly: every wait
+ * crashed test leaves nothing behind; spawn_start_opts() can also give the
+ * child an open-file limit or environment variables (a chatd at its fd
+ * limit, sanitizer options). Nothing here sleeps blindly: every wait
  * polls with a deadline in milliseconds. Plain libc only, so any test
  * program can link it.
  */
@@ -33,6 +35,16 @@ struct spawn {
  * err filled. The caller must end it with spawn_stop() or spawn_wait().
  */
 int spawn_start(struct spawn *sp, char *const argv[], char *err, size_t errlen);
+
+/* What spawn_start_opts() changes in the child before exec. */
+struct spawn_opts {
+	long nofile;              /* RLIMIT_NOFILE (soft and hard) for the child; 0: inherited */
+	const char *const *env;   /* "NAME=value" strings to set, NULL-terminated; NULL: none */
+};
+
+/* As spawn_start(), with opts (NULL: none) applied in the child. */
+int spawn_start_opts(struct spawn *sp, char *const argv[], const struct spawn_opts *opts,
+		     char *err, size_t errlen);
 
 /* As spawn_start(), with a pipe on the child's stdin: write to sp->in_fd. */
 int spawn_start_stdin(struct spawn *sp, char *const argv[], char *err, size_t errlen);

@@ -7,7 +7,8 @@
  * capture on "any" opened there, a TCP connection over 127.0.0.1 carrying
  * one token in plain bytes and another in a masked frame; both must be
  * reported within 2 s, and the pcap file must open with libpcap (and with
- * tshark, when installed) and hold the handshake and the data.
+ * tshark, when installed) and hold the handshake and the data. A link
+ * planted where the pcap file goes is refused, and its target left alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,7 +118,7 @@ static void test_two_frames_and_lengths(void **state)
 
 	/* 64-bit length. */
 	memset(big, 'b', sizeof(big));
-	memcpy(big + 66000, TOKEN, strlen(TOKEN));
+	memcpy(big + 66000, TOKEN ")", strlen(TOKEN) + 1);
 	n = ws_frame(buf, 2, big, sizeof(big), key);
 	assert_int_equal(buf[1] & 0x7f, 127);
 	assert_int_equal(capture_payload_has_token(buf, n, TOKEN), 1);
@@ -252,8 +253,14 @@ static void test_capture_in_netns(void **state)
 	netns = sandbox_netns_new(err, sizeof(err));
 	if (netns < 0)
 		fail_msg("%s", err);
-	if (capture_open(&c, netns, path, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	{
+		struct outdir out;
+
+		if (outdir_open(&out, dir, false, err, sizeof(err)) != 0 ||
+		    capture_open_at(&c, netns, &out, "router.pcap", err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		outdir_close(&out);     /* the capture holds its file, not the folder */
+	}
 	assert_int_equal(capture_watch(c, TOKEN, err, sizeof(err)), 0);
 	assert_int_equal(capture_watch(c, "acklab-5f2c-m9", err, sizeof(err)), 0);
 	assert_int_equal(capture_watch(c, TOKEN, err, sizeof(err)), 0);
@@ -341,6 +348,44 @@ static void test_open_errors(void **state)
 	capture_close(NULL);
 }
 
+/* A link planted where capture.pcap goes: refused both ways, its target untouched. */
+static void test_open_refuses_link(void **state)
+{
+	char dir[] = "/tmp/acklab-capture-XXXXXX", link_path[96], target[96], want[512], err[512] = "";
+	char buf[32] = "";
+	struct capture *c = (struct capture *)1;
+	struct outdir out;
+	int netns = sandbox_netns_new(err, sizeof(err));
+	FILE *f;
+
+	(void)state;
+	assert_true(netns >= 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(link_path, sizeof(link_path), "%s/capture.pcap", dir);
+	snprintf(target, sizeof(target), "%s/precious", dir);
+	f = fopen(target, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(symlink(target, link_path), 0);
+	assert_int_equal(outdir_open(&out, dir, false, err, sizeof(err)), 0);
+	assert_int_equal(capture_open_at(&c, netns, &out, "capture.pcap", err, sizeof(err)), -1);
+	assert_null(c);
+	snprintf(want, sizeof(want), "capture: %s is a symbolic link (to %s): acklab never follows a link "
+		 "where it writes; remove it or choose another --out", link_path, target);
+	assert_string_equal(err, want);
+	assert_int_equal(capture_open(&c, netns, link_path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "capture: cannot write %s: it is a symbolic link (not followed)", link_path);
+	assert_string_equal(err, want);
+	f = fopen(target, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "precious\n");
+	outdir_close(&out);
+	close(netns);
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	assert_int_equal(system(want), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -353,6 +398,7 @@ int main(void)
 	const struct CMUnitTest netns[] = {
 		cmocka_unit_test(test_capture_in_netns),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_open_refuses_link),
 	};
 	char err[256] = "";
 	int failed = cmocka_run_group_tests_name("capture_payload_has_token", pure, NULL, NULL);

@@ -3,7 +3,8 @@
  * of order come out sorted by time, stable for equal times; lines that are
  * not JSON objects are kept as text events; events without a usable "t" get
  * the read time; write -> load gives the same entries back, and the file has
- * "t" and "t_ms" first with three decimals.
+ * "t" and "t_ms" first with three decimals; a link planted where the file
+ * goes is refused and its target left as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -92,21 +94,22 @@ static void test_text_and_read_time(void **state)
 
 static void test_round_trip(void **state)
 {
-	char path[] = "/tmp/acklab-history-XXXXXX";
+	char dir_path[] = "/tmp/acklab-history-XXXXXX", path[64];
 	char err[256] = "";
 	struct history *h = history_new(), *back;
-	int fd = mkstemp(path);
+	struct outdir dir;
 	FILE *f;
 	char line[512];
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
+	assert_non_null(mkdtemp(dir_path));
+	assert_int_equal(outdir_open(&dir, dir_path, false, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/history.jsonl", dir_path);
 	history_add_line(h, "client", "{\"ev\":\"sending\",\"t\":1001234567,\"id\":\"m1\",\"attempt\":1}", 0);
 	history_add_line(h, "server", "{\"ev\":\"persisted\",\"t\":1002000000,\"text\":\"m1: \\\"hi\\\" \\u00e9\"}", 0);
 	history_add_line(h, "server", "plain words", 1003500001);
 	history_add(h, "acklab", json_object(), 1000000000);
-	assert_int_equal(history_write_jsonl(h, path, 1000000000, err, sizeof(err)), 0);
+	assert_int_equal(history_write_jsonl(h, &dir, "history.jsonl", 1000000000, err, sizeof(err)), 0);
 
 	f = fopen(path, "r");
 	assert_non_null(f);
@@ -132,6 +135,42 @@ static void test_round_trip(void **state)
 	assert_null(history_load_jsonl("/nonexistent/h.jsonl", err, sizeof(err)));
 	assert_string_equal(err, "history: cannot open /nonexistent/h.jsonl: No such file or directory");
 	unlink(path);
+	outdir_close(&dir);
+	rmdir(dir_path);
+	history_free(h);
+}
+
+/* A link planted where history.jsonl goes is refused, and what it points at is left alone. */
+static void test_write_refuses_link(void **state)
+{
+	char dir_path[] = "/tmp/acklab-history-XXXXXX", link_path[64], target[64], want[512];
+	char err[512] = "", buf[32] = "";
+	struct history *h = history_new();
+	struct outdir dir;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir_path));
+	snprintf(link_path, sizeof(link_path), "%s/history.jsonl", dir_path);
+	snprintf(target, sizeof(target), "%s/outside", dir_path);
+	f = fopen(target, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(symlink(target, link_path), 0);
+	assert_int_equal(outdir_open(&dir, dir_path, false, err, sizeof(err)), 0);
+	history_add(h, "acklab", json_object(), 1);
+	assert_int_equal(history_write_jsonl(h, &dir, "history.jsonl", 0, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s is a symbolic link (to %s): acklab never follows a link where it "
+		 "writes; remove it or choose another --out", link_path, target);
+	assert_string_equal(err, want);
+	f = fopen(target, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "precious\n");
+	unlink(link_path);
+	unlink(target);
+	outdir_close(&dir);
+	rmdir(dir_path);
 	history_free(h);
 }
 
@@ -141,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_merge_sorted_and_stable),
 		cmocka_unit_test(test_text_and_read_time),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_write_refuses_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,8 +3,9 @@
  * read with their times, partial and over-long lines, stdin echoed through
  * cat, exit statuses and signals recorded, pause and resume observed through
  * poll deadlines, restarts appending to the same logs, a clear error for a
- * missing binary and for writing to a dead child, and no process left after
- * proc_free. Every wait is bounded; each test gets its own log directory.
+ * missing binary and for writing to a dead child, a link planted in place
+ * of a log or of the log folder refused, no process left after proc_free,
+ * and (inside the sandbox) a private /tmp for every life of a role. Every wait is bounded; each test gets its own log directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -426,9 +428,52 @@ static void test_missing_binary(void **state)
 	spec.log_dir = "/nonexistent/dir";
 	argv[0] = "true";
 	assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
-	assert_string_equal(err, "role 'server': cannot open /nonexistent/dir/server.stderr.log: "
+	assert_string_equal(err, "role 'server': logs: cannot open /nonexistent/dir: /nonexistent: "
 				 "No such file or directory");
 	proc_free(NULL);
+}
+
+/* A link planted in place of a log, or of the log folder: refused, and nothing is written through it. */
+static void test_log_links_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { "/bin/sh", "-c", "echo written >&2; echo written", NULL };
+	struct proc_spec spec = { "server", -1, argv, fx->dir, false };
+	struct proc *p = (struct proc *)1;
+	char err[512] = "", want[512], target[128], link_dir[128], *text;
+	FILE *f;
+
+	snprintf(target, sizeof(target), "%s/precious", fx->dir);
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		char link_path[128];
+		const char *kind = i == 0 ? "stderr" : "stdout";
+
+		snprintf(link_path, sizeof(link_path), "%s/server.%s.log", fx->dir, kind);
+		assert_int_equal(symlink(target, link_path), 0);
+		assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
+		assert_null(p);
+		snprintf(want, sizeof(want), "role 'server': %s is a symbolic link (to %s): acklab never follows "
+			 "a link where it writes; remove it or choose another --out", link_path, target);
+		assert_string_equal(err, want);
+		if (i == 0) {     /* now a real stderr log, so the stdout log is the one tried */
+			assert_int_equal(unlink(link_path), 0);
+			assert_int_equal(close(open(link_path, O_CREAT | O_WRONLY, 0600)), 0);
+		}
+	}
+	snprintf(link_dir, sizeof(link_dir), "%s/logs", fx->dir);
+	assert_int_equal(symlink(fx->dir, link_dir), 0);
+	spec.log_dir = link_dir;
+	assert_int_equal(proc_start(&p, &spec, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "role 'server': logs: %s is a symbolic link (to %s): acklab never follows "
+		 "a link where it writes; remove it or choose another --out", link_dir, fx->dir);
+	assert_string_equal(err, want);
+	text = read_file(fx->dir, "precious");
+	assert_string_equal(text, "precious\n");
+	free(text);
 }
 
 /* Inside the sandbox: a child started with netns_fd runs in that namespace. */
@@ -465,6 +510,53 @@ static void test_runs_in_netns(void **state)
 	lines_free(&l);
 }
 
+/*
+ * Inside the sandbox, after sandbox_private_tmp(): each life of a role sees
+ * an empty /tmp of its own, holding only the kept folder (here the test's
+ * log folder, which is under /tmp) at its own path; what the role writes to
+ * /tmp never reaches the machine's /tmp, and what it writes in the kept
+ * folder does.
+ */
+static void test_private_tmp(void **state)
+{
+	struct fixture *fx = *state;
+	char script[1024], err[256] = "", left[128], kept[128], *text;
+	const char *base = strrchr(fx->dir, '/') + 1;
+	const char *keep[] = { fx->dir, "/nonexistent/skipped", "/usr", NULL };
+	struct lines l = { 0 };
+	struct proc *p;
+	FILE *f;
+
+	snprintf(kept, sizeof(kept), "%s/kept.txt", fx->dir);
+	f = fopen(kept, "w");
+	assert_non_null(f);
+	fputs("kept\n", f);
+	fclose(f);
+	snprintf(left, sizeof(left), "/tmp/%s-left-by-role", base);
+	snprintf(script, sizeof(script), "ls -A /tmp; echo x > %s; cat %s; echo out > %s/written-by-role",
+		 left, kept, fx->dir);
+	if (sandbox_private_tmp(keep, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	p = start(fx, "server", script, false);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	/* A second life starts from an empty /tmp again. */
+	assert_int_equal(proc_restart(p, err, sizeof(err)), 0);
+	drain_until(p, &l, 100, 2000);
+	assert_int_equal(proc_wait_exit(p, 2000), 0);
+	proc_free(p);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.text[0], base);
+	assert_string_equal(l.text[1], "kept");
+	assert_string_equal(l.text[2], base);
+	assert_string_equal(l.text[3], "kept");
+	assert_int_equal(access(left, F_OK), -1);
+	text = read_file(fx->dir, "written-by-role");
+	assert_string_equal(text, "out\n");
+	free(text);
+	lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,10 +571,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_binary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_links_refused, setup, teardown),
 	};
 
 	const struct CMUnitTest in_sandbox[] = {
 		cmocka_unit_test_setup_teardown(test_runs_in_netns, setup, teardown),
+		/* Last: from here on every role of this process gets a private /tmp. */
+		cmocka_unit_test_setup_teardown(test_private_tmp, setup, teardown),
 	};
 	char err[256] = "";
 	int failed = cmocka_run_group_tests_name("proc", tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * Tests of the reporters on two canned cells (one as expected, one not):
  * every reporter in report_table writes its file into a temporary run
  * folder, and each file is checked for the parts a reader relies on; the
- * terminal matrix is checked for alignment.
+ * terminal matrix is checked for alignment. A report that cannot be
+ * written fails with the file and the reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -22,6 +27,7 @@
 #define T0 7000000000LL
 
 static char run_dir[64];
+static struct outdir run_out;         /* run_dir, open: reporters write into it */
 
 static void add(struct history *h, const char *role, double ms, json_t *o)
 {
@@ -135,6 +141,7 @@ static void test_reporters(void **state)
 	}
 	memset(&run, 0, sizeof(run));
 	str_copy(run.dir, run_dir, sizeof(run.dir));
+	run.out = &run_out;
 	str_copy(run.started, "2025-01-02T03:04:05Z", sizeof(run.started));
 	run.ncells = 2;
 	run.duration_ms = 3750;
@@ -221,6 +228,8 @@ static void test_reporters(void **state)
 	free(text);
 
 	json_decref(cells[0].extra);
+	chk_result_free(&cells[0].chk);
+	chk_result_free(&cells[1].chk);
 	history_free(h);
 }
 
@@ -239,6 +248,7 @@ static void test_not_ran(void **state)
 	c.status = CELL_ERROR;
 	memset(&run, 0, sizeof(run));
 	str_copy(run.dir, run_dir, sizeof(run.dir));
+	run.out = &run_out;
 	assert_int_equal(report_junit_ops.begin(&st, &run, err, sizeof(err)), 0);
 	assert_int_equal(report_junit_ops.cell(st, &c, err, sizeof(err)), 0);
 	assert_int_equal(report_junit_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
@@ -275,6 +285,7 @@ static void test_duplicate_story(void **state)
 	c.status = c.chk.pass ? CELL_MET : CELL_UNMET;
 	memset(&run, 0, sizeof(run));
 	str_copy(run.dir, run_dir, sizeof(run.dir));
+	run.out = &run_out;
 	assert_int_equal(report_md_ops.begin(&st, &run, err, sizeof(err)), 0);
 	assert_int_equal(report_md_ops.cell(st, &c, err, sizeof(err)), 0);
 	assert_int_equal(report_md_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
@@ -284,6 +295,7 @@ static void test_duplicate_story(void **state)
 				     "    +906.0 ms  recipient1 displayed it (ts 5.2, via ws)\n"
 				     "  the store holds 2 rows of m3 (ts 5.1, ts 5.2)\n"));
 	free(text);
+	chk_result_free(&c.chk);
 	history_free(h);
 }
 
@@ -345,11 +357,88 @@ static void test_xml_escape(void **state)
 	assert_string_equal(buf, "&amp;");
 }
 
+/*
+ * A report that cannot be written is an error naming the file and the
+ * reason, from every reporter: a link planted in its place, a folder in its
+ * place, and a write the system refuses (a file size limit: EFBIG).
+ */
+static void test_write_failures(void **state)
+{
+	static const char *const files[] = { "results.json", "junit.xml", "summary.md" };
+	struct cell_result cells[2];
+	struct run_info run;
+	struct history *h;
+	char err[1024], want[1024], path[256], outside[256];
+
+	(void)state;
+	make_cells(cells, &h);
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	str_copy(run.started, "2025-01-02T03:04:05Z", sizeof(run.started));
+	run.out = &run_out;
+	run.ncells = 2;
+	snprintf(outside, sizeof(outside), "%s/outside", run_dir);
+	assert_int_equal(close(open(outside, O_CREAT | O_WRONLY | O_TRUNC, 0600)), 0);
+	for (int how = 0; how < 3; how++) {
+		for (int k = 0; report_table[k]; k++) {
+			const struct reporter_ops *ops = report_table[k];
+			struct rlimit old, tiny = { 16, 0 };
+			void *st = NULL;
+			int rc;
+
+			snprintf(path, sizeof(path), "%s/%s", run_dir, files[k]);
+			unlink(path);
+			rmdir(path);
+			if (how == 0)
+				assert_int_equal(symlink(outside, path), 0);
+			else if (how == 1)
+				assert_int_equal(mkdir(path, 0700), 0);
+			assert_int_equal(ops->begin(&st, &run, err, sizeof(err)), 0);
+			for (int i = 0; i < 2; i++)
+				assert_int_equal(ops->cell(st, &cells[i], err, sizeof(err)), 0);
+			if (how == 2) {       /* nothing may print while the limit holds: our log is a file */
+				assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+				tiny.rlim_max = old.rlim_max;
+				signal(SIGXFSZ, SIG_IGN);
+				assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+			}
+			rc = ops->end(st, &run, cells, 2, err, sizeof(err));
+			if (how == 2)
+				assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+			assert_int_equal(rc, -1);
+			if (how == 0)
+				snprintf(want, sizeof(want), "%s is a symbolic link (to %s): acklab never follows a "
+					 "link where it writes; remove it or choose another --out", path, outside);
+			else if (how == 1)
+				snprintf(want, sizeof(want), "cannot write %s: Is a directory", path);
+			else
+				snprintf(want, sizeof(want), "cannot write %s: File too large", path);
+			assert_string_equal(err, want);
+		}
+	}
+	{
+		struct stat st;
+
+		assert_int_equal(stat(outside, &st), 0);
+		assert_int_equal(st.st_size, 0);
+	}
+	json_decref(cells[0].extra);
+	history_free(h);
+}
+
 static int setup(void **state)
 {
+	char err[512];
+
 	(void)state;
 	str_copy(run_dir, "/tmp/acklab-report-XXXXXX", sizeof(run_dir));
-	return mkdtemp(run_dir) ? 0 : -1;
+	if (!mkdtemp(run_dir))
+		return -1;
+	if (outdir_open(&run_out, run_dir, false, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int teardown(void **state)
@@ -357,6 +446,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	outdir_close(&run_out);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -369,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_story),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_xml_escape),
+		cmocka_unit_test(test_write_failures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,7 +24,7 @@ static const char full_text[] =
 	"title \"lost ack: reply dropped after persist\"\n"
 	"recipients 2\n"
 	"channel random\n"
-	"server failpoints after-persist=sleep:100\n"
+	"server failpoints after_persist=delay:100@2+,persist=fail\n"
 	"client timeout-ms 800 attempts 3\n"
 	"client timeout-ms 900\n"
 	"listen heartbeat-ms 200\n"
@@ -63,7 +63,7 @@ static void test_full(void **state)
 	assert_string_equal(s->lesson, "Lost ack: the server stores the message but its reply is lost.\n\n The client retries.");
 	assert_int_equal(s->recipients, 2);
 	assert_string_equal(s->channel, "random");
-	assert_string_equal(s->failpoints, "after-persist=sleep:100");
+	assert_string_equal(s->failpoints, "after_persist=delay:100@2+,persist=fail");
 	assert_int_equal(s->nclient, 2);
 	assert_int_equal(scenario_setting(s->client, s->nclient, "timeout-ms", 5), 900);
 	assert_int_equal(scenario_setting(s->client, s->nclient, "attempts", 5), 3);
@@ -204,7 +204,7 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "expect * duplicat={m1}\n",
 	  "bad.scn:3:10: unknown class 'duplicat' (did you mean 'duplicate'?)" },
 	{ HEAD "expect * ok=1\n",
-	  "bad.scn:3:10: 'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-visible)" },
+	  "bad.scn:3:10: 'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-stored, ts-mismatch, dup-push, reordered or failed-visible)" },
 	{ HEAD "expect * lost\n",
 	  "bad.scn:3:10: missing '=' after 'lost' (expected lost={m1,m2} or lost=N)" },
 	{ HEAD "wait 250\n",
@@ -262,6 +262,52 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "expect * lost=1 lost=2\n", "bad.scn:3:17: class 'lost' named twice" },
 	{ HEAD "expect *\n", "bad.scn:3:10: missing 'clean' or CLASS={ids} (expected: expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...)" },
 	{ HEAD "title \"a\" b\n", "bad.scn:3:11: unexpected 'b' (expected the title in double quotes)" },
+	/* Scenario and stack names become folders of the run: nothing that could leave it. */
+	{ "scenario ..\n",
+	  "bad.scn:1:10: bad scenario name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario a/../../etc\n",
+	  "bad.scn:1:10: bad scenario name 'a/../../etc' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "# lesson\nscenario  Lost-Ack\n",
+	  "bad.scn:2:11: bad scenario name 'Lost-Ack' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario .hidden\n",
+	  "bad.scn:1:10: bad scenario name '.hidden' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "scenario -x\n",
+	  "bad.scn:1:10: bad scenario name '-x' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	/* The failpoint spec in chatd's grammar, pointing into the spec. */
+	{ HEAD "server failpoints before-persist=crash@3\n",
+	  "bad.scn:3:19: unknown failpoint 'before-persist' (did you mean 'before_persist'?)" },
+	{ HEAD "server failpoints persist=fail@2,nowhere=crash\n",
+	  "bad.scn:3:34: unknown failpoint 'nowhere' (expected recv, before_persist, persist, after_persist, after_fanout or before_reply)" },
+	{ HEAD "server failpoints \"recv=crsh\"\n",
+	  "bad.scn:3:25: unknown failpoint action 'crsh' (did you mean 'crash'?)" },
+	{ HEAD "server failpoints recv=explode\n",
+	  "bad.scn:3:24: unknown failpoint action 'explode' (expected crash, fail, hang or delay:MS)" },
+	{ HEAD "server failpoints recv=crash@0\n",
+	  "bad.scn:3:30: bad hit number '0' (expected @N or @N+ with N 1 or more, like crash@3)" },
+	{ HEAD "server failpoints recv=crash@x+\n",
+	  "bad.scn:3:30: bad hit number 'x+' (expected @N or @N+ with N 1 or more, like crash@3)" },
+	{ HEAD "server failpoints recv=fail\n",
+	  "bad.scn:3:24: action 'fail' only applies to failpoint 'persist'" },
+	{ HEAD "server failpoints persist=delay\n",
+	  "bad.scn:3:27: missing milliseconds after 'delay' (expected delay:MS, like delay:250)" },
+	{ HEAD "server failpoints persist=delay:9999999\n",
+	  "bad.scn:3:33: bad delay '9999999' (expected delay:MS with MS 0..3600000)" },
+	{ HEAD "server failpoints recv=crash,,persist=fail\n",
+	  "bad.scn:3:30: empty failpoint entry (remove the stray ',')" },
+	{ HEAD "server failpoints =crash\n",
+	  "bad.scn:3:19: missing failpoint name before '=' (expected NAME=ACTION, like before_persist=crash@3)" },
+	{ HEAD "server failpoints recv=@2\n",
+	  "bad.scn:3:24: missing action after '=' (expected crash, fail, hang or delay:MS)" },
+	{ HEAD "server failpoints crash@3\n",
+	  "bad.scn:3:19: bad failpoint 'crash@3' (expected NAME=ACTION, like before_persist=crash@3)" },
+	/* Texts reach JSON, which holds UTF-8 only. */
+	{ HEAD "send m2 \"caf\xe9\"\n",
+	  "bad.scn:3:13: invalid UTF-8 (byte 0xe9; scenario files are UTF-8 text)" },
+	{ "# le\xc3\n" HEAD, "bad.scn:1:5: invalid UTF-8 (byte 0xc3; scenario files are UTF-8 text)" },
+	{ HEAD "title \"\xed\xa0\x80\"\n",
+	  "bad.scn:3:8: invalid UTF-8 (byte 0xed; scenario files are UTF-8 text)" },
+	{ HEAD "expect .. clean\n",
+	  "bad.scn:3:8: bad stack name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 };
 
 static void test_bad(void **state)
@@ -278,6 +324,54 @@ static void test_bad(void **state)
 		assert_int_equal(rc, -1);
 		assert_null(s);
 		assert_string_equal(err, bad_cases[i].err);
+	}
+}
+
+/*
+ * What only the machine can tell: keys looked up in a fresh network
+ * namespace, values shaped like the key's own. Every case is also a scenario
+ * the parser accepts, which is the point: `check` used to pass them.
+ */
+static void test_sysctls_on_this_machine(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "scenario x\nsysctl client net.ipv4.tcp_retires2=3\nsend m1\nexpect * clean\n",
+		  "bad.scn:2:24: unknown sysctl 'net.ipv4.tcp_retires2' (did you mean 'net.ipv4.tcp_retries2'?)" },
+		{ "scenario x\nsysctl client net.ipb4.tcp_syn_retries=3\nsend m1\nexpect * clean\n",
+		  "bad.scn:2:19: unknown sysctl 'net.ipb4.tcp_syn_retries' (did you mean 'net.ipv4.tcp_syn_retries'?)" },
+		{ "scenario x\nsysctl client net.ipv4.tcp_retries2=abc\nsend m1\nexpect * clean\n",
+		  "bad.scn:2:37: bad value 'abc' for net.ipv4.tcp_retries2 (expected a whole number, like its default 15)" },
+		{ "scenario x\nsysctl client \"net.ipv4.ip_local_port_range=1024\"\nsend m1\nexpect * clean\n",
+		  "bad.scn:2:45: bad value '1024' for net.ipv4.ip_local_port_range (expected 2 whole numbers "
+		  "separated by blanks, like its default '32768 60999')" },
+		{ "scenario x\nsysctl client net.core.netdev_max_backlog=10\nsend m1\nexpect * clean\n",
+		  "bad.scn:2:24: unknown sysctl 'net.core.netdev_max_backlog' (a host's network namespace has no "
+		  "'netdev_max_backlog' there)" },
+	};
+	struct scenario *s = NULL;
+	char err[512] = "";
+	int rc;
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("ok.scn", "scenario x\nsysctl client net.ipv4.tcp_retries2=3\n"
+					       "sysctl client \"net.ipv4.ip_local_port_range=2000 3000\"\n"
+					       "sysctl router net.ipv4.conf.client0.rp_filter=0\n"
+					       "sysctl client net.ipv4.tcp_congestion_control=reno\n"
+					       "send m1\nexpect * clean\n", &s, err, sizeof(err)), 0);
+	rc = scenario_check_sysctls(s, err, sizeof(err));
+	scenario_free(s);
+	if (rc == 1)
+		skip();           /* no namespaces here: the keys cannot be looked up (err says why) */
+	if (rc != 0)
+		fail_msg("%s", err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(scenario_parse_string("bad.scn", cases[i].text, &s, err, sizeof(err)), 0);
+		rc = scenario_check_sysctls(s, err, sizeof(err));
+		scenario_free(s);
+		if (rc != -1 || strcmp(err, cases[i].err) != 0)
+			print_error("case %zu: rc %d\n  got:  %s\n  want: %s\n", i, rc, err, cases[i].err);
+		assert_int_equal(rc, -1);
+		assert_string_equal(err, cases[i].err);
 	}
 }
 
@@ -329,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_sysctls_on_this_machine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

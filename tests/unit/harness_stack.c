@@ -1,7 +1,8 @@
 /*
  * Tests of .stack files: parsing, errors with file:line:col, loading a
  * directory in name order, and placeholder expansion ({failpoints} as two
- * words or none; an unknown placeholder names itself and the line).
+ * words or none; a placeholder the runner does not give is a parse error
+ * with its column, and one missing from the values names itself and the line).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,10 +88,10 @@ static void test_parse_expand(void **state)
 	/* Not placeholders: braces that do not close, empty braces. */
 	stack_free(s);
 	assert_int_equal(stack_parse_string("j.stack",
-					    "stack j\nclient x {} {a {b}c\nserver y\nstore z\nport 1\n",
+					    "stack j\nclient x {} {a {bin}c\nserver y\nstore z\nport 1\n",
 					    &s, err, sizeof(err)), 0);
 	{
-		const char *const v[] = { "b", "B", NULL };
+		const char *const v[] = { "bin", "B", NULL };
 
 		assert_int_equal(stack_expand(s, &s->client, v, &argv, err, sizeof(err)), 0);
 		assert_string_equal(join(argv), "x {} {a Bc");
@@ -119,6 +120,21 @@ static const struct bad_case bad_cases[] = {
 	{ "stack a\nclient x\nserver y\nport 1\n", "b.stack:4:1: stack 'a' has no 'store' line" },
 	{ "stack a\nport\n", "b.stack:2:1: missing value after 'port'" },
 	{ "stack a\nport 1 2\n", "b.stack:2:8: unexpected '2' (expected one value)" },
+	/* Placeholders are the runner's, checked when the file is read, with their column. */
+	{ "stack a\nclient {bin}/chatc --timeout-ms {timeout} --seed {seed}\n",
+	  "b.stack:2:33: unknown placeholder {timeout} (did you mean {timeout-ms}?)" },
+	{ "stack a\nserver \"{bin}/chatd {dir}/x {nothing-like-it}\"\n",
+	  "b.stack:2:29: unknown placeholder {nothing-like-it} (expected one of {bin} {server} {addr} {port} {dir} {channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})" },
+	{ "stack a\nserver chatd --fp={failpoints}\n",
+	  "b.stack:2:19: {failpoints} must be a word of its own (it becomes the two words --failpoints SPEC, or nothing)" },
+	{ "stack a\ndescribe \"\xff\"\n", "b.stack:2:11: invalid UTF-8 (byte 0xff; stack files are UTF-8 text)" },
+	/* A stack name becomes a folder of the run. */
+	{ "stack ..\n",
+	  "b.stack:1:7: bad stack name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "# x\nstack   ../../etc\n",
+	  "b.stack:2:9: bad stack name '../../etc' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	{ "stack HTTP\n",
+	  "b.stack:1:7: bad stack name 'HTTP' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 };
 
 static void test_bad(void **state)
