@@ -26,6 +26,8 @@
 #include "util.h"
 
 #define FX_MAX_EVENTS 4096
+/* A helper a test program may not use: no unused-function error. */
+#define FX_FN static __attribute__((unused))
 
 struct fx_events {
 	json_t *ev[FX_MAX_EVENTS];
@@ -33,7 +35,7 @@ struct fx_events {
 };
 
 /* Skip the whole program (exit 77) unless bin/chatd and bin/chatc exist. */
-static void fx_require_bins(void)
+FX_FN void fx_require_bins(void)
 {
 	char p[512];
 
@@ -56,7 +58,7 @@ static void fx_require_bins(void)
  * Start chatd on 127.0.0.1:port (0 = any) with db in dir and extra flags
  * (NULL-terminated). Returns its port, or -1.
  */
-static int fx_chatd(struct spawn *sp, const char *dir, int port, ...)
+FX_FN int fx_chatd(struct spawn *sp, const char *dir, int port, ...)
 {
 	char bin[512], db[600], events[600], listen[64];
 	char *argv[32];
@@ -88,7 +90,7 @@ static int fx_chatd(struct spawn *sp, const char *dir, int port, ...)
 }
 
 /* Start chatc --server http://127.0.0.1:port --mode mode [flags...] with a stdin pipe. */
-static int fx_chatc(struct spawn *sp, int port, const char *mode, ...)
+FX_FN int fx_chatc(struct spawn *sp, int port, const char *mode, ...)
 {
 	char bin[512], server[64];
 	char *argv[40];
@@ -125,7 +127,7 @@ struct fx_ctx {
 };
 
 /* cmocka setup: a fresh scratch directory, no chatd yet. */
-static int fx_setup(void **state)
+FX_FN int fx_setup(void **state)
 {
 	struct fx_ctx *c = calloc(1, sizeof(*c));
 
@@ -136,7 +138,7 @@ static int fx_setup(void **state)
 }
 
 /* cmocka teardown: stop the chatd if one was started, remove the directory. */
-static int fx_teardown(void **state)
+FX_FN int fx_teardown(void **state)
 {
 	struct fx_ctx *c = *state;
 
@@ -152,7 +154,7 @@ static int fx_teardown(void **state)
 /* main()'s result: skip the program (exit 77) without the binaries, else run tests. */
 #define FX_RUN(tests) (fx_require_bins(), cmocka_run_group_tests(tests, NULL, NULL))
 
-static void fx_send(struct spawn *sp, const char *id, const char *channel, const char *text)
+FX_FN void fx_send(struct spawn *sp, const char *id, const char *channel, const char *text)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof(line),
@@ -162,7 +164,7 @@ static void fx_send(struct spawn *sp, const char *id, const char *channel, const
 		fprintf(stderr, "write to chatc: %s\n", strerror(errno));
 }
 
-static void fx_close_stdin(struct spawn *sp)
+FX_FN void fx_close_stdin(struct spawn *sp)
 {
 	if (sp->in_fd >= 0) {
 		close(sp->in_fd);
@@ -171,7 +173,7 @@ static void fx_close_stdin(struct spawn *sp)
 }
 
 /* Read one event line into evs; returns the event, or NULL at EOF/timeout. */
-static json_t *fx_next(struct spawn *sp, struct fx_events *evs, int timeout_ms)
+FX_FN json_t *fx_next(struct spawn *sp, struct fx_events *evs, int timeout_ms)
 {
 	static char line[SPAWN_LINE_MAX];
 	json_t *j;
@@ -191,14 +193,14 @@ static json_t *fx_next(struct spawn *sp, struct fx_events *evs, int timeout_ms)
 }
 
 /* Whether event j is named ev (and, when id is given, has this id). */
-static int fx_is(json_t *j, const char *ev, const char *id)
+FX_FN int fx_is(json_t *j, const char *ev, const char *id)
 {
 	return strcmp(json_string_value(json_object_get(j, "ev")) ?: "", ev) == 0 &&
 	    (!id || strcmp(json_string_value(json_object_get(j, "id")) ?: "", id) == 0);
 }
 
 /* Read events until one has ev == name (and id == id when id is given). */
-static json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *name, const char *id,
+FX_FN json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *name, const char *id,
     int timeout_ms)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
@@ -215,7 +217,7 @@ static json_t *fx_wait_ev(struct spawn *sp, struct fx_events *evs, const char *n
 }
 
 /* Read every remaining event until chatc's stdout ends; then reap it. Returns its exit status or -1. */
-static int fx_drain(struct spawn *sp, struct fx_events *evs, int timeout_ms)
+FX_FN int fx_drain(struct spawn *sp, struct fx_events *evs, int timeout_ms)
 {
 	int64_t deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
 	int st;
@@ -232,7 +234,7 @@ static int fx_drain(struct spawn *sp, struct fx_events *evs, int timeout_ms)
 }
 
 /* Count events named ev (and with this id, when given). */
-static int fx_count(const struct fx_events *evs, const char *ev, const char *id)
+FX_FN int fx_count(const struct fx_events *evs, const char *ev, const char *id)
 {
 	int i, n = 0;
 
@@ -243,7 +245,7 @@ static int fx_count(const struct fx_events *evs, const char *ev, const char *id)
 }
 
 /* The first event named ev with this id, or NULL. */
-static json_t *fx_find(const struct fx_events *evs, const char *ev, const char *id)
+FX_FN json_t *fx_find(const struct fx_events *evs, const char *ev, const char *id)
 {
 	int i;
 
@@ -253,7 +255,7 @@ static json_t *fx_find(const struct fx_events *evs, const char *ev, const char *
 	return NULL;
 }
 
-static void fx_events_free(struct fx_events *evs)
+FX_FN void fx_events_free(struct fx_events *evs)
 {
 	int i;
 
@@ -266,7 +268,7 @@ static void fx_events_free(struct fx_events *evs)
  * Read the store back with `chatc --mode history --channel general`: count
  * rows, and rows whose text contains needle (when given). Returns rows, or -1.
  */
-static int fx_history(int port, const char *needle, int *matching)
+FX_FN int fx_history(int port, const char *needle, int *matching)
 {
 	struct spawn *sp = calloc(1, sizeof(*sp));
 	struct fx_events rows = { .n = 0 };
@@ -300,7 +302,7 @@ done:
  * "sent". Once that is reported the id is free again: a third send with it
  * is sent and stored. mode is a send mode of chatc.
  */
-static void fx_check_duplicate_id(struct fx_ctx *c, const char *mode)
+FX_FN void fx_check_duplicate_id(struct fx_ctx *c, const char *mode)
 {
 	static struct spawn client;
 	static struct fx_events evs;

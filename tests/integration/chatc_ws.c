@@ -116,7 +116,8 @@ static void test_listen_catches_up_via_history(void **state)
 
 	port = fx_chatd(&c->chatd, c->dir, 0, NULL);
 	assert_true(port > 0);
-	assert_int_equal(fx_chatc(&listener, port, "listen", "--heartbeat-ms", "200", "--timeout-ms", "2000",
+	/* chatd's death is seen by the socket closing; a slow heartbeat cannot cut m1's push off */
+	assert_int_equal(fx_chatc(&listener, port, "listen", "--heartbeat-ms", "5000", "--timeout-ms", "2000",
 	    "--backoff-base-ms", "40", "--backoff-cap-ms", "100", "--connect-timeout-ms", "300", NULL), 0);
 	assert_non_null(fx_wait_ev(&listener, &levs, "ready", NULL, 5000));
 
