@@ -606,7 +606,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
 	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir) == -1)
 		goto done;
-	if (optind == argc)
+	if (optind == argc && nscn > 1)
 		qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
 	if (sandbox_enter(err, sizeof err) == -1) {
 		log_warnx("cannot build the sandbox: %s", err);
