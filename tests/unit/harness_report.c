@@ -423,6 +423,8 @@ static void test_write_failures(void **state)
 		assert_int_equal(st.st_size, 0);
 	}
 	json_decref(cells[0].extra);
+	chk_result_free(&cells[0].chk);
+	chk_result_free(&cells[1].chk);
 	history_free(h);
 }
 
