@@ -83,8 +83,9 @@ static int env_restart_role(void *arg, const char *name, char *err, size_t errle
 	return cell_role_ready_by_port(c, r) ? cell_wait_port_now(c, r, err, errlen) : 0;
 }
 
+/* A fault or heal into the history, with how long acklab took to apply it (from start_ns). */
 static void cell_record_fault(struct cell *c, const char *ev, const struct fault *f, const char *why,
-			      const char *what)
+			      const char *what, int64_t start_ns)
 {
 	json_t *o = json_object();
 	json_t *args = json_array();
@@ -96,6 +97,7 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 	json_object_set_new(o, "args", args);
 	json_object_set_new(o, "what", json_string(what));
 	json_object_set_new(o, "trigger", json_string(why));
+	json_object_set_new(o, "took_ms", json_real(ms_since(start_ns)));
 	history_add(c->hist, "acklab", o, mono_ns());
 	if (c->o->verbose)
 		log_info("%s/%s: %s %s: %s (%s)", c->s->name, c->st->name, ev, f->ops->name, what, why);
@@ -107,6 +109,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	const char *args[3];
 	struct fault *f;
 	char err[512], what[512];
+	int64_t start = mono_ns();
 
 	if (c->nfaults >= (int)ARRAY_LEN(c->faults)) {
 		cell_fail(c, "too many faults in one cell");
@@ -123,7 +126,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	c->nfaults++;
 	c->fault_from = c->nlog;     /* await ROLE disconnected looks from here */
 	fault_describe(f, what, sizeof what);
-	cell_record_fault(c, "fault", f, why, what);
+	cell_record_fault(c, "fault", f, why, what, start);
 	/* A resume ends the pause of that role: a later heal must not resume it again. */
 	if (strcmp(f->ops->name, "resume") == 0)
 		for (int i = 0; i < c->nfaults - 1; i++)
@@ -140,6 +143,7 @@ void cell_heal(struct cell *c, const char *name, const char *why)
 
 	for (int i = 0; i < c->nfaults; i++) {
 		struct fault *f = &c->faults[i];
+		int64_t start = mono_ns();
 
 		if (!f->active || (name[0] && strcmp(f->ops->name, name) != 0))
 			continue;
@@ -149,7 +153,7 @@ void cell_heal(struct cell *c, const char *name, const char *why)
 			cell_fail(c, "%s", err);
 			return;
 		}
-		cell_record_fault(c, "heal", f, why, what);
+		cell_record_fault(c, "heal", f, why, what, start);
 	}
 }
 
