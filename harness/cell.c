@@ -91,7 +91,7 @@ static bool cell_is_connection_event(const char *ev)
 	return strcmp(ev, "connected") == 0 || strcmp(ev, "disconnected") == 0;
 }
 
-/* Role's latest connection event ("connected" or "disconnected") in any life, or NULL if it never said one. */
+/* Role's latest connection event ("connected"/"disconnected") in any life; NULL if it never said one. */
 static const char *cell_last_connection_event(struct cell *c, const char *role)
 {
 	for (size_t i = c->nlog; i-- > 0;) {

@@ -74,7 +74,7 @@ struct cell {
 	size_t arrivals;              /* role entries seen, in arrival order */
 	size_t await_from;            /* arrivals index an un-keyed await looks from */
 	size_t fault_from;            /* arrivals index when the latest fault fired (await ROLE disconnected) */
-	int64_t last_move_ns;         /* when acklab last saw something move: a role's line or exit, a forwarded packet */
+	int64_t last_move_ns;         /* last movement seen: a role's line or exit, a forwarded packet */
 	/* arrival log: (role, entry) pairs for awaits, in arrival order */
 	struct { char role[32]; json_t *ev; } *log;
 	size_t nlog, caplog;

@@ -21,8 +21,11 @@
 #include "log.h"
 #include "util.h"
 
-/* Longest poll() without a reason to wake: the stop flag is set by a signal handler, and a
- * signal that lands between the check and poll() is noticed at the latest this much later. */
+/*
+ * Longest poll() without a reason to wake: the stop flag is set by a signal
+ * handler, and a signal that lands between its check and poll() is noticed
+ * at the latest this much later.
+ */
 #define CELL_TURN_MAX_MS 200
 /* Beat for roles without a pidfd, whose exit only a waitid() notices. */
 #define CELL_REAP_BEAT_MS 10
@@ -255,7 +258,7 @@ void cell_record_exit(struct cell *c, struct role *r)
 			cell_fire_rule(c, i);
 }
 
-/* How long the next turn may sleep: until max_ms, the next time rule, or a beat if some exit cannot wake us. */
+/* How long a turn may sleep: to max_ms, the next time rule, or a beat when an exit cannot wake it. */
 static int cell_turn_timeout(struct cell *c, int max_ms, bool beat)
 {
 	int ms = max_ms < CELL_TURN_MAX_MS ? max_ms : CELL_TURN_MAX_MS;
@@ -415,8 +418,8 @@ int cell_await_ready(struct cell *c, struct role **rs, int n, size_t from)
 			if (r->exited_recorded) {
 				char status[64];
 
-				cell_fail(c, "%s exited (%s) while acklab waited for its 'ready'; see %s/%s.stderr.log", r->name,
-					  proc_describe_exit(r->proc, status, sizeof status), c->dir, r->name);
+				cell_fail(c, "%s exited (%s) while acklab waited for its 'ready'; see %s/%s.stderr.log",
+					  r->name, proc_describe_exit(r->proc, status, sizeof status), c->dir, r->name);
 				return -1;
 			}
 		}
@@ -431,8 +434,8 @@ int cell_await_ready(struct cell *c, struct role **rs, int n, size_t from)
 				if (ready[i])
 					continue;
 				if (cell_role_ready_by_port(c, rs[i]))
-					cell_fail(c, "%s: port %d did not accept connections within %d ms (%s)",
-						  rs[i]->name, c->st->port, RUNNER_READY_MS, why);
+					cell_fail(c, "stack %s: %s: port %d did not accept connections within %d ms (%s)",
+						  c->st->name, rs[i]->name, c->st->port, RUNNER_READY_MS, why);
 				else
 					cell_fail(c, "%s did not print a ready line within %d ms (%s); see %s/%s.stderr.log",
 						  rs[i]->name, RUNNER_READY_MS,
