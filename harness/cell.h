@@ -10,7 +10,7 @@
  *                 readiness by port for servers that print no ready line
  *   cell.c        the cell's state: lookups, failure, the arrival log and
  *                 the questions asked of it (has a role said this yet? is
- *                 its connection up? has the cell settled?), all pure
+ *                 its connection up? has the cell settled?), without I/O
  *
  * What roles need from the loop (recording an arrival, failing the cell) is
  * in cell.c, below both. Nothing outside the runner (and its unit test of
