@@ -8,17 +8,19 @@
  * from home. Immediate mode and non-blocking reads, so packets are seen the
  * moment they cross and capture_poll() never waits; whole packets (snaplen
  * 256 KiB); every batch is flushed to the file, so a killed run still leaves
- * a capture Wireshark opens. The link type is LINUX_SLL2 where libpcap
- * offers it (it carries the interface index, resolved to a name with an
- * ioctl socket also made in the router's namespace) and LINUX_SLL otherwise;
- * EN10MB is parsed too in case a caller opens a real interface. For IPv4/TCP
- * the payload is scanned for each watched token, both as plain bytes and
- * inside WebSocket frames, whose client-to-server payloads are XOR-masked on
- * the wire (RFC 6455 5.2, 5.3): the walk starts at the payload's first byte,
- * takes frames one after another, unmasks into a scratch buffer, and stops
- * at the first header that does not parse or does not fit, after searching
- * what is there of a truncated frame. Packet times are pcap's wall-clock
- * stamps moved onto CLOCK_MONOTONIC, acklab's one time base.
+ * a capture Wireshark opens; closing completes the file at once and leaves
+ * the kernel's slow release of the socket to a thread. The link type is
+ * LINUX_SLL2 where libpcap offers it (it carries the interface index,
+ * resolved to a name with an ioctl socket also made in the router's
+ * namespace) and LINUX_SLL otherwise; EN10MB is parsed too in case a caller
+ * opens a real interface. For IPv4/TCP the payload is scanned for each
+ * watched token, both as plain bytes and inside WebSocket frames, whose
+ * client-to-server payloads are XOR-masked on the wire (RFC 6455 5.2, 5.3):
+ * the walk starts at the payload's first byte, takes frames one after
+ * another, unmasks into a scratch buffer, and stops at the first header that
+ * does not parse or does not fit, after searching what is there of a
+ * truncated frame. Packet times are pcap's wall-clock stamps moved onto
+ * CLOCK_MONOTONIC, acklab's one time base.
  */
 #include "capture.h"
 #include "token.h"
@@ -29,6 +31,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,6 +465,13 @@ uint64_t capture_count(const struct capture *c)
 	return c->count;
 }
 
+/* The slow part of closing: the socket's release waits for RCU grace periods. */
+static void *capture_release(void *pcap)
+{
+	pcap_close(pcap);
+	return NULL;
+}
+
 void capture_close(struct capture *c)
 {
 	if (!c)
@@ -470,8 +480,16 @@ void capture_close(struct capture *c)
 		capture_poll(c, NULL, NULL);
 	if (c->dump)
 		pcap_dump_close(c->dump);
-	if (c->pcap)
-		pcap_close(c->pcap);
+	if (c->pcap) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, capture_release, c->pcap) != 0)
+			pcap_close(c->pcap);
+		pthread_attr_destroy(&attr);
+	}
 	if (c->ioctl_sock >= 0)
 		close(c->ioctl_sock);
 	for (int i = 0; i < c->ntokens; i++)

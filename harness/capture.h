@@ -60,7 +60,13 @@ int capture_poll(struct capture *c, capture_match_fn on_match, void *arg);
 /* Packets captured so far. */
 uint64_t capture_count(const struct capture *c);
 
-/* Drain what is left, flush and close the file. NULL ok. */
+/*
+ * Drain what is left, flush and close the file, and stop capturing. NULL ok.
+ * The file is complete when this returns. The kernel's release of the
+ * packet socket waits for an RCU grace period or two (tens of ms) and needs
+ * nothing from the caller, so it finishes on a detached thread of its own:
+ * only the process's exit waits for it.
+ */
 void capture_close(struct capture *c);
 
 /*

@@ -1,9 +1,20 @@
 /*
- * cell: the private state of one running cell, shared by the three files
- * that run it: runner.c (the lifecycle and the workload steps), cell_loop.c
- * (the poll loop: role output, packets and exits into the history, rules and
- * faults fired from it) and cell_roles.c (starting, restarting and waiting
- * for roles). Nothing outside the runner includes this.
+ * cell: the private state of one running cell, and the layers that run it.
+ * Calls go one way, from the top down; a lower file never calls a higher one:
+ *
+ *   runner.c      the lifecycle and the workload steps
+ *   cell_loop.c   the poll loop: role output, packets and exits into the
+ *                 history, rules and faults fired from it, awaits, starting
+ *                 roles and waiting for them to be ready, the settle step
+ *   cell_roles.c  a role's command expanded and started in its host, and
+ *                 readiness by port for servers that print no ready line
+ *   cell.c        the cell's state: lookups, failure, the arrival log and
+ *                 the questions asked of it (has a role said this yet? is
+ *                 its connection up? has the cell settled?), without I/O
+ *
+ * What roles need from the loop (recording an arrival, failing the cell) is
+ * in cell.c, below both. Nothing outside the runner (and its unit test of
+ * cell.c) includes this.
  */
 #ifndef ACKLAB_CELL_H
 #define ACKLAB_CELL_H
@@ -28,6 +39,13 @@
 #define RUNNER_READY_MS 10000
 #define RUNNER_STORE_MS 10000
 #define RUNNER_CLIENT_EXIT_MS 10000
+/*
+ * How long nothing may move before a settled cell stops settling. It covers
+ * what follows a cell's last visible step within a few milliseconds: the
+ * push of a retried message that a server fans out after it answered, the
+ * catch-up a recipient does right after it reconnects.
+ */
+#define CELL_QUIET_MS 50
 
 struct role {
 	char name[32];
@@ -60,6 +78,8 @@ struct cell {
 	bool workload_started;
 	size_t arrivals;              /* role entries seen, in arrival order */
 	size_t await_from;            /* arrivals index an un-keyed await looks from */
+	size_t fault_from;            /* arrivals index when the latest fault fired (await ROLE disconnected) */
+	int64_t last_move_ns;         /* last movement seen: a role's line or exit, a forwarded packet */
 	/* arrival log: (role, entry) pairs for awaits, in arrival order */
 	struct { char role[32]; json_t *ev; } *log;
 	size_t nlog, caplog;
@@ -68,35 +88,80 @@ struct cell {
 	const char *channel_override; /* {channel} for the next role started, if set */
 };
 
-/* Lookups. */
+/* --- cell.c: state and the questions asked of the arrival log ------------ */
+
 struct role *cell_role(struct cell *c, const char *name);
 const char *cell_token(struct cell *c, const char *msg_id);
 /* Mark the cell failed with a reason (the first reason wins). */
 void cell_fail(struct cell *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Remember an entry in arrival order, for awaits. */
+/* Remember an entry in arrival order, for awaits; it counts as movement (last_move_ns). */
 void cell_log_arrival(struct cell *c, const char *role, json_t *ev);
+/* Has role said ev (for msg, if set) since arrival index from? "done" = sent or failed. */
+bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
+/*
+ * Does an await of role's ev (for msg) hold now? Events are looked for from
+ * arrival index from, except the connection forms: "disconnected" holds once
+ * role has said so since the latest fault fired (c->fault_from), "connected"
+ * while role's latest connection event is "connected". A role that has never
+ * reported a connection (an HTTP client) has none to wait for: both hold.
+ */
+bool cell_await_holds(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
+/*
+ * Has the cell settled, as far as acklab can see without reading the store?
+ * Every message acklab asked the client to send is done (Sent or Failed);
+ * every one shown Sent on the channel recipients follow has been shown by
+ * every recipient; no recipient is between a disconnect and its reconnect.
+ * Fills why (if not NULL) with what is still awaited.
+ */
+bool cell_settled(struct cell *c, char *why, size_t whylen);
 
-/* cell_loop.c: faults, and the loop that feeds the history. */
+/* --- cell_roles.c: roles ---------------------------------------------------- */
+
+struct role *cell_add_role(struct cell *c, const char *name, const char *host, const struct stack_cmd *cmd);
+/*
+ * Expand the stack's command for the role and start it (a server's
+ * failpoints only in its first life); records "started". Does not wait.
+ */
+int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen);
+/* Is this role ready when its port accepts connections (no ready line)? */
+bool cell_role_ready_by_port(struct cell *c, const struct role *r);
+/*
+ * One attempt: does the role's port accept a connection from the client
+ * host now? On 1 records the "ready" event a ready line would have given.
+ * Returns 1, 0 (not yet; why says what happened), or -1 on error.
+ */
+int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen);
+
+/* --- cell_loop.c: the loop ---------------------------------------------------- */
+
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why);
 void cell_heal(struct cell *c, const char *name, const char *why);
 /* One history entry "faults" listing every fault applied with what it touched in the end. */
 void cell_record_faults_touched(struct cell *c);
-/* One turn: wait up to max_ms (at most 10) for output, packets, exits and time rules. */
+/*
+ * One turn: wait up to max_ms for output, packets, exits (on the roles'
+ * pidfds) and the next time rule, and handle all of it.
+ */
 void cell_turn(struct cell *c, int max_ms);
-/* Has role said ev (for msg, if set) since arrival index from? "done" = sent or failed. */
-bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
 /* Record that role r's process exited (history, awaits, exit rules). */
 void cell_record_exit(struct cell *c, struct role *r);
-/* Turn the loop until cell_seen() holds (0), or ms pass, or the role exits (-1). */
+/* Turn the loop until cell_await_holds() (0), or ms pass, or the role exits (-1). */
 int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *msg, size_t from, int ms);
 /* Turn the loop for ms. */
 void cell_idle(struct cell *c, int ms);
-
-/* cell_roles.c: roles. */
-struct role *cell_add_role(struct cell *c, const char *name, const char *host, const struct stack_cmd *cmd);
-/* Expand the stack's command for the role and start it (a server's failpoints only in its first life). */
-int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen);
-/* Start and wait for the role's ready event; fails the cell otherwise. */
-int cell_start_and_wait(struct cell *c, struct role *r);
+/*
+ * Start every role of rs at once, then wait for all of them to be ready
+ * (a ready line, or the port for stacks that say so); fails the cell
+ * otherwise. Returns 0 or -1.
+ */
+int cell_start_all(struct cell *c, struct role **rs, int n);
+/* Wait for roles already started (arrivals from index from) to be ready. Returns 0 or -1. */
+int cell_await_ready(struct cell *c, struct role **rs, int n, size_t from);
+/*
+ * The settle step: turn the loop until the cell has settled (cell_settled)
+ * and nothing has moved for CELL_QUIET_MS, or until ms pass; records how it
+ * ended in the history ("settled").
+ */
+void cell_settle(struct cell *c, int ms);
 
 #endif

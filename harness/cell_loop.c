@@ -3,11 +3,15 @@
  * every packet match from the router's capture and every process exit goes
  * into the history the moment it is read, and is offered to the scenario's
  * rules, which fire their faults right there, between two events. Awaits
- * are answered from the same arrivals.
+ * are answered from the same arrivals. The loop sleeps in poll() on the
+ * roles' stdout pipes, their pidfds (an exit wakes it at once), the
+ * capture, and the next time rule; nothing waits on a fixed beat unless the
+ * kernel offers no pidfd. Starting roles several at a time and the settle
+ * step are turns of this loop too. Below it: cell_roles.c (starting a role)
+ * and cell.c (the state and the questions asked of it).
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,51 +23,42 @@
 #include "log.h"
 #include "util.h"
 
-struct role *cell_role(struct cell *c, const char *name)
-{
-	for (int i = 0; i < c->nroles; i++)
-		if (strcmp(c->roles[i].name, name) == 0)
-			return &c->roles[i];
-	return NULL;
-}
-
-const char *cell_token(struct cell *c, const char *msg_id)
-{
-	for (int i = 0; i < c->s->nmsgs; i++)
-		if (strcmp(c->s->msg_ids[i], msg_id) == 0)
-			return c->tokens[i];
-	return "";
-}
-
-void cell_fail(struct cell *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof c->err, fmt, ap);
-	va_end(ap);
-	c->failed = true;
-}
-
-void cell_log_arrival(struct cell *c, const char *role, json_t *ev)
-{
-	if (c->nlog == c->caplog) {
-		size_t cap = c->caplog ? c->caplog * 2 : 256;
-		void *p = realloc(c->log, cap * sizeof *c->log);
-
-		if (!p)
-			return;
-		c->log = p;
-		c->caplog = cap;
-	}
-	str_copy(c->log[c->nlog].role, role, sizeof c->log[c->nlog].role);
-	c->log[c->nlog].ev = ev;
-	c->nlog++;
-}
+/*
+ * Longest poll() without a reason to wake: the stop flag is set by a signal
+ * handler, and a signal that lands between its check and poll() is noticed
+ * at the latest this much later.
+ */
+#define CELL_TURN_MAX_MS 200
+/* Beat for roles without a pidfd, whose exit only a waitid() notices. */
+#define CELL_REAP_BEAT_MS 10
+/* Pacing between connection attempts to a port that is not open yet. */
+#define CELL_PORT_RETRY_MS 20
 
 /* --- faults --------------------------------------------------------------- */
+
+/*
+ * A restarted server that prints no ready line: probe its port until it
+ * accepts, without turning the loop (a restart fires from inside a turn), so
+ * the "ready" it records comes before anything the new life says.
+ */
+static int cell_wait_port_now(struct cell *c, struct role *r, char *err, size_t errlen)
+{
+	int64_t deadline = mono_ns() + (int64_t)RUNNER_READY_MS * 1000000;
+	char why[256] = "";
+
+	while (mono_ns() < deadline) {
+		int rc = cell_probe_port(c, r, why, sizeof why);
+
+		if (rc != 0)
+			return rc == 1 ? 0 : err_set(err, errlen, "%s: out of memory", r->name);
+		if (proc_reap(r->proc) == 1)
+			return err_set(err, errlen, "%s exited before its port %d accepted connections",
+				       r->name, c->st->port);
+		sleep_ms(CELL_PORT_RETRY_MS);   /* pacing between connection attempts, not a wait on an event */
+	}
+	return err_set(err, errlen, "%s: port %d did not accept connections within %d ms (%s)", r->name,
+		       c->st->port, RUNNER_READY_MS, why);
+}
 
 static struct proc *env_find_role(void *arg, const char *name)
 {
@@ -88,11 +83,14 @@ static int env_restart_role(void *arg, const char *name, char *err, size_t errle
 		cell_record_exit(c, r);
 		c->workload_started = armed;
 	}
-	return cell_start_role(c, r, false, err, errlen);
+	if (cell_start_role(c, r, false, err, errlen) == -1)
+		return -1;
+	return cell_role_ready_by_port(c, r) ? cell_wait_port_now(c, r, err, errlen) : 0;
 }
 
+/* A fault or heal into the history, with how long acklab took to apply it (from start_ns). */
 static void cell_record_fault(struct cell *c, const char *ev, const struct fault *f, const char *why,
-			      const char *what)
+			      const char *what, int64_t start_ns)
 {
 	json_t *o = json_object();
 	json_t *args = json_array();
@@ -107,6 +105,7 @@ static void cell_record_fault(struct cell *c, const char *ev, const struct fault
 	json_object_set_new(o, "trigger", json_string(why));
 	if (fault_touched(f, &touched) == 0)
 		json_object_set_new(o, "touched", touched);
+	json_object_set_new(o, "took_ms", json_real(ms_since(start_ns)));
 	history_add(c->hist, "acklab", o, mono_ns());
 	if (c->o->verbose)
 		log_info("%s/%s: %s %s: %s (%s)", c->s->name, c->st->name, ev, f->ops->name, what, why);
@@ -137,6 +136,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	const char *args[3];
 	struct fault *f;
 	char err[512], what[512];
+	int64_t start = mono_ns();
 
 	if (c->nfaults >= (int)ARRAY_LEN(c->faults)) {
 		cell_fail(c, "too many faults in one cell");
@@ -152,8 +152,9 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	}
 	str_copy(c->fault_why[c->nfaults], why, sizeof c->fault_why[c->nfaults]);
 	c->nfaults++;
+	c->fault_from = c->nlog;     /* await ROLE disconnected looks from here */
 	fault_describe(f, what, sizeof what);
-	cell_record_fault(c, "fault", f, why, what);
+	cell_record_fault(c, "fault", f, why, what, start);
 	/* A resume ends the pause of that role: a later heal must not resume it again. */
 	if (strcmp(f->ops->name, "resume") == 0)
 		for (int i = 0; i < c->nfaults - 1; i++)
@@ -165,6 +166,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 struct cell_healing {
 	struct cell *c;
 	const char *why;
+	int64_t start;                /* when the heal being reported began */
 };
 
 static void cell_healed(void *arg, struct fault *f)
@@ -174,14 +176,15 @@ static void cell_healed(void *arg, struct fault *f)
 
 	str_copy(what, "undone: ", sizeof what);
 	fault_describe(f, what + strlen(what), sizeof what - strlen(what));
-	cell_record_fault(h->c, "heal", f, h->why, what);
+	cell_record_fault(h->c, "heal", f, h->why, what, h->start);
+	h->start = mono_ns();
 }
 
 /* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
 	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
-	struct cell_healing h = { c, why };
+	struct cell_healing h = { c, why, mono_ns() };
 	char err[512];
 
 	if (fault_heal_all(c->faults, c->nfaults, name, &env, cell_healed, &h, err, sizeof err) == -1)
@@ -246,6 +249,9 @@ static void cell_on_packet(void *arg, const struct capture_match *m)
 	if (!o)
 		return;
 	history_add(c->hist, "router", o, m->t_ns);
+	/* A packet the router forwarded will reach a role: that is movement; one it dropped is not. */
+	if (m->outgoing)
+		c->last_move_ns = mono_ns();
 	/* A forwarded packet is seen arriving and leaving: count each packet once. */
 	if (!c->workload_started || m->outgoing)
 		return;
@@ -272,23 +278,61 @@ void cell_record_exit(struct cell *c, struct role *r)
 			cell_fire_rule(c, i);
 }
 
+/* How long a turn may sleep: to max_ms, the next time rule, or a beat when an exit cannot wake it. */
+static int cell_turn_timeout(struct cell *c, int max_ms, bool beat)
+{
+	int ms = max_ms < CELL_TURN_MAX_MS ? max_ms : CELL_TURN_MAX_MS;
+
+	if (beat && ms > CELL_REAP_BEAT_MS)
+		ms = CELL_REAP_BEAT_MS;
+	if (c->workload_started) {
+		int64_t el_ns = mono_ns() - c->workload_start;
+
+		for (int i = 0; i < c->s->nrules; i++) {
+			const struct trigger *tr = &c->rules[i];
+			int64_t due_ms;
+
+			if (tr->kind != TRIGGER_AT || tr->fired)
+				continue;
+			/* Round up: poll() must not wake before the rule is due. */
+			due_ms = (tr->at_ms * 1000000 - el_ns + 999999) / 1000000;
+			if (due_ms < ms)
+				ms = due_ms > 0 ? (int)due_ms : 0;
+		}
+	}
+	return ms < 0 ? 0 : ms;
+}
+
 /*
- * One turn of the loop: wait up to max_ms for output, packets or exits, and
- * handle all of it. Time rules are checked too.
+ * One turn of the loop: wait up to max_ms for output, packets, exits (a
+ * role's pidfd turns readable when it exits) or the next time rule, and
+ * handle all of it.
  */
 void cell_turn(struct cell *c, int max_ms)
 {
-	struct pollfd pfd[RUNNER_MAX_ROLES + 1];
-	struct role *who[RUNNER_MAX_ROLES + 1];
+	struct pollfd pfd[2 * RUNNER_MAX_ROLES + 1];
+	struct role *who[2 * RUNNER_MAX_ROLES + 1];
+	bool beat = false;
 	int n = 0;
 
 	for (int i = 0; i < c->nroles; i++) {
 		struct role *r = &c->roles[i];
 
-		if (r->proc && proc_stdout_fd(r->proc) >= 0) {
+		if (!r->proc)
+			continue;
+		if (proc_stdout_fd(r->proc) >= 0) {
 			pfd[n].fd = proc_stdout_fd(r->proc);
 			pfd[n].events = POLLIN;
 			who[n++] = r;
+		}
+		if (r->exited_recorded)
+			continue;
+		if (proc_pidfd(r->proc) >= 0) {
+			pfd[n].fd = proc_pidfd(r->proc);
+			pfd[n].events = POLLIN;
+			who[n++] = NULL;    /* an exit: collected below, for every role */
+		} else if (proc_state(r->proc) != PROC_EXITED) {
+			beat = true;
 		}
 	}
 	if (c->cap) {
@@ -296,16 +340,14 @@ void cell_turn(struct cell *c, int max_ms)
 		pfd[n].events = POLLIN;
 		who[n++] = NULL;
 	}
-	if (max_ms > 10)
-		max_ms = 10;          /* reaping and time rules need a regular beat */
-	if (poll(pfd, n, max_ms) > 0) {
+	if (poll(pfd, n, cell_turn_timeout(c, max_ms, beat)) > 0) {
 		for (int i = 0; i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (who[i]) {
 				if (proc_drain(who[i]->proc, cell_on_line, c) != 0)
 					who[i]->eof = true;
-			} else {
+			} else if (c->cap && pfd[i].fd == capture_fd(c->cap)) {
 				capture_poll(c->cap, cell_on_packet, c);
 			}
 		}
@@ -327,34 +369,7 @@ void cell_turn(struct cell *c, int max_ms)
 	}
 }
 
-bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg)
-{
-	const char *token = msg && msg[0] ? cell_token(c, msg) : NULL;
-
-	for (size_t i = from; i < c->nlog; i++) {
-		json_t *e = c->log[i].ev;
-		const char *name = json_string_value(json_object_get(e, "ev"));
-		const char *id, *text;
-
-		if (strcmp(c->log[i].role, role) != 0 || !name)
-			continue;
-		if (strcmp(ev, "done") == 0) {
-			if (strcmp(name, "sent") != 0 && strcmp(name, "failed") != 0)
-				continue;
-		} else if (strcmp(name, ev) != 0) {
-			continue;
-		}
-		if (!token)
-			return true;
-		id = json_string_value(json_object_get(e, "id"));
-		text = json_string_value(json_object_get(e, "text"));
-		if ((id && strcmp(id, msg) == 0) || (token[0] && token_in_text(text, token)))
-			return true;
-	}
-	return false;
-}
-
-/* Loop until role says ev (or exits, if ev is "exit"), up to ms. */
+/* Loop until the await of role's ev holds (or role exits, if ev is "exit"), up to ms. */
 int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *msg,
 			 size_t from, int ms)
 {
@@ -363,7 +378,7 @@ int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
 		struct role *r = cell_role(c, role);
 
-		if (cell_seen(c, from, role, ev, msg))
+		if (cell_await_holds(c, from, role, ev, msg))
 			return 0;
 		if (mono_ns() >= deadline)
 			return -1;
@@ -376,7 +391,7 @@ int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *
 				  msg ? msg : "", c->dir, role);
 			return -1;
 		}
-		cell_turn(c, (int)((deadline - mono_ns()) / 1000000) + 1);
+		cell_turn(c, (int)((deadline - mono_ns() + 999999) / 1000000));
 	}
 	return -1;
 }
@@ -386,6 +401,120 @@ void cell_idle(struct cell *c, int ms)
 	int64_t deadline = mono_ns() + (int64_t)ms * 1000000;
 
 	while (!c->failed && !(c->o->stop && *c->o->stop) && mono_ns() < deadline)
-		cell_turn(c, (int)((deadline - mono_ns()) / 1000000) + 1);
+		cell_turn(c, (int)((deadline - mono_ns() + 999999) / 1000000));
+}
+
+/* --- starting roles ------------------------------------------------------------ */
+
+int cell_await_ready(struct cell *c, struct role **rs, int n, size_t from)
+{
+	int64_t deadline = mono_ns() + (int64_t)RUNNER_READY_MS * 1000000;
+	bool ready[RUNNER_MAX_ROLES] = { false };
+	char why[256] = "";
+
+	for (;;) {
+		bool all = true, probing = false;
+
+		for (int i = 0; i < n; i++) {
+			struct role *r = rs[i];
+
+			if (ready[i])
+				continue;
+			if (cell_role_ready_by_port(c, r)) {
+				int rc = cell_probe_port(c, r, why, sizeof why);
+
+				if (rc == -1) {
+					cell_fail(c, "%s: out of memory", r->name);
+					return -1;
+				}
+				ready[i] = rc == 1;
+				probing = probing || !ready[i];
+			} else {
+				ready[i] = cell_seen(c, from, r->name, "ready", NULL);
+			}
+			if (ready[i])
+				continue;
+			all = false;
+			if (r->exited_recorded) {
+				char status[64];
+
+				cell_fail(c, "%s exited (%s) while acklab waited for its 'ready'; see %s/%s.stderr.log",
+					  r->name, proc_describe_exit(r->proc, status, sizeof status), c->dir, r->name);
+				return -1;
+			}
+		}
+		if (all)
+			return 0;
+		if (c->failed || (c->o->stop && *c->o->stop))
+			return -1;
+		if (mono_ns() >= deadline) {
+			for (int i = 0; i < n; i++) {
+				char status[64];
+
+				if (ready[i])
+					continue;
+				if (cell_role_ready_by_port(c, rs[i]))
+					cell_fail(c, "stack %s: %s: port %d did not accept connections within %d ms (%s)",
+						  c->st->name, rs[i]->name, c->st->port, RUNNER_READY_MS, why);
+				else
+					cell_fail(c, "%s did not print a ready line within %d ms (%s); see %s/%s.stderr.log",
+						  rs[i]->name, RUNNER_READY_MS,
+						  proc_describe_exit(rs[i]->proc, status, sizeof status), c->dir,
+						  rs[i]->name);
+				break;
+			}
+			return -1;
+		}
+		cell_turn(c, probing ? CELL_PORT_RETRY_MS : (int)((deadline - mono_ns() + 999999) / 1000000));
+	}
+}
+
+int cell_start_all(struct cell *c, struct role **rs, int n)
+{
+	size_t from = c->nlog;
+	char err[512];
+
+	for (int i = 0; i < n; i++)
+		if (cell_start_role(c, rs[i], true, err, sizeof err) == -1) {
+			cell_fail(c, "stack %s: %s: %s", c->st->name, rs[i]->name, err);
+			return -1;
+		}
+	return cell_await_ready(c, rs, n, from);
+}
+
+/* --- the end of the workload ----------------------------------------------------- */
+
+void cell_settle(struct cell *c, int ms)
+{
+	int64_t start = mono_ns(), deadline = start + (int64_t)ms * 1000000;
+	char why[128] = "";
+	bool early = false;
+	json_t *o;
+
+	while (!c->failed && !(c->o->stop && *c->o->stop)) {
+		int64_t now = mono_ns(), until = deadline;
+
+		if (now >= deadline)
+			break;
+		if (cell_settled(c, why, sizeof why)) {
+			int64_t quiet_end = c->last_move_ns + (int64_t)CELL_QUIET_MS * 1000000;
+
+			if (now >= quiet_end) {
+				early = true;
+				break;
+			}
+			if (quiet_end < until)
+				until = quiet_end;
+		}
+		cell_turn(c, (int)((until - now + 999999) / 1000000));
+	}
+	o = json_pack("{s:s, s:f, s:i, s:b}", "ev", "settled", "after_ms", ms_since(start), "settle_ms", ms,
+		      "early", early);
+	if (o && !early && why[0])
+		json_object_set_new(o, "waiting_for", json_string(why));
+	history_add(c->hist, "acklab", o, mono_ns());
+	if (c->o->verbose)
+		log_info("%s/%s: settled after %.0f ms%s%s", c->s->name, c->st->name, ms_since(start),
+			 early ? "" : ", its full settle; still waiting: ", early ? "" : why[0] ? why : "quiet");
 }
 

@@ -2,19 +2,17 @@
  * cell_roles: starting the roles of a cell in their hosts. A role's command
  * comes from the stack file, expanded with the cell's values (addresses,
  * port, folder, the scenario's timers); the server's failpoints arm only its
- * first life, so a restarted server runs clean. Readiness is a ready line on
- * stdout or, for stacks that say so, the port accepting connections.
+ * first life, so a restarted server runs clean. Starting never waits: the
+ * loop above starts several roles at once and waits for all of them, on a
+ * ready line or, for stacks that say so, on the port accepting connections,
+ * which this file probes one attempt at a time. It uses only the cell's
+ * state (cell.c), never the loop.
  */
-#include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cell.h"
-#include "log.h"
 #include "util.h"
 #include "netprobe.h"
 
@@ -33,37 +31,25 @@ static void cell_set_setting_vars(const struct plan *p, int listener, const char
 	}
 }
 
-/*
- * Readiness by port, for servers that print no ready line: connect from the
- * client host until the port accepts, then record the "ready" event a ready
- * line would have given. Blocking, with a deadline.
- */
-static int cell_wait_port(struct cell *c, struct role *r, char *err, size_t errlen)
+bool cell_role_ready_by_port(struct cell *c, const struct role *r)
 {
-	int64_t deadline = mono_ns() + (int64_t)RUNNER_READY_MS * 1000000;
-	char why[256];
+	return strcmp(r->name, "server") == 0 && c->st->ready_port;
+}
 
-	while (mono_ns() < deadline) {
-		int fd = netprobe_connect(c->topo, "client", c->topo->server->addr, (uint16_t)c->st->port,
-					  100, why, sizeof why);
+int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen)
+{
+	int fd = netprobe_connect(c->topo, "client", c->topo->server->addr, (uint16_t)c->st->port, 100, why,
+				  whylen);
+	json_t *e;
 
-		if (fd >= 0) {
-			json_t *e;
-
-			close(fd);
-			e = history_add(c->hist, r->name, json_pack("{s:s, s:s}", "ev", "ready", "via", "port"),
-					mono_ns());
-			if (e)
-				cell_log_arrival(c, r->name, e);
-			return 0;
-		}
-		if (proc_reap(r->proc) == 1)
-			return err_set(err, errlen, "%s exited before its port %d accepted connections",
-				       r->name, c->st->port);
-		sleep_ms(20);     /* pacing between connection attempts, not a wait on an event */
-	}
-	return err_set(err, errlen, "%s: port %d did not accept connections within %d ms (%s)", r->name,
-		       c->st->port, RUNNER_READY_MS, why);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	e = history_add(c->hist, r->name, json_pack("{s:s, s:s}", "ev", "ready", "via", "port"), mono_ns());
+	if (!e)
+		return -1;
+	cell_log_arrival(c, r->name, e);
+	return 1;
 }
 
 int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen)
@@ -106,12 +92,9 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	r->eof = false;
 	rc = proc_start(&r->proc, &spec, err, errlen);
 	stack_argv_free(argv);
-	if (rc == 0) {
-		json_t *o = json_pack("{s:s, s:b}", "ev", "started", "first_life", first_life);
-		history_add(c->hist, r->name, o, mono_ns());
-		if (strcmp(r->name, "server") == 0 && c->st->ready_port)
-			rc = cell_wait_port(c, r, err, errlen);
-	}
+	if (rc == 0)
+		history_add(c->hist, r->name, json_pack("{s:s, s:b}", "ev", "started", "first_life", first_life),
+			    mono_ns());
 	return rc;
 }
 
@@ -126,26 +109,3 @@ struct role *cell_add_role(struct cell *c, const char *name, const char *host,
 	r->cmd = cmd;
 	return r;
 }
-
-/* Does the arrival log, from index from, hold an event ev of role (for msg if set)? */
-int cell_start_and_wait(struct cell *c, struct role *r)
-{
-	char err[512];
-	size_t from = c->nlog;
-
-	if (cell_start_role(c, r, true, err, sizeof err) == -1) {
-		cell_fail(c, "stack %s: %s: %s", c->st->name, r->name, err);
-		return -1;
-	}
-	if (cell_wait_for(c, r->name, "ready", NULL, from, RUNNER_READY_MS) == -1) {
-		char status[64];
-
-		if (!c->failed)
-			cell_fail(c, "%s did not print a ready line within %d ms (%s); see %s/%s.stderr.log",
-				  r->name, RUNNER_READY_MS, proc_describe_exit(r->proc, status, sizeof status),
-				  c->dir, r->name);
-		return -1;
-	}
-	return 0;
-}
-

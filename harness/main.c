@@ -75,7 +75,10 @@ static const char usage_run[] =
 	"                  runs even when its file says `default no`\n"
 	"  --out DIR       write the run to DIR (default: reports/<time>-<id>, and\n"
 	"                  reports/latest points at it)\n"
-	"  -j N            cells at a time (default 1; the verdicts do not depend on it)\n"
+	"  -j N            cells at a time, 1..%d. A cell mostly waits on its\n"
+	"                  scenario's timers, so several share a core; the verdicts\n"
+	"                  do not depend on N. Default: %d per core, at most one per\n"
+	"                  %d MiB of available memory; here %s\n"
 	"  -v              print every event of every cell as it happens\n"
 	"  --shard K/N     run only shard K of N: the cells sorted by scenario and\n"
 	"                  stack, every N-th from the K-th. Merge the N run folders\n"
@@ -106,6 +109,15 @@ static const char usage_report[] =
 	"\n"
 	"A cell found in two folders is an error. Exit status as for run: 0 every\n"
 	"cell that ran met its expectation, 1 one did not, 2 usage error, 4 no cell ran.\n";
+
+/* usage_run, with this machine's default -j and why. */
+static void usage_run_print(FILE *f)
+{
+	char why[256];
+
+	matrix_default_jobs(why, sizeof why);
+	fprintf(f, usage_run, MATRIX_MAX_JOBS, MATRIX_JOBS_PER_CORE, MATRIX_CELL_MIB, why);
+}
 
 static const char usage_check[] =
 	"usage: acklab check [FILE...]\n"
@@ -493,7 +505,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	char err[1024], path[PATH_MAX];
 	char **files = NULL;
 	int c, nscn = 0, rc = EXIT_USAGE;
-	long jobs = 1;
+	long jobs = 0;               /* 0: the machine's default */
 
 	memset(&mo, 0, sizeof mo);
 	mo.shard_index = mo.shard_total = 1;
@@ -502,7 +514,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		case 's': stack_list = optarg; break;
 		case 'o': mo.out_dir = optarg; break;
 		case 'j':
-			if (parse_long(optarg, 1, 16, &jobs, err, sizeof err) == -1) {
+			if (parse_long(optarg, 1, MATRIX_MAX_JOBS, &jobs, err, sizeof err) == -1) {
 				log_warnx("run: -j: %s", err);
 				return EXIT_USAGE;
 			}
@@ -522,8 +534,8 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			break;
 		case 'p': plan_path = optarg; break;
 		case 'm': mo.summary_file = optarg; break;
-		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
-		default: fputs(usage_run, stderr); return EXIT_USAGE;
+		case 'h': usage_run_print(stdout); return EXIT_PASS;
+		default: usage_run_print(stderr); return EXIT_USAGE;
 		}
 	}
 	mo.seed = (unsigned long)seed;
@@ -624,7 +636,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	mo.stacks = &stacks;
 	mo.reports_dir = p->reports;
 	mo.bin_dir = p->bin;
-	mo.jobs = (int)jobs;
+	mo.jobs = jobs ? (int)jobs : matrix_default_jobs(NULL, 0);
 	mo.stop = &stop_requested;
 	rc = matrix_run(&mo);
 done:
@@ -796,7 +808,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		const char *what = argv[2];
 
-		if (strcmp(what, "run") == 0) fputs(usage_run, stdout);
+		if (strcmp(what, "run") == 0) usage_run_print(stdout);
 		else if (strcmp(what, "report") == 0) fputs(usage_report, stdout);
 		else if (strcmp(what, "check") == 0) fputs(usage_check, stdout);
 		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);

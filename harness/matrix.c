@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,52 @@ struct job {
 	bool done;
 	int64_t started;
 };
+
+/* MemAvailable from /proc/meminfo, in MiB, or -1 when it cannot be read. */
+static long matrix_available_mib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long kib = -1;
+
+	if (!f)
+		return -1;
+	while (kib < 0 && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kib) != 1)
+			kib = -1;
+	fclose(f);
+	return kib < 0 ? -1 : kib / 1024;
+}
+
+int matrix_default_jobs(char *why, size_t len)
+{
+	cpu_set_t set;
+	int cores = 0, jobs;
+	long mib = matrix_available_mib(), by_memory = mib < 0 ? -1 : mib / MATRIX_CELL_MIB;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		cores = CPU_COUNT(&set);
+	if (cores < 1)
+		cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (cores < 1)
+		cores = 1;
+	jobs = cores * MATRIX_JOBS_PER_CORE;
+	if (by_memory >= 0 && by_memory < jobs)
+		jobs = (int)by_memory;
+	if (jobs > MATRIX_MAX_JOBS)
+		jobs = MATRIX_MAX_JOBS;
+	if (jobs < 1)
+		jobs = 1;
+	if (why && len) {
+		if (by_memory < 0)
+			snprintf(why, len, "%d (%d core%s, available memory unknown)", jobs, cores,
+				 cores == 1 ? "" : "s");
+		else
+			snprintf(why, len, "%d (%d core%s, %ld MiB available)", jobs, cores, cores == 1 ? "" : "s",
+				 mib);
+	}
+	return jobs;
+}
 
 static bool matrix_stack_chosen(const struct matrix_opts *o, const struct scenario *s,
 				const struct stack *st)

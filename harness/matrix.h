@@ -37,6 +37,27 @@ struct matrix_opts {
 	volatile int *stop;
 };
 
+/* The most cells -j may run at a time. */
+#define MATRIX_MAX_JOBS 64
+/*
+ * The default's parts: cells per core, and the memory one cell may take
+ * (its worker, the server, the client, recipients and the store reader,
+ * about 55 MiB measured and more under the sanitizers, plus five
+ * namespaces and the capture's ring).
+ */
+#define MATRIX_JOBS_PER_CORE 4
+#define MATRIX_CELL_MIB 128
+
+/*
+ * The default -j for this machine: MATRIX_JOBS_PER_CORE cells per core this
+ * process may run on (a cell spends most of its life waiting on its
+ * scenario's timers, so several share a core without changing a verdict),
+ * at most one per MATRIX_CELL_MIB of available memory, within
+ * 1..MATRIX_MAX_JOBS. why (if not NULL) gets the figures behind it for
+ * --help, e.g. "8 (2 cores, 23708 MiB available)".
+ */
+int matrix_default_jobs(char *why, size_t len);
+
 /*
  * Run the matrix. Returns the exit status: 0 all cells met expectations and
  * every report was written, 1 not (a report that could not be written says

@@ -372,6 +372,11 @@ int proc_stdout_fd(const struct proc *p)
 	return p->out_fd;
 }
 
+int proc_pidfd(const struct proc *p)
+{
+	return p->pidfd;
+}
+
 static void proc_emit(struct proc *p, proc_line_fn on_line, void *arg, int64_t t)
 {
 	ssize_t n __attribute__((unused));

@@ -44,6 +44,15 @@ int proc_restart(struct proc *p, char *err, size_t errlen);
 int proc_stdout_fd(const struct proc *p);
 
 /*
+ * The current life's pidfd, for poll(): it becomes readable (POLLIN) the
+ * moment the process exits, so a loop learns of an exit without a beat;
+ * collect it with proc_reap(). -1 when the kernel has no pidfds or the life
+ * is over (collected); a caller then has to poll proc_reap() on a beat. The
+ * fd stays owned by proc; a restart gives a new one.
+ */
+int proc_pidfd(const struct proc *p);
+
+/*
  * Read what is available on stdout without blocking and call on_line for
  * each complete line (without the newline), with t_ns = mono_ns() at read.
  * Returns 0 while the pipe is open, 1 at end of file, -1 on error.

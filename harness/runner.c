@@ -2,17 +2,20 @@
  * runner: the run stage. It executes one cell's plan (plan.h) on one poll
  * loop and records what happened; it never classifies.
  *
- * Order of a cell: plan.json written, topology, capture, server (wait for
- * ready), recipients and client (wait for ready); then the scenario's rules
- * are armed and its steps walked in order while every role's output, every
- * packet match and every process exit is recorded into the history and
- * offered to the rules and to the step being awaited. After the workload:
- * settle, heal, close the client's stdin and let it finish, read the store
- * back with the stack's store command, stop everything. Then the record:
- * history.jsonl (every event), store.jsonl (what the store read-back
- * printed) and cell.json (the run's own facts: phases, exits, error).
- * Faults fire inside the loop the moment their trigger matches, so a fault
- * lands between two events, never after a sleep.
+ * Order of a cell: plan.json written; topology; the server, started while
+ * the capture opens (wait for ready); the recipients and the client, started
+ * together (wait for all to be ready); then the scenario's rules are armed
+ * and its steps walked in order while every role's output, every packet
+ * match and every process exit is recorded into the history and offered to
+ * the rules and to the step being awaited. After the workload: settle (until
+ * every recipient has shown what the client showed Sent and nothing has
+ * moved for a moment, at most the scenario's settle), heal, close the
+ * client's stdin and let it finish, read the store back with the stack's
+ * store command, stop everything. Then the record: history.jsonl (every
+ * event), store.jsonl (what the store read-back printed) and cell.json (the
+ * run's own facts: phases, exits, error). Faults fire inside the loop the
+ * moment their trigger matches, so a fault lands between two events, never
+ * after a sleep.
  */
 #include "runner.h"
 
@@ -226,6 +229,9 @@ static int cell_setup(struct cell *c)
 {
 	struct topo_config cfg = { .recipients = c->s->recipients };
 	char err[1024];
+	struct role *server, *others[RUNNER_MAX_ROLES];
+	size_t from;
+	int n = 0;
 
 	if (topo_build(&c->topo, &cfg, err, sizeof err) == -1) {
 		cell_fail(c, "topology: %s", err);
@@ -247,6 +253,13 @@ static int cell_setup(struct cell *c)
 			return -1;
 		}
 	}
+	/* The server boots while the capture opens; both are done before anyone connects. */
+	server = cell_add_role(c, "server", "server", &c->st->server);
+	from = c->nlog;
+	if (cell_start_role(c, server, true, err, sizeof err) == -1) {
+		cell_fail(c, "stack %s: server: %s", c->st->name, err);
+		return -1;
+	}
 	if (capture_open_at(&c->cap, c->topo->router->netns_fd, &c->out, "capture.pcap", err,
 			    sizeof err) == -1) {
 		cell_fail(c, "capture: %s", err);
@@ -257,16 +270,20 @@ static int cell_setup(struct cell *c)
 			cell_fail(c, "capture: %s", err);
 			return -1;
 		}
-	if (cell_start_and_wait(c, cell_add_role(c, "server", "server", &c->st->server)) == -1)
+	if (cell_await_ready(c, &server, 1, from) == -1)
 		return -1;
+	/* Recipients and the client need only the server: start them together, wait for all. */
 	for (int i = 1; i <= c->s->recipients; i++) {
 		char name[32];
 
 		snprintf(name, sizeof name, "recipient%d", i);
-		if (cell_start_and_wait(c, cell_add_role(c, name, name, &c->st->listen)) == -1)
-			return -1;
+		others[n++] = cell_add_role(c, name, name, &c->st->listen);
 	}
-	return cell_start_and_wait(c, cell_add_role(c, "client", "client", &c->st->client));
+	others[n++] = cell_add_role(c, "client", "client", &c->st->client);
+	if (cell_start_all(c, others, n) == -1)
+		return -1;
+	c->fault_from = c->nlog;
+	return 0;
 }
 
 /*
@@ -405,7 +422,7 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		ph.workload_ms = ms_since(mark);
 		mark = mono_ns();
 		if (!c->failed)
-			cell_idle(c, s->settle_ms);
+			cell_settle(c, s->settle_ms);
 		ph.settle_ms = ms_since(mark);
 		c->workload_started = false;
 		/* Whatever the workload left broken is undone before the store is read back. */

@@ -432,6 +432,15 @@ static int st_await(struct scn_parser *p)
 	    scn_event_ref(p, 2, st->role, st->ev, true) == -1)
 		return -1;
 	st->within_ms = 5000;
+	if (strcmp(st->ev, "connected") == 0 || strcmp(st->ev, "disconnected") == 0) {
+		/* A connection is the role's, not a message's; servers report none of their own. */
+		if (strcmp(st->role, "server") == 0)
+			return scn_err(p, p->w[2].col, "the server reports no connections of its own ('%s' is "
+				       "a client's or a recipient's event)", st->ev);
+		if (i < p->nw && strcmp(p->w[i].text, "within") != 0)
+			return scn_err(p, p->w[i].col, "'await %s %s' is about the connection, not a message "
+				       "(expected 'within DURATION' or nothing)", st->role, st->ev);
+	}
 	if (i < p->nw && strcmp(p->w[i].text, "within") != 0 && scn_msg_ref(p, i++, st->msg_id) == -1)
 		return -1;
 	if (i < p->nw && strcmp(p->w[i].text, "within") == 0) {

@@ -31,11 +31,25 @@
  *   send MSG [reply-to MSG] [to CHANNEL] ["TEXT"]
  *                                       workload steps, run in order (a reply
  *                                       points at the parent as recipient1 saw it):
- *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed
+ *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed; without
+ *                                       MSG, an event said since the previous await
+ *   await ROLE connected|disconnected [within DURATION]
+ *                                       a client's or recipient's connection (no MSG):
+ *                                       "disconnected" holds once ROLE has said so
+ *                                       since the latest fault fired, "connected"
+ *                                       while its latest connection event is
+ *                                       "connected"; to wait for a reconnect after a
+ *                                       fault, await both, in that order. A role that
+ *                                       has never reported a connection (an HTTP
+ *                                       client) has none to wait for: both hold at once
  *   wait DURATION
  *   fault FAULT ARGS...
  *   heal [FAULT]
- *   settle DURATION                     quiet time before reading the store (default 300ms)
+ *   settle DURATION                     the most to wait before reading the store
+ *                                       (default 300ms); it ends early once every
+ *                                       message is done, every recipient has shown
+ *                                       every message the client showed Sent, none is
+ *                                       reconnecting, and nothing has moved for 50 ms
  *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N | attempts(MSG)=N ...
  *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-stored,
  *        ts-mismatch, dup-push, reordered or failed-visible (checker_class.h).

@@ -251,6 +251,29 @@ static void test_reap_polls(void **state)
 	proc_free(p);
 }
 
+/* An exit wakes a poll on the pidfd at once; a collected life has none; a restart has a new one. */
+static void test_pidfd_wakes_on_exit(void **state)
+{
+	struct fixture *fx = *state;
+	struct proc *p = start(fx, "server", "exec sleep 30", false);
+	struct pollfd pfd = { proc_pidfd(p), POLLIN, 0 };
+	char err[256] = "";
+	int64_t t;
+
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(proc_signal(p, SIGKILL, err, sizeof(err)), 0);
+	t = mono_ns();
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_true(pfd.revents & POLLIN);
+	assert_true(mono_ns() - t < 1000000000LL);
+	assert_int_equal(proc_reap(p), 1);
+	assert_int_equal(proc_pidfd(p), -1);
+	assert_int_equal(proc_restart(p, err, sizeof(err)), 0);
+	assert_true(proc_pidfd(p) >= 0);
+	proc_free(p);
+}
+
 static void test_reap_children(void **state)
 {
 	struct fixture *fx = *state;
@@ -565,6 +588,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stdin_echo_and_dead_child, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_polls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pidfd_wakes_on_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reap_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_escalates, setup, teardown),

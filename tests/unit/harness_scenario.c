@@ -264,6 +264,12 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "expect * clean lost=1\n",
 	  "bad.scn:3:10: 'clean' and a bug class on one line (expected one or the other)" },
 	{ HEAD "expect * lost=1 lost=2\n", "bad.scn:3:17: class 'lost' named twice" },
+	{ HEAD "await client connected m1\nexpect * clean\n",
+	  "bad.scn:3:24: 'await client connected' is about the connection, not a message (expected 'within DURATION' or nothing)" },
+	{ HEAD "await server disconnected within 1s\nexpect * clean\n",
+	  "bad.scn:3:14: the server reports no connections of its own ('disconnected' is a client's or a recipient's event)" },
+	{ HEAD "await client conected\nexpect * clean\n",
+	  "bad.scn:3:14: client never says 'conected' (did you mean 'connected'?)" },
 	{ HEAD "expect *\n", "bad.scn:3:10: missing 'clean' or CLASS={ids} (expected: expect STACK|* clean | CLASS={m1,m2} | CLASS=N ...)" },
 	{ HEAD "title \"a\" b\n", "bad.scn:3:11: unexpected 'b' (expected the title in double quotes)" },
 	/* Scenario and stack names become folders of the run: nothing that could leave it. */
@@ -419,11 +425,34 @@ static void test_reply(void **state)
 	assert_null(s);
 }
 
+/* The connection forms of await: a role and a deadline, never a message. */
+static void test_await_connection(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("c.scn", "scenario c\nsend m1\nfault evict-nat client server\n"
+					       "await client disconnected within 3s\nawait recipient1 connected\n"
+					       "expect * clean\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->nsteps, 4);
+	assert_int_equal(s->steps[2].kind, SCN_AWAIT);
+	assert_string_equal(s->steps[2].role, "client");
+	assert_string_equal(s->steps[2].ev, "disconnected");
+	assert_string_equal(s->steps[2].msg_id, "");
+	assert_int_equal(s->steps[2].within_ms, 3000);
+	assert_string_equal(s->steps[3].role, "recipient1");
+	assert_string_equal(s->steps[3].ev, "connected");
+	assert_int_equal(s->steps[3].within_ms, 5000);
+	scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_await_connection),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file),

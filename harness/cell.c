@@ -1,0 +1,167 @@
+/*
+ * cell: the state of a running cell and the questions the layers above ask
+ * of it. Everything here is pure: it reads the arrival log (every role
+ * entry, in the order acklab read it) and the history, and touches no
+ * process, socket or clock other than to note when something moved. That
+ * is why both the roles and the loop can use it without calling each other,
+ * and why it is unit-tested on canned arrivals.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "token.h"
+#include "util.h"
+
+struct role *cell_role(struct cell *c, const char *name)
+{
+	for (int i = 0; i < c->nroles; i++)
+		if (strcmp(c->roles[i].name, name) == 0)
+			return &c->roles[i];
+	return NULL;
+}
+
+const char *cell_token(struct cell *c, const char *msg_id)
+{
+	for (int i = 0; i < c->s->nmsgs; i++)
+		if (strcmp(c->s->msg_ids[i], msg_id) == 0)
+			return c->tokens[i];
+	return "";
+}
+
+void cell_fail(struct cell *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	va_end(ap);
+	c->failed = true;
+}
+
+void cell_log_arrival(struct cell *c, const char *role, json_t *ev)
+{
+	c->last_move_ns = mono_ns();
+	if (c->nlog == c->caplog) {
+		size_t cap = c->caplog ? c->caplog * 2 : 256;
+		void *p = realloc(c->log, cap * sizeof *c->log);
+
+		if (!p)
+			return;
+		c->log = p;
+		c->caplog = cap;
+	}
+	str_copy(c->log[c->nlog].role, role, sizeof c->log[c->nlog].role);
+	c->log[c->nlog].ev = ev;
+	c->nlog++;
+}
+
+bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg)
+{
+	const char *token = msg && msg[0] ? cell_token(c, msg) : NULL;
+
+	for (size_t i = from; i < c->nlog; i++) {
+		json_t *e = c->log[i].ev;
+		const char *name = json_string_value(json_object_get(e, "ev"));
+		const char *id, *text;
+
+		if (strcmp(c->log[i].role, role) != 0 || !name)
+			continue;
+		if (strcmp(ev, "done") == 0) {
+			if (strcmp(name, "sent") != 0 && strcmp(name, "failed") != 0)
+				continue;
+		} else if (strcmp(name, ev) != 0) {
+			continue;
+		}
+		if (!token)
+			return true;
+		id = json_string_value(json_object_get(e, "id"));
+		text = json_string_value(json_object_get(e, "text"));
+		if ((id && strcmp(id, msg) == 0) || (token[0] && token_in_text(text, token)))
+			return true;
+	}
+	return false;
+}
+
+static bool cell_is_connection_event(const char *ev)
+{
+	return strcmp(ev, "connected") == 0 || strcmp(ev, "disconnected") == 0;
+}
+
+/* Role's latest connection event ("connected"/"disconnected") in any life; NULL if it never said one. */
+static const char *cell_last_connection_event(struct cell *c, const char *role)
+{
+	for (size_t i = c->nlog; i-- > 0;) {
+		const char *name = json_string_value(json_object_get(c->log[i].ev, "ev"));
+
+		if (name && strcmp(c->log[i].role, role) == 0 && cell_is_connection_event(name))
+			return name;
+	}
+	return NULL;
+}
+
+bool cell_await_holds(struct cell *c, size_t from, const char *role, const char *ev, const char *msg)
+{
+	const char *last;
+
+	if ((msg && msg[0]) || !cell_is_connection_event(ev))
+		return cell_seen(c, from, role, ev, msg);
+	last = cell_last_connection_event(c, role);
+	if (!last)
+		return true;          /* a role that reports no connections has none to wait for */
+	if (strcmp(ev, "connected") == 0)
+		return strcmp(last, "connected") == 0;
+	return cell_seen(c, c->fault_from, role, "disconnected", NULL);
+}
+
+bool cell_settled(struct cell *c, char *why, size_t whylen)
+{
+	size_t n = history_len(c->hist);
+
+	if (why && whylen)
+		why[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = history_at(c->hist, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		const char *id = json_string_value(json_object_get(e, "id"));
+
+		if (!role || !ev || !id || strcmp(role, "acklab") != 0 || strcmp(ev, "send") != 0)
+			continue;
+		if (!cell_seen(c, 0, "client", "done", id)) {
+			if (why)
+				snprintf(why, whylen, "the client has shown %s neither Sent nor Failed", id);
+			return false;
+		}
+		/* A message to a channel nobody follows, or one shown Failed, is awaited by no one. */
+		if (!json_is_true(json_object_get(e, "watched")) || !cell_seen(c, 0, "client", "sent", id))
+			continue;
+		for (int k = 1; k <= c->s->recipients; k++) {
+			char name[32];
+
+			snprintf(name, sizeof name, "recipient%d", k);
+			if (!cell_seen(c, 0, name, "received", id)) {
+				if (why)
+					snprintf(why, whylen, "%s has not shown %s", name, id);
+				return false;
+			}
+		}
+	}
+	for (int k = 1; k <= c->s->recipients; k++) {
+		char name[32];
+		const char *last;
+
+		snprintf(name, sizeof name, "recipient%d", k);
+		last = cell_last_connection_event(c, name);
+		if (last && strcmp(last, "disconnected") == 0) {
+			if (why)
+				snprintf(why, whylen, "%s has not reconnected", name);
+			return false;
+		}
+	}
+	return true;
+}
