@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cell.h"
@@ -62,6 +63,11 @@ void cell_log_arrival(struct cell *c, const char *role, json_t *ev)
 
 bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg)
 {
+	return cell_seen_at(c, from, role, ev, msg) != SIZE_MAX;
+}
+
+size_t cell_seen_at(struct cell *c, size_t from, const char *role, const char *ev, const char *msg)
+{
 	const char *token = msg && msg[0] ? cell_token(c, msg) : NULL;
 
 	for (size_t i = from; i < c->nlog; i++) {
@@ -78,13 +84,13 @@ bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, co
 			continue;
 		}
 		if (!token)
-			return true;
+			return i;
 		id = json_string_value(json_object_get(e, "id"));
 		text = json_string_value(json_object_get(e, "text"));
 		if ((id && strcmp(id, msg) == 0) || (token[0] && token_in_text(text, token)))
-			return true;
+			return i;
 	}
-	return false;
+	return SIZE_MAX;
 }
 
 static bool cell_is_connection_event(const char *ev)

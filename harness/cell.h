@@ -98,6 +98,8 @@ void cell_fail(struct cell *c, const char *fmt, ...) __attribute__((format(print
 void cell_log_arrival(struct cell *c, const char *role, json_t *ev);
 /* Has role said ev (for msg, if set) since arrival index from? "done" = sent or failed. */
 bool cell_seen(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
+/* The arrival index of the first such event from index from, or SIZE_MAX. */
+size_t cell_seen_at(struct cell *c, size_t from, const char *role, const char *ev, const char *msg);
 /*
  * Does an await of role's ev (for msg) hold now? Events are looked for from
  * arrival index from, except the connection forms: "disconnected" holds once

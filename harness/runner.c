@@ -115,11 +115,22 @@ static void cell_step(struct cell *c, const struct scn_step *st)
 	case SCN_AWAIT: {
 		size_t from = st->msg_id[0] ? 0 : c->await_from;
 
+		size_t at;
+
 		if (cell_wait_for(c, st->role, st->ev, st->msg_id, from, st->within_ms) == -1)
 			cell_fail(c, "%s:%d: gave up waiting for %s %s%s%s within %d ms", c->s->path,
 				  st->pos.line, st->role, st->ev, st->msg_id[0] ? " " : "", st->msg_id,
 				  st->within_ms);
-		c->await_from = c->nlog;
+		/*
+		 * The next un-keyed await looks from just after what this one matched, not
+		 * from the end: an event that arrived in the same turn (persisted m3, then
+		 * exit) belongs to the next await, not to the past.
+		 */
+		at = cell_seen_at(c, from, st->role, st->ev, st->msg_id);
+		if (at == SIZE_MAX || strcmp(st->ev, "connected") == 0 || strcmp(st->ev, "disconnected") == 0)
+			at = c->nlog - (c->nlog > 0);
+		if (at + 1 > c->await_from)
+			c->await_from = at + 1;
 		break;
 	}
 	case SCN_WAIT:

@@ -87,6 +87,23 @@ static void asked(struct fixture *fx, const char *id, bool watched)
 	assert_non_null(history_add(fx->c.hist, "acklab", o, mono_ns()));
 }
 
+/* Where an await matched: the next un-keyed await looks from just after it. */
+static void test_seen_at(void **state)
+{
+	struct fixture *fx = *state;
+	struct cell *c = &fx->c;
+	char line[160];
+
+	snprintf(line, sizeof line, "{\"ev\":\"persisted\",\"text\":\"m10 (%s)\"}", cell_token(c, "m1"));
+	said(fx, "server", "{\"ev\":\"ready\"}");
+	said(fx, "server", line);
+	said(fx, "server", "{\"ev\":\"exit\"}");        /* in the same turn as persisted */
+	assert_int_equal(cell_seen_at(c, 0, "server", "persisted", "m1"), 1);
+	assert_int_equal(cell_seen_at(c, 2, "server", "persisted", "m1"), SIZE_MAX);
+	assert_int_equal(cell_seen_at(c, 2, "server", "exit", NULL), 2);
+	assert_int_equal(cell_seen_at(c, 0, "client", "exit", NULL), SIZE_MAX);
+}
+
 static void test_await_connection(void **state)
 {
 	struct fixture *fx = *state;
@@ -261,6 +278,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_await_connection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seen_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_waits_out_a_late_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_runs_to_its_bound_while_a_message_is_missing, setup,
