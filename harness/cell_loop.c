@@ -375,11 +375,17 @@ int cell_wait_for(struct cell *c, const char *role, const char *ev, const char *
 {
 	int64_t deadline = mono_ns() + (int64_t)ms * 1000000;
 
+	bool connection = strcmp(ev, "connected") == 0 || strcmp(ev, "disconnected") == 0;
+
 	while (!c->failed && !(c->o->stop && *c->o->stop)) {
 		struct role *r = cell_role(c, role);
+		size_t seen = c->nlog;
 
 		if (cell_await_holds(c, from, role, ev, msg))
 			return 0;
+		/* What was looked at did not match: the next turn looks at new arrivals only. */
+		if (!connection)
+			from = seen;
 		if (mono_ns() >= deadline)
 			return -1;
 		/* A role that has exited (and was not restarted) will say nothing more. */
