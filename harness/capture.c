@@ -46,7 +46,6 @@
 
 #define CAPTURE_SNAPLEN     262144
 #define CAPTURE_BUFFER      (4 * 1024 * 1024)
-#define CAPTURE_MAX_TOKENS  64
 #define CAPTURE_MAX_BATCHES 16      /* pcap_dispatch rounds per capture_poll */
 
 struct capture {
@@ -54,8 +53,8 @@ struct capture {
 	pcap_dumper_t *dump;
 	int linktype;
 	int ioctl_sock;               /* AF_INET socket in the router's namespace, for ifindex -> name */
-	char *tokens[CAPTURE_MAX_TOKENS];
-	int ntokens;
+	char **tokens;                /* watched; grows */
+	int ntokens, captokens;
 	uint64_t count;
 };
 
@@ -103,19 +102,19 @@ static int capture_mem_has(const uint8_t *buf, size_t len, const char *token, si
 	return tlen > 0 && len >= tlen && token_memfind((const char *)buf, len, token, tlen) != NULL;
 }
 
-int capture_payload_has_token(const uint8_t *payload, size_t len, const char *token)
+/*
+ * The client-to-server WebSocket frames of payload, unmasked, one after the
+ * other with a NUL between two (so no token spans frames), into a buffer the
+ * caller frees; *outlen its length. NULL (and 0) when the payload holds no
+ * masked frame. Unmasked frames need no copy: the plain search covers them.
+ */
+static uint8_t *capture_unmasked(const uint8_t *payload, size_t len, size_t *outlen)
 {
-	size_t tlen = token ? strlen(token) : 0;
-	size_t pos = 0;
 	uint8_t *scratch = NULL;
-	int found = 0;
+	size_t pos = 0, used = 0;
 
-	if (!payload || tlen == 0)
-		return 0;
-	if (capture_mem_has(payload, len, token, tlen))
-		return 1;
-	/* Unmasked frames were covered by the plain search; only masked ones hide the token. */
-	while (!found && len - pos >= 2) {
+	*outlen = 0;
+	while (len - pos >= 2) {
 		uint8_t b0 = payload[pos], b1 = payload[pos + 1];
 		unsigned opcode = b0 & 0x0f;
 		size_t hdr = 2, avail;
@@ -141,7 +140,6 @@ int capture_payload_has_token(const uint8_t *payload, size_t len, const char *to
 			hdr = 10;
 		}
 		if (!(b1 & 0x80)) {
-			/* Unmasked: already searched; skip it. */
 			if (plen > len - pos - hdr)
 				break;
 			pos += hdr + (size_t)plen;
@@ -154,19 +152,34 @@ int capture_payload_has_token(const uint8_t *payload, size_t len, const char *to
 		avail = len - pos - hdr;
 		if (plen < avail)
 			avail = (size_t)plen;
-		if (!scratch) {
-			scratch = malloc(len);
-			if (!scratch)
-				break;
-		}
+		if (!scratch && !(scratch = malloc(len + 1)))
+			break;
+		if (used)
+			scratch[used++] = '\0';
 		for (size_t i = 0; i < avail; i++)
-			scratch[i] = payload[pos + hdr + i] ^ key[i & 3];
-		found = capture_mem_has(scratch, avail, token, tlen);
+			scratch[used + i] = payload[pos + hdr + i] ^ key[i & 3];
+		used += avail;
 		if (avail < plen)
-			break;   /* truncated: what was there has been searched */
+			break;   /* truncated: what was there is in */
 		pos += hdr + avail;
 	}
-	free(scratch);
+	*outlen = used;
+	return scratch;
+}
+
+int capture_payload_has_token(const uint8_t *payload, size_t len, const char *token)
+{
+	size_t tlen = token ? strlen(token) : 0, ulen;
+	uint8_t *unmasked;
+	int found;
+
+	if (!payload || tlen == 0)
+		return 0;
+	if (capture_mem_has(payload, len, token, tlen))
+		return 1;
+	unmasked = capture_unmasked(payload, len, &ulen);
+	found = unmasked && capture_mem_has(unmasked, ulen, token, tlen);
+	free(unmasked);
 	return found;
 }
 
@@ -269,6 +282,8 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 	struct capture_pkt pk;
 	struct capture_match m;
 	int64_t real_ns;
+	uint8_t *unmasked;
+	size_t ulen;
 
 	c->count++;
 	if (c->dump)
@@ -288,14 +303,20 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 	m.sport = pk.sport;
 	m.dport = pk.dport;
 	m.outgoing = pk.outgoing;
+	/* Masked frames are unmasked once per packet, then every watched token is looked for. */
+	unmasked = capture_unmasked(pk.payload, pk.payload_len, &ulen);
 	for (int i = 0; i < c->ntokens; i++) {
-		if (!capture_payload_has_token(pk.payload, pk.payload_len, c->tokens[i]))
+		size_t tlen = strlen(c->tokens[i]);
+
+		if (!capture_mem_has(pk.payload, pk.payload_len, c->tokens[i], tlen) &&
+		    !(unmasked && capture_mem_has(unmasked, ulen, c->tokens[i], tlen)))
 			continue;
 		if (!m.ifname[0])
 			capture_ifname(c, pk.ifindex, m.ifname, sizeof(m.ifname));
 		m.token = c->tokens[i];
 		b->on_match(b->arg, &m);
 	}
+	free(unmasked);
 }
 
 /* ------------------------------------------------------------------ */
@@ -428,9 +449,15 @@ int capture_watch(struct capture *c, const char *token, char *err, size_t errlen
 	for (int i = 0; i < c->ntokens; i++)
 		if (strcmp(c->tokens[i], token) == 0)
 			return 0;
-	if (c->ntokens == CAPTURE_MAX_TOKENS)
-		return err_set(err, errlen, "capture: cannot watch '%s': already watching %d tokens", token,
-			       CAPTURE_MAX_TOKENS);
+	if (c->ntokens == c->captokens) {
+		int cap = c->captokens ? c->captokens * 2 : 64;
+		char **v = realloc(c->tokens, (size_t)cap * sizeof *v);
+
+		if (!v)
+			return err_set(err, errlen, "capture: out of memory");
+		c->tokens = v;
+		c->captokens = cap;
+	}
 	c->tokens[c->ntokens] = strdup(token);
 	if (!c->tokens[c->ntokens])
 		return err_set(err, errlen, "capture: out of memory");
@@ -494,5 +521,6 @@ void capture_close(struct capture *c)
 		close(c->ioctl_sock);
 	for (int i = 0; i < c->ntokens; i++)
 		free(c->tokens[i]);
+	free(c->tokens);
 	free(c);
 }

@@ -124,37 +124,125 @@ bool cell_await_holds(struct cell *c, size_t from, const char *role, const char 
 	return cell_seen(c, c->fault_from, role, "disconnected", NULL);
 }
 
+enum { CELL_DONE = 1, CELL_SENT = 2, CELL_WATCHED = 4 };
+
+void cell_progress_free(struct cell *c)
+{
+	struct cell_progress *pr = &c->progress;
+
+	strmap_free(&pr->by_id);
+	strmap_free(&pr->by_token);
+	free(pr->flags);
+	free(pr->shown);
+	free(pr->shown_by);
+	memset(pr, 0, sizeof *pr);
+}
+
+/* Index the scenario's messages once: by id, by token, and whether recipients follow their channel. */
+static int cell_progress_init(struct cell *c)
+{
+	struct cell_progress *pr = &c->progress;
+	const struct scenario *s = c->s;
+	int n = s->nmsgs;
+
+	if (strmap_init(&pr->by_id) == -1 || strmap_init(&pr->by_token) == -1)
+		return -1;
+	pr->flags = calloc((size_t)n + 1, 1);
+	pr->shown = calloc((size_t)n + 1, sizeof *pr->shown);
+	pr->shown_by = calloc((size_t)n + 1, sizeof *pr->shown_by);
+	if (!pr->flags || !pr->shown || !pr->shown_by)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strmap_put(&pr->by_id, s->msg_ids[i], i) == -1 ||
+		    strmap_put(&pr->by_token, c->tokens[i], i) == -1)
+			return -1;
+	pr->ready = true;
+	return 0;
+}
+
+int cell_asked(struct cell *c, bool watched)
+{
+	struct cell_progress *pr = &c->progress;
+
+	if (!pr->ready && cell_progress_init(c) == -1)
+		return -1;
+	if (pr->nasked >= c->s->nmsgs)
+		return -1;
+	if (watched)
+		pr->flags[pr->nasked] |= CELL_WATCHED;
+	pr->nasked++;
+	return 0;
+}
+
+/* Learn from the arrivals not looked at yet. */
+static void cell_progress_scan(struct cell *c)
+{
+	struct cell_progress *pr = &c->progress;
+
+	for (; pr->scanned < c->nlog; pr->scanned++) {
+		json_t *e = c->log[pr->scanned].ev;
+		const char *role = c->log[pr->scanned].role;
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		char token[TOKEN_MAX];
+		size_t pos = 0;
+		long k;
+		int m;
+
+		if (!ev)
+			continue;
+		if (strcmp(role, "client") == 0 && (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0)) {
+			const char *id = json_string_value(json_object_get(e, "id"));
+
+			if (id && (m = strmap_get(&pr->by_id, id)) >= 0)
+				pr->flags[m] |= CELL_DONE | (ev[0] == 's' ? CELL_SENT : 0);
+			continue;
+		}
+		if (strcmp(ev, "received") != 0 || strncmp(role, "recipient", 9) != 0 ||
+		    parse_long(role + 9, 1, 64, &k, NULL, 0) == -1)
+			continue;
+		while (token_next(json_string_value(json_object_get(e, "text")), &pos, token, sizeof token))
+			if ((m = strmap_get(&pr->by_token, token)) >= 0) {
+				if (!(pr->shown_by[m] & (1ULL << (k - 1)))) {
+					pr->shown_by[m] |= 1ULL << (k - 1);
+					pr->shown[m]++;
+				}
+				break;
+			}
+	}
+}
+
 bool cell_settled(struct cell *c, char *why, size_t whylen)
 {
-	size_t n = history_len(c->hist);
+	struct cell_progress *pr = &c->progress;
 
 	if (why && whylen)
 		why[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = history_at(c->hist, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-		const char *ev = json_string_value(json_object_get(e, "ev"));
-		const char *id = json_string_value(json_object_get(e, "id"));
+	if (!pr->ready && cell_progress_init(c) == -1) {
+		if (why)
+			snprintf(why, whylen, "out of memory");
+		return false;
+	}
+	cell_progress_scan(c);
+	/* Settled is for good: a message done and shown stays so; only the rest is looked at again. */
+	for (; pr->first_open < pr->nasked; pr->first_open++) {
+		int m = pr->first_open;
+		const char *id = c->s->msg_ids[m];
 
-		if (!role || !ev || !id || strcmp(role, "acklab") != 0 || strcmp(ev, "send") != 0)
-			continue;
-		if (!cell_seen(c, 0, "client", "done", id)) {
+		if (!(pr->flags[m] & CELL_DONE)) {
 			if (why)
 				snprintf(why, whylen, "the client has shown %s neither Sent nor Failed", id);
 			return false;
 		}
 		/* A message to a channel nobody follows, or one shown Failed, is awaited by no one. */
-		if (!json_is_true(json_object_get(e, "watched")) || !cell_seen(c, 0, "client", "sent", id))
-			continue;
-		for (int k = 1; k <= c->s->recipients; k++) {
-			char name[32];
+		if ((pr->flags[m] & CELL_WATCHED) && (pr->flags[m] & CELL_SENT) &&
+		    pr->shown[m] < c->s->recipients) {
+			int k = 1;
 
-			snprintf(name, sizeof name, "recipient%d", k);
-			if (!cell_seen(c, 0, name, "received", id)) {
-				if (why)
-					snprintf(why, whylen, "%s has not shown %s", name, id);
-				return false;
-			}
+			while (k < 64 && (pr->shown_by[m] & (1ULL << (k - 1))))
+				k++;
+			if (why)
+				snprintf(why, whylen, "recipient%d has not shown %s", k, id);
+			return false;
 		}
 	}
 	for (int k = 1; k <= c->s->recipients; k++) {

@@ -28,6 +28,7 @@
 #include "capture.h"
 #include "fault.h"
 #include "history.h"
+#include "strmap.h"
 #include "plan.h"
 #include "outdir.h"
 #include "proc.h"
@@ -70,10 +71,10 @@ struct cell {
 	int nroles;
 	struct trigger rules[SCN_MAX_RULES];
 	bool rule_failed;
-	struct fault faults[SCN_MAX_RULES + SCN_MAX_STEPS];
-	char fault_why[SCN_MAX_RULES + SCN_MAX_STEPS][80];   /* what applied faults[i] */
-	int nfaults;
-	char tokens[SCN_MAX_IDS][96];
+	struct fault *faults;         /* owned: room for every rule and every step */
+	char (*fault_why)[80];        /* owned: what applied faults[i] */
+	int nfaults, maxfaults;
+	char (*tokens)[96];           /* the plan's, for s->msg_ids[i]; borrowed (tests set their own) */
 	int64_t t0, workload_start;
 	bool workload_started;
 	size_t arrivals;              /* role entries seen, in arrival order */
@@ -86,6 +87,20 @@ struct cell {
 	char err[1024];
 	bool failed;
 	const char *channel_override; /* {channel} for the next role started, if set */
+	/*
+	 * What cell_settled() has learned from the arrival log so far, so that each
+	 * turn of settle looks only at new arrivals (a cell may send thousands).
+	 */
+	struct cell_progress {
+		bool ready;
+		size_t scanned;               /* arrivals looked at */
+		struct strmap by_id, by_token;
+		unsigned char *flags;         /* per message: CELL_DONE, CELL_SENT, CELL_WATCHED */
+		int *shown;                   /* per message: recipients that have shown it */
+		uint64_t *shown_by;           /* per message: bit k-1 for recipientk (k <= 64) */
+		int first_open;               /* messages before it are settled for good */
+		int nasked;                   /* messages acklab has asked the client to send (in order) */
+	} progress;
 };
 
 /* --- cell.c: state and the questions asked of the arrival log ------------ */
@@ -116,6 +131,13 @@ bool cell_await_holds(struct cell *c, size_t from, const char *role, const char 
  * Fills why (if not NULL) with what is still awaited.
  */
 bool cell_settled(struct cell *c, char *why, size_t whylen);
+/*
+ * acklab has asked the client to send the next message (messages are asked
+ * in the scenario's order); watched: recipients follow its channel. 0 or -1.
+ */
+int cell_asked(struct cell *c, bool watched);
+/* Free what cell_settled() keeps (safe when it never ran). */
+void cell_progress_free(struct cell *c);
 
 /* --- cell_roles.c: roles ---------------------------------------------------- */
 

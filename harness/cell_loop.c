@@ -138,7 +138,7 @@ void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *wh
 	char err[512], what[512];
 	int64_t start = mono_ns();
 
-	if (c->nfaults >= (int)ARRAY_LEN(c->faults)) {
+	if (c->nfaults >= c->maxfaults) {
 		cell_fail(c, "too many faults in one cell");
 		return;
 	}

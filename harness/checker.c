@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "strmap.h"
 #include "token.h"
 #include "util.h"
 
@@ -50,8 +51,7 @@ struct chk_state {
 	struct chk_facts *f;
 	struct chk_copy *copies;
 	size_t ncopies, capcopies;
-	int *by_token, *by_id;        /* open-addressing tables of message indexes, -1 = empty */
-	size_t mask;                  /* table size - 1; 0 before the first message */
+	struct strmap by_token, by_id;   /* message indexes */
 	size_t capmsgs;
 	int *stored_copies;           /* scratch for chk_classify: by recipient, recipients + 1 */
 	struct chk_seq *pushed;       /* by recipient number - 1 */
@@ -144,38 +144,6 @@ static int chk_recipient_no(const char *role)
 	return n;
 }
 
-/* --- the two hashes --------------------------------------------------------- */
-
-static size_t chk_hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static int chk_lookup(const struct chk_state *st, const int *table, bool by_token, const char *key)
-{
-	for (size_t i = chk_hash(key) & st->mask;; i = (i + 1) & st->mask) {
-		int m = table[i];
-
-		if (m < 0)
-			return -1;
-		if (strcmp(by_token ? st->r->msgs[m].token : st->r->msgs[m].id, key) == 0)
-			return m;
-	}
-}
-
-static void chk_insert(struct chk_state *st, int *table, const char *key, int m)
-{
-	size_t i = chk_hash(key) & st->mask;
-
-	while (table[i] >= 0)
-		i = (i + 1) & st->mask;
-	table[i] = m;
-}
-
 /* --- gathering -------------------------------------------------------------- */
 
 static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const char *ts)
@@ -226,7 +194,7 @@ static int chk_message_in(const struct chk_state *st, const char *text)
 	size_t pos = 0;
 
 	while (token_next(text, &pos, token, sizeof token)) {
-		int m = chk_lookup(st, st->by_token, true, token);
+		int m = strmap_get(&st->by_token, token);
 
 		if (m >= 0)
 			return m;
@@ -239,7 +207,7 @@ static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 	struct chk_message *msg;
 	int m, a;
 
-	if (!e->id || (m = chk_lookup(st, st->by_id, false, e->id)) < 0)
+	if (!e->id || (m = strmap_get(&st->by_id, e->id)) < 0)
 		return;
 	msg = &st->r->msgs[m];
 	a = (int)json_integer_value(e->attempts);
@@ -305,7 +273,7 @@ static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int 
 	return 0;
 }
 
-/* Room for one more message: the arrays grow, the hashes are rebuilt at half full. */
+/* Room for one more message: the arrays grow. */
 static int chk_grow(struct chk_state *st)
 {
 	struct chk_result *r = st->r;
@@ -324,27 +292,6 @@ static int chk_grow(struct chk_state *st)
 		st->f = f;
 		st->capmsgs = cap;
 	}
-	if ((size_t)r->nmsgs * 2 >= st->mask) {
-		size_t size = st->mask ? (st->mask + 1) * 2 : 256;
-		int *bt = malloc(size * sizeof *bt), *bi = malloc(size * sizeof *bi);
-
-		if (!bt || !bi) {
-			free(bt);
-			free(bi);
-			return -1;
-		}
-		free(st->by_token);
-		free(st->by_id);
-		st->by_token = bt;
-		st->by_id = bi;
-		st->mask = size - 1;
-		memset(bt, 0xff, size * sizeof *bt);
-		memset(bi, 0xff, size * sizeof *bi);
-		for (int m = 0; m < r->nmsgs; m++) {
-			chk_insert(st, bt, r->msgs[m].token, m);
-			chk_insert(st, bi, r->msgs[m].id, m);
-		}
-	}
 	return 0;
 }
 
@@ -356,7 +303,7 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 
 	if (!e->id || !e->token || !*e->token)
 		return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
-	if (st->mask && chk_lookup(st, st->by_id, false, e->id) >= 0)
+	if (strmap_get(&st->by_id, e->id) >= 0)
 		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
 	if (chk_grow(st) == -1)
 		return err_set(err, errlen, "checker: out of memory");
@@ -373,8 +320,9 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 	f->parent_ts = e->parent_ts;
 	f->channel = e->channel;
 	f->unwatched = json_is_false(e->watched);
-	chk_insert(st, st->by_id, m->id, st->r->nmsgs);
-	chk_insert(st, st->by_token, m->token, st->r->nmsgs);
+	if (strmap_put(&st->by_id, m->id, st->r->nmsgs) == -1 ||
+	    strmap_put(&st->by_token, m->token, st->r->nmsgs) == -1)
+		return err_set(err, errlen, "checker: out of memory");
 	st->r->nmsgs++;
 	return 0;
 }
@@ -452,7 +400,7 @@ static bool chk_parent_stored(const struct chk_state *st, int m)
 	const struct chk_facts *f = &st->f[m];
 
 	if (f->parent_id) {
-		int p = chk_lookup(st, st->by_id, false, f->parent_id);
+		int p = strmap_get(&st->by_id, f->parent_id);
 
 		if (p >= 0)
 			return chk_store_has(st, p, f->parent_ts, NULL);
@@ -616,8 +564,12 @@ static void chk_cat(char *buf, size_t len, const char *s)
 		snprintf(buf + l, len - l, "%s", s);
 }
 
-/* "m1,m3" of the messages observed in class c, or "" when none. */
-static void chk_observed_ids(const struct chk_result *r, int c, char *buf, size_t len)
+/*
+ * "m1,m3" of the messages observed in class c, or "" when none; with more
+ * than most (0: no limit), the first few and "+N more", so a big cell's
+ * verdict stays one readable line.
+ */
+static void chk_observed_ids(const struct chk_result *r, int c, char *buf, size_t len, int most)
 {
 	int n = 0;
 
@@ -625,6 +577,13 @@ static void chk_observed_ids(const struct chk_result *r, int c, char *buf, size_
 	for (int i = 0; i < r->nmsgs; i++) {
 		if ((int)r->msgs[i].cls != c)
 			continue;
+		if (most && n == most - 1 && r->counts[c] > most) {
+			char more[32];
+
+			snprintf(more, sizeof more, ",+%d more", r->counts[c] - n);
+			chk_cat(buf, len, more);
+			return;
+		}
 		if (n++)
 			chk_cat(buf, len, ",");
 		chk_cat(buf, len, r->msgs[i].id);
@@ -657,7 +616,7 @@ static bool chk_matches(const struct chk_state *st, int c, const struct scn_clas
 	if (r->counts[c] != ce->nids)
 		return false;
 	for (int j = 0; j < ce->nids; j++) {
-		int m = chk_lookup(st, st->by_id, false, ce->ids[j]);
+		int m = strmap_get(&st->by_id, ce->ids[j]);
 
 		if (m < 0 || (int)r->msgs[m].cls != c)
 			return false;
@@ -678,7 +637,7 @@ static bool chk_attempts(const struct chk_state *st, const struct scn_expect *ex
 	why[0] = '\0';
 	for (int i = 0; exp && i < exp->nattempts; i++) {
 		const struct scn_attempts_expect *a = &exp->attempts[i];
-		int m = chk_lookup(st, st->by_id, false, a->id);
+		int m = strmap_get(&st->by_id, a->id);
 		int got = m >= 0 ? st->r->msgs[m].attempts : 0;
 		bool holds = a->op == '=' ? got == a->n : a->op == '>' ? got >= a->n : got <= a->n;
 		char item[160];
@@ -706,7 +665,7 @@ static void chk_compare(const struct chk_state *st, const struct scn_expect *exp
 
 		if (r->counts[c]) {
 			any_bug = any_bug || chk_class_is_bug(c);
-			chk_observed_ids(r, c, set, sizeof set);
+			chk_observed_ids(r, c, set, sizeof set, 6);
 			snprintf(item, sizeof item, "%s%s %s", r->verdict[0] ? ", " : "", chk_class_short(c), set);
 			chk_cat(r->verdict, sizeof r->verdict, item);
 		}
@@ -743,7 +702,7 @@ static void chk_compare(const struct chk_state *st, const struct scn_expect *exp
 			r->pass = false;
 		}
 		if (r->counts[c]) {
-			chk_observed_ids(r, c, set, sizeof set);
+			chk_observed_ids(r, c, set, sizeof set, 12);
 			snprintf(item, sizeof item, "%s%s={%s}", got[0] ? " " : "", chk_class_name(c), set);
 			chk_cat(got, sizeof got, item);
 		}
@@ -791,6 +750,10 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (strmap_init(&st.by_token) == -1 || strmap_init(&st.by_id) == -1) {
+		err_set(err, errlen, "checker: out of memory");
+		goto done;
+	}
 	if (chk_observe(&st, h, err, errlen) == -1)
 		goto done;
 	st.stored_copies = calloc((size_t)(recipients > 0 ? recipients : 0) + 1, sizeof *st.stored_copies);
@@ -817,8 +780,8 @@ done:
 	free(st.stored_copies);
 	free(st.f);
 	free(st.copies);
-	free(st.by_token);
-	free(st.by_id);
+	strmap_free(&st.by_token);
+	strmap_free(&st.by_id);
 	for (int r = 0; r < st.npushed; r++)
 		free(st.pushed[r].v);
 	free(st.pushed);

@@ -91,6 +91,7 @@ static void cell_send(struct cell *c, const struct scn_step *st)
 		json_object_set_new(rec, "parent_ts", json_string(parent_ts));
 	}
 	history_add(c->hist, "acklab", rec, mono_ns());
+	cell_asked(c, strcmp(channel, c->s->channel) == 0);
 	cmd = json_pack("{s:s, s:s, s:s, s:s}", "op", "send", "id", st->msg_id, "channel", channel,
 			"text", text);
 	if (cmd && parent_ts)
@@ -199,9 +200,13 @@ static int cell_read_channel(struct cell *c, struct role *store, const char *cha
 static int cell_read_store(struct cell *c)
 {
 	struct role *store = cell_add_role(c, "store", "client", &c->st->store);
-	const char *channels[SCN_MAX_STEPS + 1];
-	int n = 0;
+	const char **channels = calloc((size_t)c->s->nsteps + 1, sizeof *channels);
+	int n = 0, rc = 0;
 
+	if (!channels) {
+		cell_fail(c, "out of memory");
+		return -1;
+	}
 	channels[n++] = c->s->channel;
 	for (int i = 0; i < c->s->nsteps; i++) {
 		const char *ch = c->s->steps[i].channel;
@@ -214,10 +219,10 @@ static int cell_read_store(struct cell *c)
 		if (!seen)
 			channels[n++] = ch;
 	}
-	for (int k = 0; k < n; k++)
-		if (cell_read_channel(c, store, channels[k]) == -1)
-			return -1;
-	return 0;
+	for (int k = 0; k < n && rc == 0; k++)
+		rc = cell_read_channel(c, store, channels[k]);
+	free(channels);
+	return rc;
 }
 
 static void cell_teardown(struct cell *c)
@@ -413,8 +418,14 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		return -1;
 	}
 	c->hist = history_new();
-	for (int i = 0; i < s->nmsgs; i++)
-		str_copy(c->tokens[i], p->tokens[i], sizeof c->tokens[i]);
+	c->tokens = p->tokens;
+	c->maxfaults = s->nrules + s->nsteps;
+	c->faults = calloc((size_t)c->maxfaults + 1, sizeof *c->faults);
+	c->fault_why = calloc((size_t)c->maxfaults + 1, sizeof *c->fault_why);
+	if (!c->faults || !c->fault_why) {
+		err_set(err, errlen, "out of memory");
+		goto out;
+	}
 	for (int i = 0; i < s->nrules; i++) {
 		c->rules[i] = s->rules[i].trigger;
 		if (c->rules[i].msg_id[0])
@@ -466,8 +477,12 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		cell_fail(c, "%s", herr);
 	if (cell_write_record(c, &ph, o->stop && *o->stop, err, errlen) == 0)
 		rc = 0;
+out:
+	cell_progress_free(c);
 	history_free(c->hist);
 	outdir_close(&c->out);
+	free(c->faults);
+	free(c->fault_why);
 	free(c->log);
 	free(c);
 	return rc;

@@ -112,7 +112,7 @@ static int st_recipients(struct scn_parser *p)
 	long n;
 
 	if (scn_need(p, 1, "a number") == -1 ||
-	    scn_number(p, 1, 0, 8, "recipients count", &n) == -1)
+	    scn_number(p, 1, 0, 64, "recipients count", &n) == -1)
 		return -1;
 	p->s->recipients = (int)n;
 	return scn_no_more(p, 2);
@@ -372,10 +372,9 @@ static struct scn_step *scn_new_step(struct scn_parser *p, enum scn_step_kind ki
 {
 	struct scn_step *st;
 
-	if (p->s->nsteps == SCN_MAX_STEPS) {
-		scn_err(p, p->w[0].col, "too many steps (at most %d)", SCN_MAX_STEPS);
+	if (scn_grow(p, (void **)&p->s->steps, p->s->nsteps, &p->s->capsteps, sizeof *p->s->steps,
+		     SCN_MAX_STEPS, "steps", p->w[0].col) == -1)
 		return NULL;
-	}
 	st = &p->s->steps[p->s->nsteps++];
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
@@ -383,21 +382,106 @@ static struct scn_step *scn_new_step(struct scn_parser *p, enum scn_step_kind ki
 	return st;
 }
 
+/* Add msg_id to the scenario's messages; it must be new. */
+static int scn_add_msg(struct scn_parser *p, const char *msg_id, int col)
+{
+	for (int j = 0; j < p->s->nmsgs; j++)
+		if (strcmp(p->s->msg_ids[j], msg_id) == 0)
+			return scn_err(p, col, "message '%s' is sent twice (ids must be unique)", msg_id);
+	if (scn_grow(p, (void **)&p->s->msg_ids, p->s->nmsgs, &p->s->capmsgs, sizeof *p->s->msg_ids,
+		     SCN_MAX_IDS, "messages", col) == -1)
+		return -1;
+	str_copy(p->s->msg_ids[p->s->nmsgs++], msg_id, SCN_ID_MAX);
+	return 0;
+}
+
+/*
+ * send m1..m1000 [every DURATION] [to CHANNEL]: one send step per id, the
+ * ids a prefix and the numbers from the first to the last, with a wait of
+ * DURATION between two sends.
+ */
+static int st_send_range(struct scn_parser *p, const char *dots)
+{
+	const struct scn_word *w = &p->w[1];
+	char prefix[SCN_ID_MAX], channel[SCN_ID_MAX] = "";
+	size_t plen = 0, n = strlen(w->text);
+	long first, last;
+	int every = 0, i = 2, existing = p->s->nmsgs;
+	const char *a = w->text, *b = dots + 2;
+
+	while (a + plen < dots && !isdigit((unsigned char)a[plen]))
+		plen++;
+	if (plen == 0 || plen >= sizeof prefix || a + plen == dots ||
+	    strncmp(b, a, plen) != 0 || b + plen >= w->text + n)
+		return scn_err(p, w->col, "bad message range '%s' (expected like m1..m100: one prefix, "
+			       "two numbers)", w->text);
+	memcpy(prefix, a, plen);
+	prefix[plen] = '\0';
+	{
+		char num[32];
+
+		snprintf(num, sizeof num, "%.*s", (int)(dots - a - (long)plen), a + plen);
+		if (parse_long(num, 0, SCN_MAX_IDS, &first, NULL, 0) == -1 ||
+		    parse_long(b + plen, first, first + SCN_MAX_IDS, &last, NULL, 0) == -1)
+			return scn_err(p, w->col, "bad message range '%s' (expected like m1..m100, the "
+				       "first number not above the last)", w->text);
+	}
+	for (; i < p->nw; i += 2) {
+		if (p->w[i].quoted)
+			return scn_err(p, p->w[i].col, "a range of messages takes no text (each gets its "
+				       "own: 'ID: message ID')");
+		if (strcmp(p->w[i].text, "every") == 0) {
+			if (scn_need(p, i + 1, "a duration after 'every'") == -1 ||
+			    scn_duration(p, i + 1, &every) == -1)
+				return -1;
+		} else if (strcmp(p->w[i].text, "to") == 0) {
+			if (scn_need(p, i + 1, "a channel after 'to'") == -1 ||
+			    scn_ident(p, i + 1, "channel", channel, sizeof channel) == -1)
+				return -1;
+		} else {
+			return scn_err(p, p->w[i].col, "unexpected '%s' (expected every DURATION or to "
+				       "CHANNEL after a range)", p->w[i].text);
+		}
+	}
+	for (long k = first; k <= last; k++) {
+		struct scn_step *st;
+		char id[SCN_ID_MAX + 24];
+
+		snprintf(id, sizeof id, "%s%ld", prefix, k);
+		if (strlen(id) >= SCN_ID_MAX)
+			return scn_err(p, w->col, "message id '%s' is too long", id);
+		for (int j = 0; j < existing; j++)     /* the range's own ids are distinct */
+			if (strcmp(p->s->msg_ids[j], id) == 0)
+				return scn_err(p, w->col, "message '%s' is sent twice (ids must be unique)", id);
+		if (scn_grow(p, (void **)&p->s->msg_ids, p->s->nmsgs, &p->s->capmsgs,
+			     sizeof *p->s->msg_ids, SCN_MAX_IDS, "messages", w->col) == -1 ||
+		    !(st = scn_new_step(p, SCN_SEND)))
+			return -1;
+		str_copy(p->s->msg_ids[p->s->nmsgs++], id, SCN_ID_MAX);
+		str_copy(st->msg_id, id, sizeof st->msg_id);
+		str_copy(st->channel, channel, sizeof st->channel);
+		if (every && k < last) {
+			if (!(st = scn_new_step(p, SCN_WAIT)))
+				return -1;
+			st->ms = every;
+		}
+	}
+	return 0;
+}
+
 static int st_send(struct scn_parser *p)
 {
 	struct scn_step *st;
-	int i = 2, j;
+	int i = 2;
+	const char *dots = p->nw > 1 && !p->w[1].quoted ? strstr(p->w[1].text, "..") : NULL;
 
+	if (dots)
+		return st_send_range(p, dots);
 	if (scn_need(p, 1, "a message id") == -1 || !(st = scn_new_step(p, SCN_SEND)) ||
 	    scn_ident(p, 1, "message id", st->msg_id, sizeof(st->msg_id)) == -1)
 		return -1;
-	for (j = 0; j < p->s->nmsgs; j++)
-		if (strcmp(p->s->msg_ids[j], st->msg_id) == 0)
-			return scn_err(p, p->w[1].col, "message '%s' is sent twice (ids must be unique)",
-				       st->msg_id);
-	if (p->s->nmsgs == SCN_MAX_IDS)
-		return scn_err(p, p->w[1].col, "too many messages (at most %d)", SCN_MAX_IDS);
-	str_copy(p->s->msg_ids[p->s->nmsgs++], st->msg_id, SCN_ID_MAX);
+	if (scn_add_msg(p, st->msg_id, p->w[1].col) == -1)
+		return -1;
 	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "reply-to") == 0) {
 		if (scn_need(p, i + 1, "a message id after 'reply-to'") == -1 ||
 		    scn_msg_ref(p, i + 1, st->reply_to) == -1)
@@ -636,7 +720,9 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 	s = NULL;
 	rc = 0;
 done:
-	free(s);
+	scenario_free(s);
+	if (p)
+		free(p->refs);
 	free(p);
 	return rc;
 }
@@ -656,6 +742,13 @@ int scenario_parse_file(const char *path, struct scenario **out, char *err, size
 
 void scenario_free(struct scenario *s)
 {
+	if (!s)
+		return;
+	for (int i = 0; i < SCN_MAX_EXPECTS; i++)      /* a line that failed may hold some too */
+		for (int c = 0; c < CHK_CLASS_COUNT; c++)
+			free(s->expects[i].cls[c].ids);
+	free(s->steps);
+	free(s->msg_ids);
 	free(s);
 }
 

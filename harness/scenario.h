@@ -11,7 +11,7 @@
  *                                       [a-z0-9][a-z0-9_-]* (it names a folder)
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
- *   recipients N                        recipient hosts/roles (0..8, default 1)
+ *   recipients N                        recipient hosts/roles (0..64, default 1)
  *   channel NAME                        default "general"
  *   server failpoints SPEC              passed to the server's first life only;
  *                                       chatd's grammar, checked when parsed:
@@ -29,6 +29,8 @@
  *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
  *        each optionally followed by "count N"
  *   send MSG [reply-to MSG] [to CHANNEL] ["TEXT"]
+ *   send m1..m1000 [every DURATION] [to CHANNEL]
+ *                                       a range: one send per id, DURATION apart
  *                                       workload steps, run in order (a reply
  *                                       points at the parent as recipient1 saw it):
  *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed; without
@@ -76,11 +78,11 @@
 
 #define SCN_NAME_MAX 64
 #define SCN_ID_MAX 32
-#define SCN_MAX_STEPS 128
+#define SCN_MAX_STEPS 200000       /* a bound against runaway input, not a size: steps grow */
 #define SCN_MAX_RULES 16
 #define SCN_MAX_EXPECTS 16
 #define SCN_MAX_SETTINGS 16
-#define SCN_MAX_IDS 32
+#define SCN_MAX_IDS 100000         /* the same, for messages and the ids of one expectation */
 
 struct scn_pos {
 	int line, col;                /* 1-based */
@@ -118,8 +120,8 @@ struct scn_rule {
 struct scn_class_expect {
 	bool named;                   /* appears in the expect line */
 	bool is_set;                  /* {a,b} (exact ids) rather than N (a count) */
-	char ids[SCN_MAX_IDS][SCN_ID_MAX];
-	int nids;
+	char (*ids)[SCN_ID_MAX];      /* owned by the scenario; grows */
+	int nids, capids;
 	int count;
 };
 
@@ -175,14 +177,14 @@ struct scenario {
 	int nrates;
 	struct scn_rule rules[SCN_MAX_RULES];
 	int nrules;
-	struct scn_step steps[SCN_MAX_STEPS];
-	int nsteps;
+	struct scn_step *steps;       /* owned; grows */
+	int nsteps, capsteps;
 	struct scn_expect expects[SCN_MAX_EXPECTS];
 	int nexpects;
 	int settle_ms;
 	int order;                    /* row position in the matrix: lower first */
-	char msg_ids[SCN_MAX_IDS][SCN_ID_MAX];   /* every message sent, in order */
-	int nmsgs;
+	char (*msg_ids)[SCN_ID_MAX];  /* every message sent, in order; owned; grows */
+	int nmsgs, capmsgs;
 };
 
 /*

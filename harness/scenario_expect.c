@@ -44,8 +44,9 @@ static int scn_expect_value(struct scn_parser *p, int wi, const char *v, int vco
 		id[len] = '\0';
 		if (!len || !scn_is_ident(id))
 			return scn_err(p, col, "bad message id in set (expected {m1,m2})");
-		if (ce->nids == SCN_MAX_IDS)
-			return scn_err(p, col, "too many ids (at most %d)", SCN_MAX_IDS);
+		if (scn_grow(p, (void **)&ce->ids, ce->nids, &ce->capids, sizeof *ce->ids, SCN_MAX_IDS, "ids",
+			     col) == -1)
+			return -1;
 		str_copy(ce->ids[ce->nids++], id, SCN_ID_MAX);
 		if (scn_add_ref(p, SCN_REF_MSG, id, col) == -1)
 			return -1;

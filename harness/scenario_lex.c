@@ -264,13 +264,34 @@ int scn_number(struct scn_parser *p, int i, long min, long max, const char *what
 	return 0;
 }
 
+int scn_grow(struct scn_parser *p, void **v, int n, int *cap, size_t size, int limit, const char *what,
+	     int col)
+{
+	void *nv;
+	int ncap;
+
+	if (n < *cap)
+		return 0;
+	if (n >= limit)
+		return scn_err(p, col, "too many %s (at most %d)", what, limit);
+	ncap = *cap ? *cap * 2 : 16;
+	if (ncap > limit)
+		ncap = limit;
+	nv = realloc(*v, (size_t)ncap * size);
+	if (!nv)
+		return scn_err(p, col, "out of memory");
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
 int scn_add_ref(struct scn_parser *p, enum scn_ref_kind kind, const char *name, int col)
 {
 	struct scn_ref *r;
 
-	if (p->nrefs == SCN_MAX_REFS)
-		return scn_err(p, col, "too many host, role and message references (at most %d)",
-			       SCN_MAX_REFS);
+	if (scn_grow(p, (void **)&p->refs, p->nrefs, &p->caprefs, sizeof *p->refs, SCN_MAX_REFS,
+		     "host, role and message references", col) == -1)
+		return -1;
 	r = &p->refs[p->nrefs++];
 	r->kind = kind;
 	str_copy(r->name, name, sizeof(r->name));
@@ -316,8 +337,8 @@ int scn_check_refs(struct scn_parser *p)
 
 	for (i = 0; i < p->nrefs; i++) {
 		const struct scn_ref *r = &p->refs[i];
-		const char *names[SCN_MAX_IDS + 16];
-		char recips[8][16];
+		const char *names[64 + 16];
+		char recips[64][16];
 		int n = 0;
 
 		if (r->kind == SCN_REF_MSG) {
@@ -326,7 +347,7 @@ int scn_check_refs(struct scn_parser *p)
 					break;
 			if (j < s->nmsgs)
 				continue;
-			for (j = 0; j < s->nmsgs; j++)
+			for (j = 0; j < s->nmsgs && n < 64; j++)      /* suggestions: the first 64 */
 				names[n++] = s->msg_ids[j];
 		} else {
 			if (scn_known_name(r->name, r->kind, s->recipients))

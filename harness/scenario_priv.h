@@ -15,7 +15,7 @@
 #include "scenario.h"
 
 #define SCN_MAX_WORDS 64
-#define SCN_MAX_REFS 256
+#define SCN_MAX_REFS 1000000
 #define SCN_LINE_MAX 4096
 
 struct scn_word {
@@ -43,8 +43,8 @@ struct scn_parser {
 	int nw;
 	int end_col;                  /* column just past the line's last word */
 	const char *usage;            /* the current statement's usage, for "expected" */
-	struct scn_ref refs[SCN_MAX_REFS];
-	int nrefs;
+	struct scn_ref *refs;         /* grows; freed with the parser */
+	int nrefs, caprefs;
 	struct scn_pos scenario_pos;
 	bool seen_scenario;
 };
@@ -89,6 +89,13 @@ int scn_add_ref(struct scn_parser *p, enum scn_ref_kind kind, const char *name, 
 int scn_msg_ref(struct scn_parser *p, int i, char *dst);
 int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_ref_kind kind);
 int scn_check_refs(struct scn_parser *p);
+/*
+ * Make room for one more element in *v (n used, *cap allocated, size bytes
+ * each), doubling; limit is the most the language allows. 0, or -1 with the
+ * parser's error at col ("too many WHAT (at most LIMIT)", or out of memory).
+ */
+int scn_grow(struct scn_parser *p, void **v, int n, int *cap, size_t size, int limit, const char *what,
+	     int col);
 
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);

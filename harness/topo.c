@@ -277,8 +277,9 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 	int i, recipients = cfg ? cfg->recipients : 0;
 
 	*out = NULL;
-	if (recipients < 0 || recipients > 8)
-		return err_set(err, errlen, "topo: %d recipients asked, 0..8 supported", recipients);
+	if (recipients < 0 || recipients > TOPO_MAX_HOSTS - 3)
+		return err_set(err, errlen, "topo: %d recipients asked, 0..%d supported", recipients,
+			       TOPO_MAX_HOSTS - 3);
 	t = calloc(1, sizeof *t);
 	p = calloc(1, sizeof *p);
 	if (!t || !p) {

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#define TOPO_MAX_HOSTS 12
+#define TOPO_MAX_HOSTS 67           /* client, router, server and up to 64 recipients */
 #define TOPO_NAME_MAX 32
 
 struct router;

@@ -134,5 +134,25 @@ rc=$?
 [ $rc -eq 0 ] && [ "$(jq '[.cells[] | select(.verdict == "clean")] | length' "$work/twelve/results.json")" -eq 5 ] &&
 	ok "m1..m12 are clean on the five default stacks" || { bad "m1..m12: exit $rc"; tail -12 "$work/twelve.out"; }
 
+# 6. no fixed caps: 600 messages (1199 steps) to 10 recipients in one cell, checked whole
+{
+	echo "# Many messages to many recipients: nothing is capped at 32 messages, 128 steps,"
+	echo "# 8 recipients or 64 watched tokens."
+	echo "scenario many"
+	echo "recipients 10"
+	echo "client timeout-ms 5000"
+	echo "send w1..w600 every 1ms"
+	echo "await client done w600 within 30s"
+	echo "settle 2s"
+	echo "expect * clean"
+} >"$work/scn/many.scn"
+ACKLAB_SCENARIOS="$work/scn" "$acklab" run many --stack http --out "$work/many" >"$work/many.out" 2>&1
+rc=$?
+n=$(jq '.cells[0].messages | length' "$work/many/results.json" 2>/dev/null || echo 0)
+[ $rc -eq 0 ] && [ "$n" -eq 600 ] && ok "600 messages to 10 recipients: $(jq -r '.cells[0].verdict' "$work/many/results.json"), all 600 classified" ||
+	{ bad "many: exit $rc, $n messages"; tail -5 "$work/many.out"; }
+[ "$(grep -c '"ev":"received"' "$work/many/many/http/history.jsonl")" -ge 6000 ] &&
+	ok "every recipient's displays are in the history" || bad "recipients' displays"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

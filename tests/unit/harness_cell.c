@@ -26,6 +26,8 @@ struct fixture {
 	struct scenario s;
 	struct runner_opts o;
 	char dir[64];
+	char ids[3][SCN_ID_MAX];
+	char tokens[3][96];
 };
 
 static int setup(void **state)
@@ -37,9 +39,11 @@ static int setup(void **state)
 	fx->s.recipients = 1;
 	str_copy(fx->s.channel, "general", sizeof fx->s.channel);
 	str_copy(fx->s.name, "t", sizeof fx->s.name);
+	fx->s.msg_ids = fx->ids;
+	fx->c.tokens = fx->tokens;
 	for (int i = 0; i < 3; i++) {
-		snprintf(fx->s.msg_ids[i], sizeof fx->s.msg_ids[i], "m%d", i + 1);
-		snprintf(fx->c.tokens[i], sizeof fx->c.tokens[i], "acklab-00ff-m%d", i + 1);
+		snprintf(fx->ids[i], sizeof fx->ids[i], "m%d", i + 1);
+		snprintf(fx->tokens[i], sizeof fx->tokens[i], "acklab-00ff-m%d", i + 1);
 	}
 	fx->s.nmsgs = 3;
 	fx->c.s = &fx->s;
@@ -60,6 +64,7 @@ static int teardown(void **state)
 
 	for (int i = 0; i < fx->c.nroles; i++)
 		proc_free(fx->c.roles[i].proc);
+	cell_progress_free(&fx->c);
 	history_free(fx->c.hist);
 	free(fx->c.log);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
@@ -85,6 +90,7 @@ static void asked(struct fixture *fx, const char *id, bool watched)
 			      "watched", watched);
 
 	assert_non_null(history_add(fx->c.hist, "acklab", o, mono_ns()));
+	assert_int_equal(cell_asked(&fx->c, watched), 0);
 }
 
 /* Where an await matched: the next un-keyed await looks from just after it. */

@@ -68,6 +68,10 @@ static struct scn_expect expect_of(int cls, const char *id, int count)
 		e.cls[cls].named = true;
 		if (id) {
 			e.cls[cls].is_set = true;
+			static char pool[16][1][SCN_ID_MAX];     /* expectations built here live as long as the test */
+			static int next;
+
+			e.cls[cls].ids = pool[next++ % 16];
 			str_copy(e.cls[cls].ids[0], id, SCN_ID_MAX);
 			e.cls[cls].nids = 1;
 			e.cls[cls].count = 1;

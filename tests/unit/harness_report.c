@@ -65,6 +65,9 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	*h = lost_history();
 	memset(&lost, 0, sizeof(lost));
 	lost.cls[CHK_LOST].named = lost.cls[CHK_LOST].is_set = true;
+	static char lost_ids[1][SCN_ID_MAX];
+
+	lost.cls[CHK_LOST].ids = lost_ids;
 	str_copy(lost.cls[CHK_LOST].ids[0], "m2", SCN_ID_MAX);
 	lost.cls[CHK_LOST].nids = lost.cls[CHK_LOST].count = 1;
 
