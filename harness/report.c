@@ -141,8 +141,8 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
 		}
 		fputc('\n', out);
 	}
-	fprintf(out, "%s = as expected, %s = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN "
-		"name the messages in each bug class; n/a = the stack cannot do what the scenario "
+	fprintf(out, "%s = as expected, %s = not (or could not run); each class (LOST, DUP, PHANTOM, FAILED, ...) "
+		"names its messages; n/a = the stack cannot do what the scenario "
 		"needs (not run, not counted as met); - = not run. %d as expected, %d not, %d n/a.\n",
 		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", npass, nfail, nna);
 }

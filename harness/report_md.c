@@ -160,8 +160,8 @@ static void rm_matrix(FILE *f, const struct cell_result *cells, int ncells)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "\n✓ = as expected, ✗ = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN name "
-		   "the messages in each bug class; n/a = the stack cannot do what the scenario needs "
+	fprintf(f, "\n✓ = as expected, ✗ = not (or could not run); each class (LOST, DUP, PHANTOM, FAILED, ...) "
+		   "names its messages; n/a = the stack cannot do what the scenario needs "
 		   "(not run, not counted as met); - = not run.\n\n");
 }
 

@@ -336,8 +336,8 @@ static void test_matrix(void **state)
 		"scenario              ws-naive   http\n"
 		"crash before persist  LOST m3 ✓  clean ✗\n"
 		"lost ack              -          DUP m1,m2 ✓\n"
-		"✓ = as expected, ✗ = not (or could not run); LOST, DUP, PHANTOM, GAP, ORPHAN name the "
-		"messages in each bug class; n/a = the stack cannot do what the scenario needs (not run, "
+		"✓ = as expected, ✗ = not (or could not run); each class (LOST, DUP, PHANTOM, FAILED, ...) "
+		"names its messages; n/a = the stack cannot do what the scenario needs (not run, "
 		"not counted as met); - = not run. 2 as expected, 1 not, 0 n/a.\n");
 	free(buf);
 	buf = NULL;
