@@ -1,29 +1,41 @@
 /*
  * strmap: string -> int (strmap.h). FNV-1a hashes; the table doubles when
- * half full, so a lookup is a probe or two.
+ * half full. Key copies are packed into 64 KiB blocks so that a map of a
+ * million keys is a few hundred allocations, not a million.
  */
 #include "strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static size_t strmap_hash(const char *s)
+struct strmap_block {
+	struct strmap_block *next;
+	size_t used, size;
+	char data[];
+};
+
+#define STRMAP_BLOCK (64 * 1024)
+
+static uint64_t strmap_hash(const char *s)
 {
-	size_t h = (size_t)1469598103934665603ULL;
+	uint64_t h = 1469598103934665603ULL;
 
 	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
 
 static int strmap_alloc(struct strmap *m, size_t slots)
 {
 	m->keys = calloc(slots, sizeof *m->keys);
-	m->vals = calloc(slots, sizeof *m->vals);
-	if (!m->keys || !m->vals) {
+	m->hashes = malloc(slots * sizeof *m->hashes);
+	m->vals = malloc(slots * sizeof *m->vals);
+	if (!m->keys || !m->hashes || !m->vals) {
 		free(m->keys);
+		free(m->hashes);
 		free(m->vals);
 		m->keys = NULL;
+		m->hashes = NULL;
 		m->vals = NULL;
 		return -1;
 	}
@@ -32,19 +44,24 @@ static int strmap_alloc(struct strmap *m, size_t slots)
 	return 0;
 }
 
-int strmap_init(struct strmap *m)
+int strmap_init(struct strmap *m, size_t expected)
 {
-	return strmap_alloc(m, 64);
+	size_t slots = 64;
+
+	m->blocks = NULL;
+	while (slots < expected * 2)
+		slots *= 2;
+	return strmap_alloc(m, slots);
 }
 
-/* Put an owned key in a slot of a table known to have room. */
-static void strmap_place(struct strmap *m, char *key, int val)
+static void strmap_place(struct strmap *m, const char *key, uint64_t h, int val)
 {
-	size_t i = strmap_hash(key) & m->mask;
+	size_t i = (size_t)h & m->mask;
 
 	while (m->keys[i])
 		i = (i + 1) & m->mask;
 	m->keys[i] = key;
+	m->hashes[i] = h;
 	m->vals[i] = val;
 	m->n++;
 }
@@ -59,47 +76,92 @@ static int strmap_double(struct strmap *m)
 	}
 	for (size_t i = 0; i <= old.mask; i++)
 		if (old.keys[i])
-			strmap_place(m, old.keys[i], old.vals[i]);
+			strmap_place(m, old.keys[i], old.hashes[i], old.vals[i]);
 	free(old.keys);
+	free(old.hashes);
 	free(old.vals);
+	return 0;
+}
+
+/* A copy of key in the blocks. */
+static const char *strmap_copy(struct strmap *m, const char *key)
+{
+	size_t len = strlen(key) + 1;
+	struct strmap_block *b = m->blocks;
+	char *copy;
+
+	if (!b || b->size - b->used < len) {
+		size_t size = len > STRMAP_BLOCK ? len : STRMAP_BLOCK;
+
+		if (!(b = malloc(sizeof *b + size)))
+			return NULL;
+		b->next = m->blocks;
+		b->used = 0;
+		b->size = size;
+		m->blocks = b;
+	}
+	copy = b->data + b->used;
+	memcpy(copy, key, len);
+	b->used += len;
+	return copy;
+}
+
+/* Set (replace) or add (keep): one probe either way. */
+static int strmap_set(struct strmap *m, const char *key, int val, int replace)
+{
+	uint64_t h = strmap_hash(key);
+	const char *copy;
+
+	for (size_t i = (size_t)h & m->mask; m->keys[i]; i = (i + 1) & m->mask)
+		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0) {
+			if (replace)
+				m->vals[i] = val;
+			return 1;
+		}
+	if ((m->n + 1) * 2 > m->mask + 1 && strmap_double(m) == -1)
+		return -1;
+	if (!(copy = strmap_copy(m, key)))
+		return -1;
+	strmap_place(m, copy, h, val);
 	return 0;
 }
 
 int strmap_put(struct strmap *m, const char *key, int val)
 {
-	char *copy;
+	return strmap_set(m, key, val, 1) == -1 ? -1 : 0;
+}
 
-	for (size_t i = strmap_hash(key) & m->mask; m->keys[i]; i = (i + 1) & m->mask)
-		if (strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return 0;
-		}
-	if ((m->n + 1) * 2 > m->mask + 1 && strmap_double(m) == -1)
-		return -1;
-	if (!(copy = strdup(key)))
-		return -1;
-	strmap_place(m, copy, val);
-	return 0;
+int strmap_add(struct strmap *m, const char *key, int val)
+{
+	return strmap_set(m, key, val, 0);
 }
 
 int strmap_get(const struct strmap *m, const char *key)
 {
+	uint64_t h;
+
 	if (!m->keys)
 		return -1;
-	for (size_t i = strmap_hash(key) & m->mask; m->keys[i]; i = (i + 1) & m->mask)
-		if (strcmp(m->keys[i], key) == 0)
+	h = strmap_hash(key);
+	for (size_t i = (size_t)h & m->mask; m->keys[i]; i = (i + 1) & m->mask)
+		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0)
 			return m->vals[i];
 	return -1;
 }
 
 void strmap_free(struct strmap *m)
 {
-	if (m->keys)
-		for (size_t i = 0; i <= m->mask; i++)
-			free(m->keys[i]);
+	while (m->blocks) {
+		struct strmap_block *next = m->blocks->next;
+
+		free(m->blocks);
+		m->blocks = next;
+	}
 	free(m->keys);
+	free(m->hashes);
 	free(m->vals);
 	m->keys = NULL;
+	m->hashes = NULL;
 	m->vals = NULL;
 	m->n = 0;
 }

@@ -2,25 +2,31 @@
  * strmap: a map from strings to ints, for the places that look messages up
  * by id or by token once per history entry (the checker, the cell's settle
  * check), where a scan of every message would make the work quadratic.
- * Open addressing with linear probing, kept at most half full; the map
- * holds its own copies of the keys.
+ * Open addressing with linear probing, kept at most half full. Each slot
+ * keeps the key's hash, so a probe compares strings only when the hashes
+ * agree; the map keeps its own copies of the keys, packed in large blocks.
  */
 #ifndef ACKLAB_STRMAP_H
 #define ACKLAB_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap {
-	char **keys;                  /* owned; NULL = empty slot */
+	const char **keys;            /* into blocks; NULL = empty slot */
+	uint64_t *hashes;
 	int *vals;
 	size_t mask;                  /* slots - 1 */
 	size_t n;
+	struct strmap_block *blocks;  /* where the key copies live */
 };
 
-/* An empty map. Returns 0, or -1 when out of memory. Free with strmap_free. */
-int strmap_init(struct strmap *m);
+/* An empty map with room for about expected keys before it grows. 0, or -1 when out of memory. */
+int strmap_init(struct strmap *m, size_t expected);
 /* Set key to val (a copy of key is kept). Returns 0, or -1 when out of memory. */
 int strmap_put(struct strmap *m, const char *key, int val);
+/* Add key with val unless key is there: 0 added, 1 already there (left as it was), -1 out of memory. */
+int strmap_add(struct strmap *m, const char *key, int val);
 /* The value of key, or -1 when it is not there. */
 int strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);

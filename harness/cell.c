@@ -145,7 +145,7 @@ static int cell_progress_init(struct cell *c)
 	const struct scenario *s = c->s;
 	int n = s->nmsgs;
 
-	if (strmap_init(&pr->by_id) == -1 || strmap_init(&pr->by_token) == -1)
+	if (strmap_init(&pr->by_id, (size_t)n) == -1 || strmap_init(&pr->by_token, (size_t)n) == -1)
 		return -1;
 	pr->flags = calloc((size_t)n + 1, 1);
 	pr->shown = calloc((size_t)n + 1, sizeof *pr->shown);

@@ -52,6 +52,7 @@ struct chk_state {
 	struct chk_copy *copies;
 	size_t ncopies, capcopies;
 	struct strmap by_token, by_id;   /* message indexes */
+	int hint_token, hint_id;      /* the message last found by each (chk_find) */
 	size_t capmsgs;
 	int *stored_copies;           /* scratch for chk_classify: by recipient, recipients + 1 */
 	struct chk_seq *pushed;       /* by recipient number - 1 */
@@ -144,6 +145,26 @@ static int chk_recipient_no(const char *role)
 	return n;
 }
 
+/*
+ * The message of an id or a token, or -1. Histories mostly speak of messages
+ * in the order they were sent (a client's events, the store's rows), so the
+ * message after the last one found is tried before the hash.
+ */
+static int chk_find(struct chk_state *st, bool token, const char *key)
+{
+	int *hint = token ? &st->hint_token : &st->hint_id;
+	const struct strmap *map = token ? &st->by_token : &st->by_id;
+	int m;
+
+	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++)
+		if (k >= 0 && strcmp(token ? st->r->msgs[k].token : st->r->msgs[k].id, key) == 0)
+			return *hint = k;
+	m = strmap_get(map, key);
+	if (m >= 0)
+		*hint = m;
+	return m;
+}
+
 /* --- gathering -------------------------------------------------------------- */
 
 static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const char *ts)
@@ -188,13 +209,13 @@ static int chk_seq_push(struct chk_seq *s, int m)
 }
 
 /* The message whose token text carries, or -1. */
-static int chk_message_in(const struct chk_state *st, const char *text)
+static int chk_message_in(struct chk_state *st, const char *text)
 {
 	char token[TOKEN_MAX];
 	size_t pos = 0;
 
 	while (token_next(text, &pos, token, sizeof token)) {
-		int m = strmap_get(&st->by_token, token);
+		int m = chk_find(st, true, token);
 
 		if (m >= 0)
 			return m;
@@ -207,7 +228,7 @@ static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 	struct chk_message *msg;
 	int m, a;
 
-	if (!e->id || (m = strmap_get(&st->by_id, e->id)) < 0)
+	if (!e->id || (m = chk_find(st, false, e->id)) < 0)
 		return;
 	msg = &st->r->msgs[m];
 	a = (int)json_integer_value(e->attempts);
@@ -303,8 +324,6 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 
 	if (!e->id || !e->token || !*e->token)
 		return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
-	if (strmap_get(&st->by_id, e->id) >= 0)
-		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
 	if (chk_grow(st) == -1)
 		return err_set(err, errlen, "checker: out of memory");
 	m = &st->r->msgs[st->r->nmsgs];
@@ -320,8 +339,13 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 	f->parent_ts = e->parent_ts;
 	f->channel = e->channel;
 	f->unwatched = json_is_false(e->watched);
-	if (strmap_put(&st->by_id, m->id, st->r->nmsgs) == -1 ||
-	    strmap_put(&st->by_token, m->token, st->r->nmsgs) == -1)
+	switch (strmap_add(&st->by_id, m->id, st->r->nmsgs)) {
+	case 1:
+		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
+	case -1:
+		return err_set(err, errlen, "checker: out of memory");
+	}
+	if (strmap_put(&st->by_token, m->token, st->r->nmsgs) == -1)
 		return err_set(err, errlen, "checker: out of memory");
 	st->r->nmsgs++;
 	return 0;
@@ -495,8 +519,9 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 		}
 	}
 	if (sent || failed)
-		snprintf(shown, sizeof(shown), "client showed %s at %.0f ms after %d attempt%s",
-			 sent ? "Sent" : "Failed", f->client_ms, msg->attempts, msg->attempts == 1 ? "" : "s");
+		snprintf(shown, sizeof(shown), "client showed %s at %lld ms after %d attempt%s",
+			 sent ? "Sent" : "Failed", (long long)(f->client_ms + 0.5), msg->attempts,
+			 msg->attempts == 1 ? "" : "s");
 	else
 		snprintf(shown, sizeof(shown), "client never showed Sent or Failed");
 
@@ -750,7 +775,8 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (strmap_init(&st.by_token) == -1 || strmap_init(&st.by_id) == -1) {
+	if (strmap_init(&st.by_token, history_len(h) / 4) == -1 ||
+	    strmap_init(&st.by_id, history_len(h) / 4) == -1) {
 		err_set(err, errlen, "checker: out of memory");
 		goto done;
 	}

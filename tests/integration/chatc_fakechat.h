@@ -47,9 +47,11 @@
 
 struct fake_route {
 	const char *match;   /* substring of the request target; "" matches anything */
-	int status;
+	int status;          /* FAKE_DROP_REUSED: close a kept-alive connection instead of answering
+	                        its second (or later) request; the first on a connection is answered 200 */
 	const char *body;    /* JSON */
 };
+#define FAKE_DROP_REUSED (-1)
 
 struct fake_script {
 	const char *const *pushes;        /* NULL-terminated text frames, sent after each handshake */
@@ -253,6 +255,23 @@ FAKE_FN void fake_serve_conn(int fd, const struct fake_script *sc, const char *l
 			fake_websocket(fd, buf, sc);
 			return;
 		}
+		{
+			/* A request body (a POST) is read whole, so it is not taken for the next request. */
+			const char *cl = strcasestr(buf, "\r\nContent-Length:");
+			size_t body = cl && cl < end ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
+
+			while (len - (size_t)(end - buf) < body) {
+				size_t off = (size_t)(end - buf);
+
+				got = fake_read_more(fd, buf, len, sizeof(buf));
+				if (got <= 0)
+					return;
+				len += (size_t)got;
+				buf[len] = '\0';
+				end = buf + off;
+			}
+			end += body;
+		}
 		for (r = sc->routes; r && r->match && !strstr(target, r->match); r++)
 			;
 		if (!r || !r->match) {
@@ -260,8 +279,11 @@ FAKE_FN void fake_serve_conn(int fd, const struct fake_script *sc, const char *l
 
 			r = &none;
 		}
+		if (r->status == FAKE_DROP_REUSED && requests > 0)
+			return;       /* the kept-alive connection dies under the request, unanswered */
 		n = (size_t)snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n\r\n", r->status, strlen(r->body));
+		    "Content-Length: %zu\r\n\r\n", r->status == FAKE_DROP_REUSED ? 200 : r->status,
+		    strlen(r->body));
 		if (fake_write_all(fd, resp, n) == -1 || fake_write_all(fd, r->body, strlen(r->body)) == -1)
 			return;
 		len -= (size_t)(end - buf);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "chatc_fixture.h"
+#include "chatc_fakechat.h"
 
 static void test_200_sends(void **state)
 {
@@ -176,6 +177,43 @@ static void test_duplicate_id_refused_while_in_flight(void **state)
 	fx_check_duplicate_id(*state, "http");
 }
 
+/*
+ * libcurl resends a request by itself when the kept-alive connection it
+ * reused dies before any answer. The request went out twice, so the client
+ * must say so: two "sending" attempts, Sent after 2, or a server without a
+ * key stores it twice while the client claims one attempt.
+ */
+static void test_library_resend_is_an_attempt(void **state)
+{
+	struct fx_ctx *c = *state;
+	static const struct fake_route routes[] = {
+		{ "chat.postMessage", FAKE_DROP_REUSED, "{\"ok\":true,\"channel\":\"general\",\"ts\":\"1.000001\"}" },
+		{ NULL, 0, NULL },
+	};
+	const struct fake_script sc = { NULL, routes };
+	static struct fake_chat fake;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *sent;
+
+	assert_int_equal(fake_chat_start(&fake, c->dir, &sc), 0);
+	assert_int_equal(fx_chatc(&client, fake.port, "http-nokey", "--timeout-ms", "2000", NULL), 0);
+	fx_send(&client, "m1", "general", "m1 (acklab-tres-m1)");
+	assert_non_null(fx_wait_ev(&client, &evs, "sent", "m1", 5000));
+	/* m2 goes on the same kept-alive connection, which the server closes under it. */
+	fx_send(&client, "m2", "general", "m2 (acklab-tres-m2)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	assert_int_equal(fx_count(&evs, "sending", "m1"), 1);
+	assert_int_equal(fx_count(&evs, "sending", "m2"), 2);
+	sent = fx_find(&evs, "sent", "m2");
+	assert_non_null(sent);
+	assert_int_equal(json_integer_value(json_object_get(sent, "attempts")), 2);
+	assert_int_equal(fake_chat_requests(&fake, "chat.postMessage"), 3);
+	fake_chat_stop(&fake);
+	fx_events_free(&evs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +224,7 @@ int main(void)
 		FX_TEST(test_lost_reply_with_key_stored_once),
 		FX_TEST(test_lost_reply_without_key_duplicates),
 		FX_TEST(test_duplicate_id_refused_while_in_flight),
+		FX_TEST(test_library_resend_is_an_attempt),
 	};
 
 	return FX_RUN(tests);
