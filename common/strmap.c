@@ -1,20 +1,12 @@
 /*
  * strmap: string -> int (strmap.h). FNV-1a hashes; the table doubles when
- * half full. Key copies are packed into 64 KiB blocks so that a map of a
+ * half full. Key copies are packed into an arena (arena.h), so a map of a
  * million keys is a few hundred allocations, not a million.
  */
 #include "strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct strmap_block {
-	struct strmap_block *next;
-	size_t used, size;
-	char data[];
-};
-
-#define STRMAP_BLOCK (64 * 1024)
 
 static uint64_t strmap_hash(const char *s)
 {
@@ -27,18 +19,9 @@ static uint64_t strmap_hash(const char *s)
 
 static int strmap_alloc(struct strmap *m, size_t slots)
 {
-	m->keys = calloc(slots, sizeof *m->keys);
-	m->hashes = malloc(slots * sizeof *m->hashes);
-	m->vals = malloc(slots * sizeof *m->vals);
-	if (!m->keys || !m->hashes || !m->vals) {
-		free(m->keys);
-		free(m->hashes);
-		free(m->vals);
-		m->keys = NULL;
-		m->hashes = NULL;
-		m->vals = NULL;
+	m->slots = calloc(slots, sizeof *m->slots);
+	if (!m->slots)
 		return -1;
-	}
 	m->mask = slots - 1;
 	m->n = 0;
 	return 0;
@@ -48,7 +31,7 @@ int strmap_init(struct strmap *m, size_t expected)
 {
 	size_t slots = 64;
 
-	m->blocks = NULL;
+	m->keys_copied.blocks = NULL;
 	while (slots < expected * 2)
 		slots *= 2;
 	return strmap_alloc(m, slots);
@@ -58,11 +41,9 @@ static void strmap_place(struct strmap *m, const char *key, uint64_t h, int val)
 {
 	size_t i = (size_t)h & m->mask;
 
-	while (m->keys[i])
+	while (m->slots[i].key)
 		i = (i + 1) & m->mask;
-	m->keys[i] = key;
-	m->hashes[i] = h;
-	m->vals[i] = val;
+	m->slots[i] = (struct strmap_slot){ h, key, val };
 	m->n++;
 }
 
@@ -75,52 +56,26 @@ static int strmap_double(struct strmap *m)
 		return -1;
 	}
 	for (size_t i = 0; i <= old.mask; i++)
-		if (old.keys[i])
-			strmap_place(m, old.keys[i], old.hashes[i], old.vals[i]);
-	free(old.keys);
-	free(old.hashes);
-	free(old.vals);
+		if (old.slots[i].key)
+			strmap_place(m, old.slots[i].key, old.slots[i].hash, old.slots[i].val);
+	free(old.slots);
 	return 0;
 }
 
-/* A copy of key in the blocks. */
-static const char *strmap_copy(struct strmap *m, const char *key)
-{
-	size_t len = strlen(key) + 1;
-	struct strmap_block *b = m->blocks;
-	char *copy;
-
-	if (!b || b->size - b->used < len) {
-		size_t size = len > STRMAP_BLOCK ? len : STRMAP_BLOCK;
-
-		if (!(b = malloc(sizeof *b + size)))
-			return NULL;
-		b->next = m->blocks;
-		b->used = 0;
-		b->size = size;
-		m->blocks = b;
-	}
-	copy = b->data + b->used;
-	memcpy(copy, key, len);
-	b->used += len;
-	return copy;
-}
-
-/* Set (replace) or add (keep): one probe either way. */
-static int strmap_set(struct strmap *m, const char *key, int val, int replace)
+/* Set key to val: 1 when it was there, 0 when added, -1 out of memory. */
+static int strmap_set(struct strmap *m, const char *key, int val)
 {
 	uint64_t h = strmap_hash(key);
 	const char *copy;
 
-	for (size_t i = (size_t)h & m->mask; m->keys[i]; i = (i + 1) & m->mask)
-		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0) {
-			if (replace)
-				m->vals[i] = val;
+	for (size_t i = (size_t)h & m->mask; m->slots[i].key; i = (i + 1) & m->mask)
+		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
+			m->slots[i].val = val;
 			return 1;
 		}
 	if ((m->n + 1) * 2 > m->mask + 1 && strmap_double(m) == -1)
 		return -1;
-	if (!(copy = strmap_copy(m, key)))
+	if (!(copy = arena_strdup(&m->keys_copied, key)))
 		return -1;
 	strmap_place(m, copy, h, val);
 	return 0;
@@ -128,40 +83,26 @@ static int strmap_set(struct strmap *m, const char *key, int val, int replace)
 
 int strmap_put(struct strmap *m, const char *key, int val)
 {
-	return strmap_set(m, key, val, 1) == -1 ? -1 : 0;
-}
-
-int strmap_add(struct strmap *m, const char *key, int val)
-{
-	return strmap_set(m, key, val, 0);
+	return strmap_set(m, key, val) == -1 ? -1 : 0;
 }
 
 int strmap_get(const struct strmap *m, const char *key)
 {
 	uint64_t h;
 
-	if (!m->keys)
+	if (!m->slots)
 		return -1;
 	h = strmap_hash(key);
-	for (size_t i = (size_t)h & m->mask; m->keys[i]; i = (i + 1) & m->mask)
-		if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0)
-			return m->vals[i];
+	for (size_t i = (size_t)h & m->mask; m->slots[i].key; i = (i + 1) & m->mask)
+		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0)
+			return m->slots[i].val;
 	return -1;
 }
 
 void strmap_free(struct strmap *m)
 {
-	while (m->blocks) {
-		struct strmap_block *next = m->blocks->next;
-
-		free(m->blocks);
-		m->blocks = next;
-	}
-	free(m->keys);
-	free(m->hashes);
-	free(m->vals);
-	m->keys = NULL;
-	m->hashes = NULL;
-	m->vals = NULL;
+	arena_free(&m->keys_copied);
+	free(m->slots);
+	m->slots = NULL;
 	m->n = 0;
 }

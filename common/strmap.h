@@ -12,21 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
+
+struct strmap_slot {
+	uint64_t hash;
+	const char *key;              /* into blocks; NULL = empty slot */
+	int val;
+};
+
 struct strmap {
-	const char **keys;            /* into blocks; NULL = empty slot */
-	uint64_t *hashes;
-	int *vals;
+	struct strmap_slot *slots;    /* one cache line holds a slot's hash, key and value */
 	size_t mask;                  /* slots - 1 */
 	size_t n;
-	struct strmap_block *blocks;  /* where the key copies live */
+	struct arena keys_copied;     /* where the key copies live */
 };
 
 /* An empty map with room for about expected keys before it grows. 0, or -1 when out of memory. */
 int strmap_init(struct strmap *m, size_t expected);
 /* Set key to val (a copy of key is kept). Returns 0, or -1 when out of memory. */
 int strmap_put(struct strmap *m, const char *key, int val);
-/* Add key with val unless key is there: 0 added, 1 already there (left as it was), -1 out of memory. */
-int strmap_add(struct strmap *m, const char *key, int val);
 /* The value of key, or -1 when it is not there. */
 int strmap_get(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);

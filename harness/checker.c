@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "arena.h"
 #include "strmap.h"
 #include "token.h"
 #include "util.h"
@@ -52,8 +53,11 @@ struct chk_state {
 	struct chk_copy *copies;
 	size_t ncopies, capcopies;
 	struct strmap by_token, by_id;   /* message indexes */
-	int hint_token, hint_id;      /* the message last found by each (chk_find) */
+	int hint_token, hint_id;      /* the message last found by each (chk_find): recipients, client */
+	int hint_store;               /* the same for the store's rows, which come in their own order */
+	int indexed;                  /* messages put in the hashes so far */
 	size_t capmsgs;
+	size_t expect_msgs, expect_copies;   /* first sizes, guessed from the history's length */
 	int *stored_copies;           /* scratch for chk_classify: by recipient, recipients + 1 */
 	struct chk_seq *pushed;       /* by recipient number - 1 */
 	int npushed;
@@ -150,19 +154,28 @@ static int chk_recipient_no(const char *role)
  * in the order they were sent (a client's events, the store's rows), so the
  * message after the last one found is tried before the hash.
  */
-static int chk_find(struct chk_state *st, bool token, const char *key)
+static int chk_find_from(struct chk_state *st, int *hint, bool token, const char *key)
 {
-	int *hint = token ? &st->hint_token : &st->hint_id;
 	const struct strmap *map = token ? &st->by_token : &st->by_id;
 	int m;
 
 	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++)
 		if (k >= 0 && strcmp(token ? st->r->msgs[k].token : st->r->msgs[k].id, key) == 0)
 			return *hint = k;
+	/* The hashes are filled only when the order does not help (the first time, then as sends come). */
+	for (; st->indexed < st->r->nmsgs; st->indexed++)
+		if (strmap_put(&st->by_id, st->r->msgs[st->indexed].id, st->indexed) == -1 ||
+		    strmap_put(&st->by_token, st->r->msgs[st->indexed].token, st->indexed) == -1)
+			return -1;
 	m = strmap_get(map, key);
 	if (m >= 0)
 		*hint = m;
 	return m;
+}
+
+static int chk_find(struct chk_state *st, bool token, const char *key)
+{
+	return chk_find_from(st, token ? &st->hint_token : &st->hint_id, token, key);
 }
 
 /* --- gathering -------------------------------------------------------------- */
@@ -176,7 +189,7 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 		if (st->copies[i].who == who && strcmp(st->copies[i].ts, ts) == 0)
 			return &st->copies[i];
 	if (st->ncopies == st->capcopies) {
-		size_t cap = st->capcopies ? st->capcopies * 2 : 1024;
+		size_t cap = st->capcopies ? st->capcopies * 2 : st->expect_copies;
 		struct chk_copy *v = realloc(st->copies, cap * sizeof *v);
 
 		if (!v)
@@ -208,14 +221,14 @@ static int chk_seq_push(struct chk_seq *s, int m)
 	return 0;
 }
 
-/* The message whose token text carries, or -1. */
-static int chk_message_in(struct chk_state *st, const char *text)
+/* The message whose token text carries, or -1; hint is the caller's place in its own order. */
+static int chk_message_in(struct chk_state *st, int *hint, const char *text)
 {
 	char token[TOKEN_MAX];
 	size_t pos = 0;
 
 	while (token_next(text, &pos, token, sizeof token)) {
-		int m = chk_find(st, true, token);
+		int m = chk_find_from(st, hint, true, token);
 
 		if (m >= 0)
 			return m;
@@ -248,7 +261,7 @@ static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 
 static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 {
-	int m = chk_message_in(st, e->text);
+	int m = chk_message_in(st, &st->hint_store, e->text);
 	struct chk_copy *c;
 	char ts[48];
 
@@ -268,7 +281,7 @@ static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 
 static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int who)
 {
-	int m = chk_message_in(st, e->text);
+	int m = chk_message_in(st, &st->hint_token, e->text);
 	const char *via = e->via;
 	struct chk_copy *c;
 	char ts[48];
@@ -300,7 +313,7 @@ static int chk_grow(struct chk_state *st)
 	struct chk_result *r = st->r;
 
 	if ((size_t)r->nmsgs == st->capmsgs) {
-		size_t cap = st->capmsgs ? st->capmsgs * 2 : 64;
+		size_t cap = st->capmsgs ? st->capmsgs * 2 : st->expect_msgs;
 		struct chk_message *msgs = realloc(r->msgs, cap * sizeof *msgs);
 		struct chk_facts *f;
 
@@ -331,7 +344,8 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 	memset(m, 0, sizeof *m);
 	memset(f, 0, sizeof *f);
 	str_copy(m->id, e->id, sizeof m->id);
-	str_copy(m->token, e->token, sizeof m->token);
+	if (!(m->token = arena_strdup(&st->r->strings, e->token)))
+		return err_set(err, errlen, "checker: out of memory");
 	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
 	f->first_copy = -1;
 	f->store_pos = -1;
@@ -339,14 +353,6 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 	f->parent_ts = e->parent_ts;
 	f->channel = e->channel;
 	f->unwatched = json_is_false(e->watched);
-	switch (strmap_add(&st->by_id, m->id, st->r->nmsgs)) {
-	case 1:
-		return err_set(err, errlen, "checker: message %s is sent twice", e->id);
-	case -1:
-		return err_set(err, errlen, "checker: out of memory");
-	}
-	if (strmap_put(&st->by_token, m->token, st->r->nmsgs) == -1)
-		return err_set(err, errlen, "checker: out of memory");
 	st->r->nmsgs++;
 	return 0;
 }
@@ -419,12 +425,12 @@ static const char *chk_first_stored_ts(const struct chk_state *st, int m)
 }
 
 /* Is the parent of reply m stored with the ts the reply points at? */
-static bool chk_parent_stored(const struct chk_state *st, int m)
+static bool chk_parent_stored(struct chk_state *st, int m)
 {
 	const struct chk_facts *f = &st->f[m];
 
 	if (f->parent_id) {
-		int p = strmap_get(&st->by_id, f->parent_id);
+		int p = chk_find(st, false, f->parent_id);
 
 		if (p >= 0)
 			return chk_store_has(st, p, f->parent_ts, NULL);
@@ -465,6 +471,52 @@ static void chk_order(const struct chk_state *st, bool *reordered, int *reordere
 	}
 }
 
+/* Decimal digits of v into buf (24 bytes). */
+static void chk_itoa(long long v, char *buf)
+{
+	char tmp[24];
+	int n = 0, k = 0;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) && n < 22);
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = tmp[--n];
+	buf[k] = '\0';
+}
+
+/*
+ * "stored once (ts X); client showed Sent at N ms after K attempts": the
+ * sentence of most messages, put together by hand (printf would be a third
+ * of a big check's time).
+ */
+static void chk_why_ok(char *why, size_t len, const struct chk_message *msg, const char *ts,
+		       double client_ms)
+{
+	char num[24];
+	size_t n = 0;
+
+	n += str_copy(why + n, "stored once (ts ", len - n);
+	n += str_copy(why + (n < len ? n : len - 1), ts, n < len ? len - n : 1);
+	if (n < len)
+		n += str_copy(why + n, "); client showed Sent at ", len - n);
+	if (n < len) {
+		chk_itoa((long long)(client_ms + 0.5), num);
+		n += str_copy(why + n, num, len - n);
+	}
+	if (n < len)
+		n += str_copy(why + n, " ms after ", len - n);
+	if (n < len) {
+		chk_itoa(msg->attempts, num);
+		n += str_copy(why + n, num, len - n);
+	}
+	if (n < len)
+		str_copy(why + n, msg->attempts == 1 ? " attempt" : " attempts", len - n);
+}
+
 static void chk_classify(struct chk_state *st, int m, int recipients, bool reordered,
 			 int reordered_by)
 {
@@ -475,7 +527,7 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 	bool ts_known = false;
 	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
 	const char *phantom_ts = "", *push_ts = "";
-	char shown[96];
+	char shown[96], why[256];
 	int *stored_copies = st->stored_copies;
 
 	memset(stored_copies, 0, ((size_t)recipients + 1) * sizeof *stored_copies);
@@ -518,60 +570,63 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 				missing_who = r;
 		}
 	}
-	if (sent || failed)
-		snprintf(shown, sizeof(shown), "client showed %s at %lld ms after %d attempt%s",
-			 sent ? "Sent" : "Failed", (long long)(f->client_ms + 0.5), msg->attempts,
-			 msg->attempts == 1 ? "" : "s");
-	else
-		snprintf(shown, sizeof(shown), "client never showed Sent or Failed");
+	/* "client showed Sent at 412 ms after 1 attempt", for the sentences that say it (not ok's). */
+#define CHK_SHOWN()                                                                                  \
+	((sent || failed) ? (snprintf(shown, sizeof(shown), "client showed %s at %lld ms after %d attempt%s", \
+				      sent ? "Sent" : "Failed", (long long)(f->client_ms + 0.5),       \
+				      msg->attempts, msg->attempts == 1 ? "" : "s"), shown)                \
+			  : "client never showed Sent or Failed")
 
 	if (msg->phantom_copies > 0) {
 		msg->cls = CHK_PHANTOM;
-		snprintf(msg->why, sizeof(msg->why), "recipient%d saw a copy (ts %s) the store does not have; "
+		snprintf(why, sizeof(why), "recipient%d saw a copy (ts %s) the store does not have; "
 			 "store has %d row%s", phantom_who, phantom_ts, msg->stored, msg->stored == 1 ? "" : "s");
 	} else if (msg->stored >= 2 || dup_who) {
 		msg->cls = CHK_DUPLICATE;
 		if (msg->stored >= 2)
-			snprintf(msg->why, sizeof(msg->why), "stored %d times; %s", msg->stored, shown);
+			snprintf(why, sizeof(why), "stored %d times; %s", msg->stored, CHK_SHOWN());
 		else
-			snprintf(msg->why, sizeof(msg->why), "recipient%d saw %d copies; store has %d row%s",
+			snprintf(why, sizeof(why), "recipient%d saw %d copies; store has %d row%s",
 				 dup_who, dup_copies, msg->stored, msg->stored == 1 ? "" : "s");
 	} else if (msg->stored == 0 && !failed) {
 		msg->cls = CHK_LOST;
-		snprintf(msg->why, sizeof(msg->why), "%s; store has 0 rows", shown);
+		snprintf(why, sizeof(why), "%s; store has 0 rows", CHK_SHOWN());
 	} else if (failed && msg->stored > 0) {
 		msg->cls = CHK_FAILED_STORED;
-		snprintf(msg->why, sizeof(msg->why), "%s, yet the store has it (ts %s): a retry by hand "
-			 "will store it twice", shown, chk_first_stored_ts(st, m));
+		snprintf(why, sizeof(why), "%s, yet the store has it (ts %s): a retry by hand "
+			 "will store it twice", CHK_SHOWN(), chk_first_stored_ts(st, m));
 	} else if (sent && msg->client_ts[0] && ts_known && !chk_store_has(st, m, msg->client_ts, NULL)) {
 		msg->cls = CHK_TS_MISMATCH;
-		snprintf(msg->why, sizeof(msg->why), "client showed Sent with ts %s; the store holds it as "
+		snprintf(why, sizeof(why), "client showed Sent with ts %s; the store holds it as "
 			 "ts %s", msg->client_ts, chk_first_stored_ts(st, m));
 	} else if (f->parent_ts && msg->stored > 0 && !chk_parent_stored(st, m)) {
 		msg->cls = CHK_ORPHAN_REPLY;
-		snprintf(msg->why, sizeof(msg->why), "reply stored at %.0f ms, but its parent (ts %s) is not "
+		snprintf(why, sizeof(why), "reply stored at %.0f ms, but its parent (ts %s) is not "
 			 "in the store", f->stored_ms, f->parent_ts);
 	} else if (push_who) {
 		msg->cls = CHK_DUP_PUSH;
-		snprintf(msg->why, sizeof(msg->why), "recipient%d was shown the stored copy (ts %s) %d times",
+		snprintf(why, sizeof(why), "recipient%d was shown the stored copy (ts %s) %d times",
 			 push_who, push_ts, msg->pushes_max);
 	} else if (msg->stored > 0 && msg->recipients_missing > 0) {
 		msg->cls = CHK_GAP;
-		snprintf(msg->why, sizeof(msg->why), "stored (ts %s) but recipient%d never saw it%s",
+		snprintf(why, sizeof(why), "stored (ts %s) but recipient%d never saw it%s",
 			 chk_first_stored_ts(st, m), missing_who,
 			 msg->recipients_missing > 1 ? " (nor did others)" : "");
 	} else if (reordered) {
 		msg->cls = CHK_REORDERED;
-		snprintf(msg->why, sizeof(msg->why), "pushed after %s, which the store holds after it",
+		snprintf(why, sizeof(why), "pushed after %s, which the store holds after it",
 			 st->r->msgs[reordered_by].id);
 	} else if (failed) {
 		msg->cls = CHK_FAILED_VISIBLE;
-		snprintf(msg->why, sizeof(msg->why), "%s; not stored (honest failure)", shown);
+		snprintf(why, sizeof(why), "%s; not stored (honest failure)", CHK_SHOWN());
 	} else {
 		msg->cls = CHK_OK;
-		snprintf(msg->why, sizeof(msg->why), "stored once (ts %s); %s", chk_first_stored_ts(st, m),
-			 shown);
+		chk_why_ok(why, sizeof why, msg, chk_first_stored_ts(st, m), f->client_ms);
 	}
+	msg->why = arena_strdup(&st->r->strings, why);
+	if (!msg->why)
+		msg->why = "(out of memory)";
+#undef CHK_SHOWN
 }
 
 /* --- comparing with the expectation ----------------------------------------- */
@@ -632,7 +687,7 @@ static void chk_expected_set(const struct scn_class_expect *ce, char *buf, size_
 }
 
 /* Does the observation of class c satisfy ce? */
-static bool chk_matches(const struct chk_state *st, int c, const struct scn_class_expect *ce)
+static bool chk_matches(struct chk_state *st, int c, const struct scn_class_expect *ce)
 {
 	const struct chk_result *r = st->r;
 
@@ -641,7 +696,7 @@ static bool chk_matches(const struct chk_state *st, int c, const struct scn_clas
 	if (r->counts[c] != ce->nids)
 		return false;
 	for (int j = 0; j < ce->nids; j++) {
-		int m = strmap_get(&st->by_id, ce->ids[j]);
+		int m = chk_find(st, false, ce->ids[j]);
 
 		if (m < 0 || (int)r->msgs[m].cls != c)
 			return false;
@@ -655,14 +710,14 @@ static bool chk_named(const struct scn_expect *exp, int c)
 }
 
 /* attempts(m2)=1, >=, <=: each one that does not hold, said in reason. */
-static bool chk_attempts(const struct chk_state *st, const struct scn_expect *exp, char *why, size_t len)
+static bool chk_attempts(struct chk_state *st, const struct scn_expect *exp, char *why, size_t len)
 {
 	bool ok = true;
 
 	why[0] = '\0';
 	for (int i = 0; exp && i < exp->nattempts; i++) {
 		const struct scn_attempts_expect *a = &exp->attempts[i];
-		int m = strmap_get(&st->by_id, a->id);
+		int m = chk_find(st, false, a->id);
 		int got = m >= 0 ? st->r->msgs[m].attempts : 0;
 		bool holds = a->op == '=' ? got == a->n : a->op == '>' ? got >= a->n : got <= a->n;
 		char item[160];
@@ -677,7 +732,7 @@ static bool chk_attempts(const struct chk_state *st, const struct scn_expect *ex
 	return ok;
 }
 
-static void chk_compare(const struct chk_state *st, const struct scn_expect *exp)
+static void chk_compare(struct chk_state *st, const struct scn_expect *exp)
 {
 	struct chk_result *r = st->r;
 	char set[200], item[260], want[256] = "", got[256] = "", attempts[256];
@@ -751,6 +806,7 @@ static void chk_compare(const struct chk_state *st, const struct scn_expect *exp
 
 void chk_result_free(struct chk_result *r)
 {
+	arena_free(&r->strings);
 	free(r->msgs);
 	r->msgs = NULL;
 	r->nmsgs = 0;
@@ -775,6 +831,9 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	/* A message makes about five entries and two or three copies: allocate once, not by doubling. */
+	st.expect_msgs = history_len(h) / 4 + 64;
+	st.expect_copies = history_len(h) / 2 + 1024;
 	if (strmap_init(&st.by_token, history_len(h) / 4) == -1 ||
 	    strmap_init(&st.by_id, history_len(h) / 4) == -1) {
 		err_set(err, errlen, "checker: out of memory");

@@ -27,13 +27,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "checker_class.h"
 #include "history.h"
 #include "scenario.h"
 
 struct chk_message {
 	char id[SCN_ID_MAX];
-	char token[96];
+	const char *token;            /* in the result's strings */
 	enum chk_class cls;
 	char client_outcome[16];      /* "sent", "failed" or "none" */
 	char client_ts[48];           /* the ts the client showed with Sent, or "" */
@@ -43,11 +44,13 @@ struct chk_message {
 	int pushes_max;               /* most times any recipient was shown one copy */
 	int phantom_copies;           /* copies seen by recipients that the store lacks */
 	int recipients_missing;       /* recipients that never saw a stored copy */
-	char why[200];                /* one sentence: "client showed Sent at 412 ms; store has 0 rows" */
+	const char *why;              /* one sentence: "client showed Sent at 412 ms; store has 0 rows";
+	                                 in the result's strings */
 };
 
 struct chk_result {
 	struct chk_message *msgs;     /* owned (chk_result_free); in the order they were sent */
+	struct arena strings;         /* the messages' tokens and sentences; owned */
 	int nmsgs;
 	int counts[CHK_CLASS_COUNT];
 	bool pass;

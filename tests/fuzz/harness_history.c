@@ -96,7 +96,7 @@ static void check_checker(struct history *h, const struct scn_expect *exp)
 	FUZZ_CHECK(FUZZ_TERMINATED(r->expected) && FUZZ_TERMINATED(r->reason), "unterminated");
 	FUZZ_CHECK(r->pass == !r->reason[0], "pass=%d with reason '%s'", r->pass, r->reason);
 	for (int i = 0; i < r->nmsgs; i++)
-		FUZZ_CHECK(FUZZ_TERMINATED(r->msgs[i].why) && r->msgs[i].why[0], "message %d: no why", i);
+		FUZZ_CHECK(r->msgs[i].why && r->msgs[i].why[0], "message %d: no why", i);
 	chk_result_free(r);
 	free(r);
 }
