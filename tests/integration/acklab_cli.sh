@@ -190,10 +190,13 @@ sed -e 's/^stack .*/stack   probe/' -e 's/ {failpoints}//' -e '/^needs/d' \
 for out in "$work/tmpprobe/out" "$bin/tests/tmpprobe-out"; do
 	rm -rf "$out"
 	expect_rc 0 "a role's /tmp is its own, --out $out" env ACKLAB_SCENARIOS="$work/tmpprobe" "$acklab" run --out "$out"
-	seen=$(tr '\n' ' ' <"$out/one/probe/tmp-seen" 2>/dev/null)
-	# Only what it wrote itself and the top of the kept folders ($work: scenarios, and --out when under /tmp).
-	[ "$seen" = "$(basename "$work") $probe " ] && ok "the server saw only its own /tmp: $seen" ||
-		bad "the server's /tmp held: $seen"
+	seen=$(sort <"$out/one/probe/tmp-seen" 2>/dev/null | tr '\n' ' ')
+	# Only what it wrote itself and the top of each kept folder that lives under /tmp: the
+	# scenarios ($work), --out, and the programs (a checkout under /tmp, as CI may have).
+	want=$( { echo "$probe"; for kept in "$work" "$out" "$(realpath "$bin")"; do
+		case $kept in /tmp/*) kept=${kept#/tmp/}; echo "${kept%%/*}";; esac; done; } | sort -u | tr '\n' ' ')
+	[ "$seen" = "$want" ] && ok "the server saw only its own /tmp: $seen" ||
+		bad "the server's /tmp held: $seen (expected $want)"
 	[ ! -e "/tmp/$probe" ] && ok "what it left in /tmp is gone with it" || bad "/tmp/$probe reached the machine"
 	[ "$(stat -c %a "$out")" = 700 ] && [ "$(stat -c %a "$out/one/probe/history.jsonl")" = 600 ] &&
 		ok "run folder 0700, files 0600" || bad "modes: $(stat -c '%a %n' "$out" "$out/one/probe/history.jsonl")"
