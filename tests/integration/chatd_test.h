@@ -303,13 +303,19 @@ static inline int ct_count_text(int port, const char *channel, const char *text)
 	return n;
 }
 
-/* Open a raw WebSocket subscriber on s, failing the test if it cannot. */
-static inline void ct_ws_open(struct ct_server *s, struct rawws *ws)
+/* Open a raw WebSocket on s at path (e.g. "/ws?channel=random"), failing the test if it cannot. */
+static inline void ct_ws_open_path(struct ct_server *s, struct rawws *ws, const char *path)
 {
 	char err[256];
 
-	if (rawws_connect(ws, "127.0.0.1", s->port, "/ws", NULL, CT_TIMEOUT_MS, err, sizeof err) < 0)
-		fail_msg("ws connect: %s", err);
+	if (rawws_connect(ws, "127.0.0.1", s->port, path, NULL, CT_TIMEOUT_MS, err, sizeof err) < 0)
+		fail_msg("ws connect %s: %s", path, err);
+}
+
+/* Open a raw WebSocket subscriber of the default channel (general) on s. */
+static inline void ct_ws_open(struct ct_server *s, struct rawws *ws)
+{
+	ct_ws_open_path(s, ws, "/ws");
 }
 
 /* The next text frame as JSON (fails the test on timeout or close). */
