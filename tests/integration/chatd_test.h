@@ -126,6 +126,24 @@ static inline void ct_stop_clean(struct ct_server *s)
 		fail_msg("chatd did not exit cleanly on SIGTERM (wait status 0x%x)", status);
 }
 
+/*
+ * SIGTERM a chatd started with --stats and return its final stats line as
+ * JSON (caller decrefs); fails the test unless it exits 0 with one.
+ */
+static inline json_t *ct_stop_stats(struct ct_server *s)
+{
+	char line[1024];
+	json_t *j;
+
+	assert_int_equal(kill(s->sp.pid, SIGTERM), 0);
+	if (spawn_wait_line(&s->sp, "\"ev\":\"stats\"", line, sizeof line, CT_TIMEOUT_MS) != 1)
+		fail_msg("chatd --stats printed no stats line on SIGTERM");
+	j = json_loads(line, 0, NULL);
+	assert_non_null(j);
+	ct_stop_clean(s);
+	return j;
+}
+
 /* Stop if running and remove the temporary directory. */
 static inline void ct_cleanup(struct ct_server *s)
 {
