@@ -259,7 +259,7 @@ static void test_group_commit_answers_after_one_commit(void **state)
 	/* Nothing is answered, pushed or stored before the commit. */
 	assert_int_equal(f->n, 0);
 	assert_int_equal(store_count(f->st, NULL), 0);
-	chat_commit_wait(&f->chat);
+	chat_flush(&f->chat);
 	store_stats(f->st, &after);
 	assert_int_equal(after.commits - before.commits, 1);
 	/* a: push, 200; b: push, 200; the retry of a: 200 with a's ts, no push. */
@@ -278,7 +278,7 @@ static void test_group_commit_answers_after_one_commit(void **state)
 	assert_string_equal(names, "recv recv recv persisted persisted persisted "
 			    "fanout replied fanout replied replied");
 	/* An empty batch commits nothing. */
-	chat_commit_wait(&f->chat);
+	chat_flush(&f->chat);
 	store_stats(f->st, &before);
 	assert_int_equal(before.commits, after.commits);
 }
@@ -296,7 +296,7 @@ static void test_group_commit_failure_fails_the_batch(void **state)
 	post(f, "{\"channel\":\"general\",\"text\":\"x1\"}");
 	post(f, "{\"channel\":\"general\",\"text\":\"x2\"}");
 	frame(f, "{\"type\":\"message\",\"id\":3,\"channel\":\"general\",\"text\":\"x3\"}");
-	chat_commit_wait(&f->chat);
+	chat_flush(&f->chat);
 	assert_int_equal(f->n, 3); /* three failures, no push */
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(f->rec[i].status, 500);
@@ -306,7 +306,7 @@ static void test_group_commit_failure_fails_the_batch(void **state)
 	assert_int_equal(store_count(f->st, NULL), 0);
 	/* The next batch is stored: the failure did not stick. */
 	post(f, "{\"channel\":\"general\",\"text\":\"x4\"}");
-	chat_commit_wait(&f->chat);
+	chat_flush(&f->chat);
 	assert_int_equal(f->rec[4].status, 200);
 	assert_int_equal(store_count(f->st, NULL), 1);
 }
@@ -324,9 +324,9 @@ static void test_batch_bound_and_forget(void **state)
 	chat_forget(&f->chat, &gone);
 	assert_int_equal(store_count(f->st, NULL), 0);
 	post(f, "{\"channel\":\"general\",\"text\":\"h\"}");
-	/* The second send filled the batch: it went to the commit without chat_commit(). */
-	assert_int_equal(f->chat.gather.n, 0);
-	chat_commit_wait(&f->chat);
+	/* The second send filled the batch: it was committed without chat_commit(). */
+	assert_int_equal(f->chat.batch.n, 0);
+	chat_flush(&f->chat);
 	assert_int_equal(store_count(f->st, NULL), 2);
 	assert_int_equal(f->n, 3); /* push g, push h, 200 h: nothing for the forgotten one */
 	assert_int_equal(f->rec[2].status, 200);
