@@ -124,8 +124,8 @@ for transport in $TRANSPORTS; do
 			return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
 		}
 		kv($0, "transport") == t && kv($0, "senders") == n {
-			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate"); tp99[tc] = kv($0, "p99_ms") }
-			else { dr[++dc] = kv($0, "rate"); d50[dc] = kv($0, "p50_ms"); d99[dc] = kv($0, "p99_ms")
+			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate") + 0; tp99[tc] = kv($0, "p99_ms") + 0 }
+			else { dr[++dc] = kv($0, "rate") + 0; d50[dc] = kv($0, "p50_ms") + 0; d99[dc] = kv($0, "p99_ms") + 0
 			       s = kv($0, "fsyncs_per_msg"); if (s != "-" && s != "") { sy += s; sc++ } }
 		}
 		END {
