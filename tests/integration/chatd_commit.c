@@ -4,8 +4,9 @@
  * acked ts, in fewer commits than messages; a key sent twice in one batch
  * gets the first ts both times; a batch whose write fails answers every
  * message in it with 500 and stores none of it; a history read pipelined
- * after a send sees that send; and SIGKILL at random moments under load
- * never loses an acked message (a seeded kill loop).
+ * after a send sees that send; --batch-max bounds a batch and --commit
+ * immediate commits each message alone; and SIGKILL at random moments
+ * under load never loses an acked message (a seeded kill loop).
  *
  * Senders are threads with their own sockets (tests/support/rawhttp, one
  * keep-alive connection each); they only record what they saw, and the main
@@ -248,6 +249,39 @@ static void test_failed_batch_answers_every_message_500_stores_none(void **state
 	free(r);
 }
 
+/* The same five pipelined sends: in batches of at most 2, or one commit each. */
+static void test_batch_bound_and_immediate_mode(void **state)
+{
+	const char *bodies[] = {
+		"{\"channel\":\"general\",\"text\":\"n1\"}", "{\"channel\":\"general\",\"text\":\"n2\"}",
+		"{\"channel\":\"general\",\"text\":\"n3\"}", "{\"channel\":\"general\",\"text\":\"n4\"}",
+		"{\"channel\":\"general\",\"text\":\"n5\"}",
+	};
+	struct rawhttp_resp *r = calloc(5, sizeof *r);
+	json_t *stats;
+	int i;
+
+	assert_non_null(r);
+	ct_start(&srv, "--stats", "--batch-max", "2", NULL);
+	pipelined_posts(srv.port, bodies, 5, r);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(r[i].status, 200);
+	stats = ct_stop_stats(&srv);
+	assert_int_equal(json_integer_value(json_object_get(stats, "largest_batch")), 2);
+	assert_int_equal(json_integer_value(json_object_get(stats, "batches")), 3);
+	json_decref(stats);
+
+	ct_start(&srv, "--stats", "--commit", "immediate", NULL);
+	pipelined_posts(srv.port, bodies, 5, r);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(r[i].status, 200);
+	stats = ct_stop_stats(&srv);
+	assert_int_equal(json_integer_value(json_object_get(stats, "largest_batch")), 1);
+	assert_int_equal(json_integer_value(json_object_get(stats, "commits")), 5);
+	json_decref(stats);
+	free(r);
+}
+
 /* A GET pipelined after a POST waits for the POST's commit: it sees the message. */
 static void test_history_pipelined_after_send_sees_it(void **state)
 {
@@ -345,6 +379,7 @@ int main(void)
 		CT_TEST(test_concurrent_keyed_senders_acked_once, &srv),
 		CT_TEST(test_duplicate_in_the_same_batch_gets_the_first_ts, &srv),
 		CT_TEST(test_failed_batch_answers_every_message_500_stores_none, &srv),
+		CT_TEST(test_batch_bound_and_immediate_mode, &srv),
 		CT_TEST(test_history_pipelined_after_send_sees_it, &srv),
 		CT_TEST(test_kill_loop_loses_no_acked_message, &srv),
 	};
