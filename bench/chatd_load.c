@@ -259,7 +259,7 @@ static int load_ws_send(struct load_sender *s, long id, const char *frame, size_
 	size_t off, plen;
 	int op, wl, ok;
 
-	wl = snprintf(want, sizeof want, "\"reply_to\":%ld", id);
+	wl = snprintf(want, sizeof want, "\"reply_to\":%ld,", id); /* the comma: 1 is not 10 */
 	if (load_ws_write(s, frame, flen) < 0) {
 		snprintf(s->why, sizeof s->why, "ws: write failed");
 		return -1;
