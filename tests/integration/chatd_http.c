@@ -122,7 +122,7 @@ static void test_resend_same_key_is_one_message(void **state)
 	char ts1[64], ts2[64], ts3[64];
 	json_t *f;
 
-	ct_ws_open(&srv, &ws);
+	ct_ws_open_path(&srv, &ws, "/ws?channel=general,random");
 	assert_int_equal(ct_send(srv.port, "general", "dedup me", "key-1", ts1, sizeof ts1), 200);
 	assert_int_equal(ct_send(srv.port, "general", "dedup me", "key-1", ts2, sizeof ts2), 200);
 	assert_string_equal(ts1, ts2);

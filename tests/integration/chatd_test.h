@@ -126,6 +126,24 @@ static inline void ct_stop_clean(struct ct_server *s)
 		fail_msg("chatd did not exit cleanly on SIGTERM (wait status 0x%x)", status);
 }
 
+/*
+ * SIGTERM a chatd started with --stats and return its final stats line as
+ * JSON (caller decrefs); fails the test unless it exits 0 with one.
+ */
+static inline json_t *ct_stop_stats(struct ct_server *s)
+{
+	char line[1024];
+	json_t *j;
+
+	assert_int_equal(kill(s->sp.pid, SIGTERM), 0);
+	if (spawn_wait_line(&s->sp, "\"ev\":\"stats\"", line, sizeof line, CT_TIMEOUT_MS) != 1)
+		fail_msg("chatd --stats printed no stats line on SIGTERM");
+	j = json_loads(line, 0, NULL);
+	assert_non_null(j);
+	ct_stop_clean(s);
+	return j;
+}
+
 /* Stop if running and remove the temporary directory. */
 static inline void ct_cleanup(struct ct_server *s)
 {
@@ -303,13 +321,19 @@ static inline int ct_count_text(int port, const char *channel, const char *text)
 	return n;
 }
 
-/* Open a raw WebSocket subscriber on s, failing the test if it cannot. */
-static inline void ct_ws_open(struct ct_server *s, struct rawws *ws)
+/* Open a raw WebSocket on s at path (e.g. "/ws?channel=random"), failing the test if it cannot. */
+static inline void ct_ws_open_path(struct ct_server *s, struct rawws *ws, const char *path)
 {
 	char err[256];
 
-	if (rawws_connect(ws, "127.0.0.1", s->port, "/ws", NULL, CT_TIMEOUT_MS, err, sizeof err) < 0)
-		fail_msg("ws connect: %s", err);
+	if (rawws_connect(ws, "127.0.0.1", s->port, path, NULL, CT_TIMEOUT_MS, err, sizeof err) < 0)
+		fail_msg("ws connect %s: %s", path, err);
+}
+
+/* Open a raw WebSocket subscriber of the default channel (general) on s. */
+static inline void ct_ws_open(struct ct_server *s, struct rawws *ws)
+{
+	ct_ws_open_path(s, ws, "/ws");
 }
 
 /* The next text frame as JSON (fails the test on timeout or close). */

@@ -4,6 +4,9 @@
  * get an error reply and keep the connection; an oversized frame gets a
  * close 1009 and stores nothing; naive mode pushes before persisting, so a
  * failed persist leaves a message that was shown but never stored.
+ * Fanout is by channel: a subscriber gets only its channels' messages
+ * (/ws?channel=, subscribe frames), and frames sent back to back are acked
+ * in order even though their acks wait for a group commit.
  * Each test runs its own chatd (the mode is a startup option).
  */
 #include "chatd_test.h"
@@ -155,9 +158,98 @@ static void test_naive_pushes_then_loses_on_persist_failure(void **state)
 	ct_stop_clean(&srv);
 }
 
+/*
+ * The next frame must be a push of text, then nothing but the pong to a
+ * ping sent now (chatd answers pings in order with the other frames, so a
+ * stray push would come before it). text NULL: only the pong.
+ */
+static void expect_only(struct rawws *ws, const char *text)
+{
+	char buf[4096];
+	size_t len;
+
+	if (text)
+		expect_push(ws, text, NULL);
+	assert_int_equal(rawws_send(ws, RAWWS_OP_PING, "p", 1), 0);
+	assert_int_equal(rawws_read_frame(ws, buf, sizeof buf, &len, CT_TIMEOUT_MS), RAWWS_OP_PONG);
+}
+
+static void test_fanout_is_channel_scoped(void **state)
+{
+	struct rawws gen, ran, both, later, bad;
+	char ts[64], err[256];
+	json_t *f;
+
+	ct_start(&srv, "--channels", "general,random,ops", NULL);
+	ct_ws_open(&srv, &gen);                                   /* default: general */
+	ct_ws_open_path(&srv, &ran, "/ws?channel=random");
+	ct_ws_open_path(&srv, &both, "/ws?channel=general,random");
+	ct_ws_open_path(&srv, &later, "/ws?channel=ops");
+	assert_int_equal(rawws_send_text(&later, "{\"type\":\"subscribe\",\"id\":1,\"channels\":[\"random\"]}"), 0);
+	f = ct_ws_next(&later);
+	assert_true(json_is_true(json_object_get(f, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(f, "reply_to")), 1);
+	json_decref(f);
+
+	assert_int_equal(ct_send(srv.port, "general", "to-general", NULL, ts, sizeof ts), 200);
+	assert_int_equal(ct_send(srv.port, "random", "to-random", NULL, ts, sizeof ts), 200);
+	expect_only(&gen, "to-general");
+	expect_only(&gen, NULL);
+	expect_only(&ran, "to-random");
+	expect_push(&both, "to-general", NULL);
+	expect_only(&both, "to-random");
+	expect_only(&later, "to-random");
+
+	/* A channel the server does not have: the handshake is refused with 404. */
+	assert_int_equal(rawws_connect(&bad, "127.0.0.1", srv.port, "/ws?channel=nope", NULL,
+				       CT_TIMEOUT_MS, err, sizeof err), -1);
+	assert_non_null(strstr(err, "404"));
+	rawws_close(&gen);
+	rawws_close(&ran);
+	rawws_close(&both);
+	rawws_close(&later);
+	ct_stop_clean(&srv);
+}
+
+/* Frames sent back to back share a commit; their acks come in order, each before its push. */
+static void test_pipelined_frames_acked_in_order(void **state)
+{
+	struct rawws ws;
+	char buf[8192], text[32];
+	json_t *f;
+	long id;
+	int acked = 0, pushed = 0;
+
+	ct_start(&srv, "--ws-mode", "ack-key", NULL);
+	ct_ws_open(&srv, &ws);
+	for (id = 1; id <= 20; id++) {
+		snprintf(text, sizeof text, "pipe-%ld", id);
+		ws_send(&ws, id, text, text);
+	}
+	while (acked < 20 || pushed < 20) {
+		assert_int_equal(rawws_read_text(&ws, buf, sizeof buf, NULL, CT_TIMEOUT_MS), 1);
+		f = json_loads(buf, 0, NULL);
+		assert_non_null(f);
+		if (json_object_get(f, "reply_to")) {
+			assert_true(json_is_true(json_object_get(f, "ok")));
+			assert_int_equal(json_integer_value(json_object_get(f, "reply_to")), ++acked);
+		} else {
+			snprintf(text, sizeof text, "pipe-%d", ++pushed);
+			assert_string_equal(ct_str(f, "text"), text);
+			assert_true(pushed <= acked); /* never pushed before it was acked */
+		}
+		json_decref(f);
+	}
+	rawws_close(&ws);
+	assert_int_equal(ct_count_text(srv.port, "general", "pipe-20"), 1);
+	ct_stop_clean(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		CT_TEST(test_fanout_is_channel_scoped, &srv),
+		CT_TEST(test_pipelined_frames_acked_in_order, &srv),
 		CT_TEST(test_ack_mode_acks_then_pushes_without_dedup, &srv),
 		CT_TEST(test_ack_key_resend_is_one_message, &srv),
 		CT_TEST(test_oversized_frame_is_closed_1009, &srv),

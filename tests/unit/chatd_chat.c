@@ -3,7 +3,10 @@
  * reply callbacks record what the store held at the moment they ran, so
  * each mode's order (persist then push, push then persist, ack before push)
  * is observed rather than assumed; dedup and failed persists are checked
- * the same way, and the event log is read back for the step sequence.
+ * the same way, and the event log is read back for the step sequence. The
+ * group commit is checked the same way: nothing of a batch is answered or
+ * pushed before all of it is stored, by one commit, and a failed batch
+ * stores nothing and answers every message with store_failed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,13 +33,16 @@ struct fixture {
 	struct chat chat;
 	struct rec rec[16];
 	int n;
+	int unanswered;      /* replies that said "no answer" (ws naive) */
+	uint32_t subscribed; /* what the subscribe callback was given */
 };
 
-static int rec_fanout(void *ctx, const char *json, size_t len)
+static int rec_fanout(void *ctx, const char *channel, const char *json, size_t len)
 {
 	struct fixture *f = ctx;
 	struct rec *r = &f->rec[f->n++];
 
+	assert_non_null(strstr(json, channel));
 	r->kind = 'f';
 	r->stored = store_count(f->st, NULL);
 	snprintf(r->json, sizeof r->json, "%.*s", (int)len, json);
@@ -46,12 +52,24 @@ static int rec_fanout(void *ctx, const char *json, size_t len)
 static void rec_reply(void *ctx, int status, const char *json, size_t len)
 {
 	struct fixture *f = ctx;
-	struct rec *r = &f->rec[f->n++];
+	struct rec *r;
 
+	if (!json) {
+		f->unanswered++;
+		return;
+	}
+	r = &f->rec[f->n++];
 	r->kind = 'r';
 	r->status = status;
 	r->stored = store_count(f->st, NULL);
 	snprintf(r->json, sizeof r->json, "%.*s", (int)len, json);
+}
+
+static void rec_subscribe(void *rctx, uint32_t channels)
+{
+	struct fixture *f = rctx;
+
+	f->subscribed |= channels;
 }
 
 static int setup(void **state)
@@ -71,8 +89,12 @@ static int setup(void **state)
 	f->chat.events = f->events;
 	f->chat.fanout = rec_fanout;
 	f->chat.fanout_ctx = f;
+	f->chat.subscribe = rec_subscribe;
 	f->chat.ws_mode = CHAT_WS_ACK;
 	f->chat.http_order = CHAT_PERSIST_FIRST;
+	/* Each send committed on its own unless a test turns group commit on. */
+	f->chat.commit = CHAT_COMMIT_IMMEDIATE;
+	f->chat.batch_max = CHAT_BATCH_DEFAULT;
 	validate_channels("general,random", &f->chat.channels, err, sizeof err);
 	*state = f;
 	return 0;
@@ -82,6 +104,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	chat_free(&f->chat);
 	events_free(f->events);
 	store_free(f->st);
 	scratch_remove(f->dir);
@@ -217,6 +240,108 @@ static void test_ws_naive_pushes_first_and_never_acks(void **state)
 	assert_int_equal(f->rec[1].kind, 'f');
 	assert_int_equal(f->rec[1].stored, 0); /* pushed before its own persist */
 	assert_int_equal(store_count(f->st, NULL), 1);
+	assert_int_equal(f->unanswered, 2); /* each frame said so: no ack will come */
+}
+
+/* Group commit: three sends, one of them a retry of the first, in one batch. */
+static void test_group_commit_answers_after_one_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats before, after;
+	char names[1024];
+	int i;
+
+	f->chat.commit = CHAT_COMMIT_GROUP;
+	store_stats(f->st, &before);
+	post(f, "{\"channel\":\"general\",\"text\":\"a\",\"client_msg_id\":\"ka\"}");
+	post(f, "{\"channel\":\"random\",\"text\":\"b\",\"client_msg_id\":\"kb\"}");
+	post(f, "{\"channel\":\"general\",\"text\":\"a\",\"client_msg_id\":\"ka\"}");
+	/* Nothing is answered, pushed or stored before the commit. */
+	assert_int_equal(f->n, 0);
+	assert_int_equal(store_count(f->st, NULL), 0);
+	chat_flush(&f->chat);
+	store_stats(f->st, &after);
+	assert_int_equal(after.commits - before.commits, 1);
+	/* a: push, 200; b: push, 200; the retry of a: 200 with a's ts, no push. */
+	assert_int_equal(f->n, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(f->rec[i].stored, 2); /* both rows were stored before anything */
+	assert_int_equal(f->rec[0].kind, 'f');
+	assert_int_equal(f->rec[1].status, 200);
+	assert_int_equal(f->rec[2].kind, 'f');
+	assert_non_null(strstr(f->rec[2].json, "\"channel\":\"random\""));
+	assert_int_equal(f->rec[3].status, 200);
+	assert_int_equal(f->rec[4].status, 200);
+	assert_string_equal(f->rec[4].json, f->rec[1].json);
+	assert_int_equal(f->chat.stats.largest, 3);
+	event_names(f, names, sizeof names);
+	assert_string_equal(names, "recv recv recv persisted persisted persisted "
+			    "fanout replied fanout replied replied");
+	/* An empty batch commits nothing. */
+	chat_flush(&f->chat);
+	store_stats(f->st, &before);
+	assert_int_equal(before.commits, after.commits);
+}
+
+/* A batch one of whose writes fails stores none of it and fails every message. */
+static void test_group_commit_failure_fails_the_batch(void **state)
+{
+	struct fixture *f = *state;
+	char err[128];
+	int i;
+
+	f->chat.commit = CHAT_COMMIT_GROUP;
+	f->chat.ws_mode = CHAT_WS_ACK_KEY;
+	assert_int_equal(fp_parse("persist=fail@2", &f->chat.fp, err, sizeof err), 0);
+	post(f, "{\"channel\":\"general\",\"text\":\"x1\"}");
+	post(f, "{\"channel\":\"general\",\"text\":\"x2\"}");
+	frame(f, "{\"type\":\"message\",\"id\":3,\"channel\":\"general\",\"text\":\"x3\"}");
+	chat_flush(&f->chat);
+	assert_int_equal(f->n, 3); /* three failures, no push */
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(f->rec[i].status, 500);
+		assert_string_equal(f->rec[i].json, "{\"ok\":false,\"error\":\"store_failed\"}");
+	}
+	assert_string_equal(f->rec[2].json, "{\"ok\":false,\"reply_to\":3,\"error\":\"store_failed\"}");
+	assert_int_equal(store_count(f->st, NULL), 0);
+	/* The next batch is stored: the failure did not stick. */
+	post(f, "{\"channel\":\"general\",\"text\":\"x4\"}");
+	chat_flush(&f->chat);
+	assert_int_equal(f->rec[4].status, 200);
+	assert_int_equal(store_count(f->st, NULL), 1);
+}
+
+/* The batch bound commits at once; a forgotten request is stored, never answered. */
+static void test_batch_bound_and_forget(void **state)
+{
+	struct fixture *f = *state;
+	const char *g = "{\"channel\":\"general\",\"text\":\"g\"}";
+	int gone;
+
+	f->chat.commit = CHAT_COMMIT_GROUP;
+	f->chat.batch_max = 2;
+	chat_http_post(&f->chat, g, strlen(g), rec_reply, &gone);
+	chat_forget(&f->chat, &gone);
+	assert_int_equal(store_count(f->st, NULL), 0);
+	post(f, "{\"channel\":\"general\",\"text\":\"h\"}");
+	/* The second send filled the batch: it was committed without chat_commit(). */
+	assert_int_equal(f->chat.batch.n, 0);
+	chat_flush(&f->chat);
+	assert_int_equal(store_count(f->st, NULL), 2);
+	assert_int_equal(f->n, 3); /* push g, push h, 200 h: nothing for the forgotten one */
+	assert_int_equal(f->rec[2].status, 200);
+}
+
+static void test_ws_subscribe(void **state)
+{
+	struct fixture *f = *state;
+
+	frame(f, "{\"type\":\"subscribe\",\"id\":4,\"channels\":[\"random\"]}");
+	assert_int_equal(f->subscribed, 1u << 1);
+	assert_string_equal(f->rec[0].json, "{\"ok\":true,\"reply_to\":4}");
+	frame(f, "{\"type\":\"subscribe\",\"id\":5,\"channels\":[\"nope\"]}");
+	assert_string_equal(f->rec[1].json, "{\"ok\":false,\"reply_to\":5,\"error\":\"channel_not_found\"}");
+	assert_int_equal(f->subscribed, 1u << 1);
 }
 
 static void test_history_arguments(void **state)
@@ -247,6 +372,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ws_ack_key_dedups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_naive_pushes_first_and_never_acks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_answers_after_one_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit_failure_fails_the_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_bound_and_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_subscribe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

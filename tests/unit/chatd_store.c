@@ -1,7 +1,10 @@
 /*
  * chatd_store: the SQLite store on a temporary file: insert, dedup on
  * (channel, client_msg_id) returning the first ts, NULL keys never colliding,
- * rows and ts order surviving a reopen, and history paging.
+ * rows and ts order surviving a reopen, and history paging. Transactions:
+ * a duplicate inside one finds the row written before it, one commit is
+ * counted (with its fsyncs) for all of it, and nothing of a rolled-back one
+ * stays.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,6 +182,39 @@ static void test_history_paging(void **state)
 	json_decref(page);
 }
 
+static void test_transaction_commit_and_rollback(void **state)
+{
+	struct fixture *f = *state;
+	char a[CHAT_TS_LEN], b[CHAT_TS_LEN], c[CHAT_TS_LEN], err[256];
+	struct store_stats before, after;
+
+	store_stats(f->st, &before);
+	assert_int_equal(store_begin(f->st, err, sizeof err), 0);
+	put(f->st, "general", "t1", "k1", 1, a, 0);
+	put(f->st, "general", "t2", NULL, 1, b, 0);
+	/* The same key again in the same transaction: the first row's ts. */
+	put(f->st, "general", "t1", "k1", 1, c, 1);
+	assert_string_equal(c, a);
+	assert_int_equal(store_commit(f->st, err, sizeof err), 0);
+	assert_int_equal(store_count(f->st, NULL), 2);
+	store_stats(f->st, &after);
+	assert_int_equal(after.commits - before.commits, 1);
+	assert_true(after.syncs > before.syncs); /* synchronous=FULL: the commit was synced */
+
+	/* Rolled back: nothing stored, no commit counted. */
+	assert_int_equal(store_begin(f->st, err, sizeof err), 0);
+	put(f->st, "general", "gone", "k9", 1, a, 0);
+	assert_int_equal(store_rollback(f->st, err, sizeof err), 0);
+	assert_int_equal(store_count(f->st, NULL), 2);
+	assert_int_equal(store_find(f->st, "general", "k9", c, err, sizeof err), 0);
+	store_stats(f->st, &before);
+	assert_int_equal(before.commits, after.commits);
+	/* An autocommit put is a commit of its own. */
+	put(f->st, "general", "alone", NULL, 1, a, 0);
+	store_stats(f->st, &after);
+	assert_int_equal(after.commits - before.commits, 1);
+}
+
 static void test_open_failure_says_where(void **state)
 {
 	char err[256];
@@ -194,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ts_strictly_increasing_and_shaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_rows_and_continues_ts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_commit_and_rollback, setup, teardown),
 		cmocka_unit_test(test_open_failure_says_where),
 	};
 

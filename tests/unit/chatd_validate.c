@@ -1,6 +1,7 @@
 /*
  * chatd_validate: request and frame validation, one case per error code of
- * the protocol, table-driven, plus channel lists and ts normalisation.
+ * the protocol, table-driven, plus channel lists, subscriptions (subscribe
+ * frames and /ws?channel= lists) and ts normalisation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +130,48 @@ static void test_ws_frames(void **state)
 	assert_int_equal(m.id, 6);
 }
 
+static void test_subscriptions(void **state)
+{
+	const struct { const char *frame; int rc; const char *code; uint32_t mask; } cases[] = {
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[\"random\"]}", 0, NULL, 2 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[\"general\",\"random\"]}", 0, NULL, 3 },
+		{ "{\"type\":\"subscribe\",\"id\":1}", -1, "invalid_arguments", 0 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[]}", -1, "invalid_arguments", 0 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":\"general\"}", -1, "invalid_arguments", 0 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[7]}", -1, "invalid_arguments", 0 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[\"\"]}", -1, "invalid_arguments", 0 },
+		{ "{\"type\":\"subscribe\",\"id\":1,\"channels\":[\"general\",\"nope\"]}", -1,
+		  "channel_not_found", 0 },
+	};
+	struct chat_msg m;
+	enum validate_ws_kind kind;
+	const char *code;
+	uint32_t mask;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		code = NULL;
+		assert_int_equal(validate_ws_frame(cases[i].frame, strlen(cases[i].frame), &channels, &m,
+						   &kind, &code), cases[i].rc);
+		assert_int_equal(kind, VALIDATE_WS_SUBSCRIBE);
+		if (cases[i].rc == 0)
+			assert_int_equal(m.subscribe, cases[i].mask);
+		else
+			assert_string_equal(code, cases[i].code);
+	}
+	assert_int_equal(validate_channel_list(&channels, "random", &mask, &code), 0);
+	assert_int_equal(mask, 2);
+	assert_int_equal(validate_channel_list(&channels, "general,random", &mask, &code), 0);
+	assert_int_equal(mask, 3);
+	assert_int_equal(validate_channel_list(&channels, "general,nope", &mask, &code), 404);
+	assert_string_equal(code, "channel_not_found");
+	assert_int_equal(validate_channel_list(&channels, "", &mask, &code), 400);
+	assert_string_equal(code, "invalid_arguments");
+	assert_int_equal(validate_channel_list(&channels, "general,", &mask, &code), 400);
+	assert_int_equal(validate_channel_index(&channels, "random"), 1);
+	assert_int_equal(validate_channel_index(&channels, "nope"), -1);
+}
+
 static void test_channels_and_ts(void **state)
 {
 	struct chat_channels ch;
@@ -161,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_http_errors),
 		cmocka_unit_test(test_http_ok),
 		cmocka_unit_test(test_ws_frames),
+		cmocka_unit_test(test_subscriptions),
 		cmocka_unit_test(test_channels_and_ts),
 	};
 

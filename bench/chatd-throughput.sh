@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# chatd-throughput.sh: how fast chatd acks durable sends, and what durability
+# costs. For each transport (keyed HTTP POSTs, WebSocket ack-key frames) and
+# each number of concurrent senders (1, 8, 64) it starts a fresh chatd on a
+# database on disk, drives it with bench/chatd_load (an independent C client
+# on loopback: each sender waits for its 200 or ack before the next message),
+# stops it, and does the same with the database on tmpfs (/dev/shm), where
+# fsync costs nothing. It prints messages/s, p50 and p99 latency, fsyncs per
+# message and the disk/tmpfs ratio, plus the load average around each run
+# (the machine is shared: read figures with it). A benchmark, not a test: it
+# prints figures and exits 0 (1 when a run failed to ack every message).
+#
+# fsyncs come from the store's own counter (chatd --stats prints a final
+# {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for is counted),
+# or with SYNCS=strace from strace counting fsync and fdatasync, which works
+# for a chatd without --stats too (slower: the tracer stops on each sync).
+#
+# Settings (environment):
+#   CHATD=bin/chatd        the server to measure (e.g. an older build, for a before/after)
+#   CHATD_ARGS=""          extra chatd options, e.g. "--commit immediate"
+#   SENDERS="1 8 64"  TRANSPORTS="http ws"  MESSAGES=4096 (measured, per run)  SECONDS_MAX=20
+#   WARMUP=2048            messages sent first, unmeasured: the figures are those of a running
+#                          server (SQLite's WAL has reached its working size; while it is still
+#                          growing each fsync also commits the file's new size, about twice the cost)
+#   REPEAT=1               runs per cell; the table shows the median and the spread
+#   DISK_DIR=/var/tmp      where the on-disk database goes (a fresh folder inside)
+#   SYNCS=store|strace
+set -u
+cd "$(dirname "$0")/.."
+make -s bin/chatd bin/bench/chatd_load || exit 1
+
+CHATD=${CHATD:-bin/chatd}
+CHATD_ARGS=${CHATD_ARGS:-}
+SENDERS=${SENDERS:-"1 8 64"}
+TRANSPORTS=${TRANSPORTS:-"http ws"}
+MESSAGES=${MESSAGES:-4096}
+WARMUP=${WARMUP:-2048}
+SECONDS_MAX=${SECONDS_MAX:-20}
+REPEAT=${REPEAT:-1}
+SYNCS=${SYNCS:-store}
+disk_root=$(mktemp -d "${DISK_DIR:-/var/tmp}/chatd-bench.XXXXXX") || exit 1
+shm_root=$(mktemp -d /dev/shm/chatd-bench.XXXXXX) || exit 1
+results=$(mktemp) || exit 1
+chatd_pid=
+cleanup() {
+	[ -n "$chatd_pid" ] && kill -KILL "$chatd_pid" 2>/dev/null
+	rm -rf "$disk_root" "$shm_root" "$results"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+stats=()
+[ "$SYNCS" = store ] && "$CHATD" --help | grep -q -- '--stats' && stats=(--stats)
+fstype=$(df --output=fstype "$disk_root" | tail -n 1)
+echo "chatd: $CHATD $CHATD_ARGS; disk store on $fstype ($disk_root), tmpfs store in /dev/shm"
+echo "cpus: $(nproc); $MESSAGES messages per run after $WARMUP unmeasured; fsyncs from ${SYNCS}"
+
+# run_one STORE_NAME DIR TRANSPORT SENDERS: one fresh chatd, one load run; appends a result line.
+run_one() {
+	local name=$1 dir=$2 transport=$3 senders=$4
+	local out="$dir/chatd.out" db="$dir/chat.db" port= deadline load_before load_after line rc
+	local syncs=- batch= pid= i
+	rm -f "$db" "$db-wal" "$db-shm" "$out" "$dir/strace.txt"
+	local cmd=("$CHATD" --listen 127.0.0.1:0 --db "$db" "${stats[@]}")
+	# shellcheck disable=SC2206
+	cmd+=($CHATD_ARGS)
+	if [ "$SYNCS" = strace ]; then
+		cmd=(strace -f -qq --seccomp-bpf -c -e trace=fsync,fdatasync -o "$dir/strace.txt" "${cmd[@]}")
+	fi
+	"${cmd[@]}" >"$out" 2>"$dir/chatd.err" &
+	chatd_pid=$!
+	deadline=$((SECONDS + 5))
+	while [ -z "$port" ] && [ $SECONDS -le $deadline ] && kill -0 "$chatd_pid" 2>/dev/null; do
+		port=$(sed -n 's/.*"ev":"ready".*"listen":"127.0.0.1:\([0-9]*\)".*/\1/p' "$out")
+		pid=$(sed -n 's/.*"ev":"ready".*"pid":\([0-9]*\).*/\1/p' "$out")
+		[ -n "$port" ] || sleep 0.02
+	done
+	if [ -z "$port" ]; then
+		echo "chatd did not start: $(cat "$dir/chatd.err")" >&2
+		return 1
+	fi
+	load_before=$(cut -d' ' -f1 /proc/loadavg)
+	line=$(bin/bench/chatd_load --port "$port" --transport "$transport" --senders "$senders" \
+		--messages "$MESSAGES" --warmup "$WARMUP" --seconds "$SECONDS_MAX")
+	rc=$?
+	load_after=$(cut -d' ' -f1 /proc/loadavg)
+	kill -TERM "$pid" 2>/dev/null
+	wait "$chatd_pid"
+	chatd_pid=
+	if [ "$SYNCS" = strace ]; then
+		syncs=$(awk '$NF=="fsync"||$NF=="fdatasync"{n+=$4} END{print n+0}' "$dir/strace.txt")
+	elif [ ${#stats[@]} -gt 0 ]; then
+		syncs=$(sed -n 's/.*"ev":"stats".*"syncs":\([0-9]*\).*/\1/p' "$out")
+		batch=$(sed -n 's/.*"ev":"stats".*"messages":\([0-9]*\),"batches":\([0-9]*\).*/\1 \2/p' "$out" |
+			awk '$2 {printf "%.1f", $1 / $2}')
+	fi
+	# Syncs are counted over the whole life of chatd: per message of the warm-up and the run.
+	[ "$syncs" != - ] && [ -n "$syncs" ] &&
+		syncs=$(awk -v s="$syncs" -v m="$line" -v w="$WARMUP" \
+			'BEGIN{match(m, /acked=[0-9]+/); a = substr(m, RSTART + 6, RLENGTH - 6); printf "%.3f", s / (a + w)}')
+	echo "$name $line fsyncs_per_msg=${syncs:--} batch=${batch:--} load=$load_before-$load_after" | tee -a "$results"
+	return $rc
+}
+
+status=0
+for ((r = 1; r <= REPEAT; r++)); do
+	for transport in $TRANSPORTS; do
+		for n in $SENDERS; do
+			run_one "$fstype" "$disk_root" "$transport" "$n" || status=1
+			run_one tmpfs "$shm_root" "$transport" "$n" || status=1
+		done
+	done
+done
+
+echo
+echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for transport in $TRANSPORTS; do
+	for n in $SENDERS; do
+		awk -v t="$transport" -v n="$n" -v disk="$fstype" '
+		function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
+		function median(arr, c,   i, j, x) {
+			for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
+			return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
+		}
+		kv($0, "transport") == t && kv($0, "senders") == n {
+			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate") + 0; tp99[tc] = kv($0, "p99_ms") + 0 }
+			else { dr[++dc] = kv($0, "rate") + 0; d50[dc] = kv($0, "p50_ms") + 0; d99[dc] = kv($0, "p99_ms") + 0
+			       s = kv($0, "fsyncs_per_msg"); if (s != "-" && s != "") { sy += s; sc++ } }
+		}
+		END {
+			if (!dc || !tc) exit
+			for (i = 1; i <= dc; i++) { dmin = (i == 1 || dr[i] < dmin) ? dr[i] : dmin; dmax = (i == 1 || dr[i] > dmax) ? dr[i] : dmax }
+			spread = dc > 1 ? sprintf(" (%d-%d)", dmin, dmax) : ""
+			dm = median(dr, dc); tm = median(tr, tc)
+			printf "| %s | %d | %.0f%s | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", t, n, dm, spread, tm,
+				tm ? dm / tm : 0, median(d50, dc), median(d99, dc), median(tp99, tc),
+				sc ? sprintf("%.3f", sy / sc) : "-"
+		}' "$results"
+	done
+done
+exit $status
