@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "collect.h"
 #include "doctor.h"
 #include "fault_table.h"
@@ -129,7 +130,8 @@ static const char usage_check[] =
 static const char usage_list[] =
 	"usage: acklab list\n"
 	"\n"
-	"Prints the scenarios (name and what each demonstrates), the stacks, and\n"
+	"Prints the scenarios (name and what each demonstrates), the stacks (and\n"
+	"what each offers to scenarios: failpoints, events, restart, catchup), and\n"
 	"the fault primitives scenarios can use.\n";
 
 struct paths {
@@ -772,18 +774,22 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 		printf("| %s | %s |\n", scns[i]->name, first[0] ? first : scns[i]->title);
 	}
 	scenarios_free(scns, nscn);
-	printf("\n| stack | default | what it is |\n| --- | --- | --- |\n");
+	printf("\n| stack | default | offers | what it is |\n| --- | --- | --- | --- |\n");
 	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0)
-		for (int i = 0; i < stacks.n; i++)
-			printf("| %s | %s | %s |\n", stacks.stacks[i].name,
-			       stacks.stacks[i].is_default ? "yes" : "control", stacks.stacks[i].describe);
+		for (int i = 0; i < stacks.n; i++) {
+			char offers[128];
+
+			cap_format(stacks.stacks[i].offers, offers, sizeof offers);
+			printf("| %s | %s | %s | %s |\n", stacks.stacks[i].name,
+			       stacks.stacks[i].is_default ? "yes" : "control", offers, stacks.stacks[i].describe);
+		}
 	printf("\n| fault | usage | what it does |\n| --- | --- | --- |\n");
 	for (int i = 0; faults[i]; i++) {
 		const struct fault_ops *f = fault_lookup(faults[i]);
 
 		printf("| %s | `%s` | %s |\n", f->name, f->usage, f->summary);
 	}
-	printf("| heal | `heal [FAULT]` | undo every active fault (or those of FAULT) |\n");
+	printf("| heal | `heal [FAULT]` | undo every active fault (or those of FAULT), the last applied first |\n");
 	stack_set_free(&stacks);
 	free_list(files);
 	return EXIT_PASS;
