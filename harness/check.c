@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan.h"
 #include "util.h"
@@ -205,7 +206,10 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	}
 	check_measure(out);
 	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
-	if (checker_run_at(out->history, exp, p->s->recipients, out->t0_ns, &out->chk, herr,
+	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
+	snprintf(path, sizeof path, "%s/store.jsonl", dir);
+	if ((!(error && *error) || access(path, F_OK) == 0) &&
+	    checker_run_at(out->history, exp, p->s->recipients, out->t0_ns, &out->chk, herr,
 			   sizeof herr) == 0)
 		out->classified = true;
 	if (error && *error) {

@@ -447,16 +447,23 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 			cell_settle(c, s->settle_ms);
 		ph.settle_ms = ms_since(mark);
 		c->workload_started = false;
-		/* Whatever the workload left broken is undone before the store is read back. */
-		if (!c->failed)
+		/*
+		 * Whatever the workload left broken is undone before the store is read
+		 * back. A cell that failed on the way (an await that timed out) is read
+		 * back too, so its messages are classified beside its error: a bug that
+		 * breaks an await must still show as the LOST it is.
+		 */
+		bool stopped = o->stop && *o->stop;
+
+		if (!stopped)
 			cell_heal(c, "", "the workload ended");
 		mark = mono_ns();
-		if (!c->failed)
+		if (!stopped)
 			cell_finish_client(c);
 		ph.finish_ms = ms_since(mark);
 		mark = mono_ns();
 		ph.store_read = mark;
-		if (!c->failed && cell_read_store(c) == 0)
+		if (!stopped && cell_read_store(c) == 0)
 			cell_write_store(c);
 		ph.store_ms = ms_since(mark);
 	} else {

@@ -154,5 +154,27 @@ n=$(jq '.cells[0].messages | length' "$work/many/results.json" 2>/dev/null || ec
 [ "$(grep -c '"ev":"received"' "$work/many/many/http/history.jsonl")" -ge 6000 ] &&
 	ok "every recipient's displays are in the history" || bad "recipients' displays"
 
+# 7. a cell that errors still classifies: an await that times out because m3 was lost shows LOST m3
+{
+	echo "# m3 is lost by ws-naive, so the await for its display times out: the cell errors,"
+	echo "# and still says what happened to every message."
+	echo "scenario brokenawait"
+	echo "server failpoints before_persist=crash@3"
+	echo "on exit server: restart server"
+	echo "send m1"
+	echo "await client done m1"
+	echo "send m2"
+	echo "await client done m2"
+	echo "send m3"
+	echo "await recipient1 received m3 within 1s"
+	echo "expect * clean"
+} >"$work/scn/brokenawait.scn"
+ACKLAB_SCENARIOS="$work/scn" "$acklab" run brokenawait --stack ws-naive --out "$work/broken" >"$work/broken.out" 2>&1
+cell() { jq -r ".cells[0].$1" "$work/broken/results.json"; }
+[ "$(cell status)" = error ] && [ "$(cell 'messages[2].class')" = lost ] && [ "$(cell 'messages[0].class')" = ok ] &&
+	ok "an errored cell keeps its classes (m3 lost, m1 ok)" || bad "errored cell: $(cell status) $(cell 'messages[2].class')"
+grep -q "error: LOST m3" "$work/broken.out" && ok "the matrix shows error: LOST m3" ||
+	{ bad "matrix text"; tail -4 "$work/broken.out"; }
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
