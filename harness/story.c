@@ -230,7 +230,7 @@ static void story_detection(struct story_ctx *x, double t, struct story_line *l)
 			for (int i = 0; i < n; i++)
 				story_cat(l->what, sizeof l->what, "%s %+.1f", i ? (i + 1 == n ? " and" : ",") : "",
 					  times[i]);
-			story_cat(l->what, sizeof l->what, " ms, each wait about double the last");
+			story_cat(l->what, sizeof l->what, " ms");
 		}
 		if (uto > 0)
 			story_cat(l->what, sizeof l->what, ". TCP_USER_TIMEOUT is %ld ms, but the kernel checks it "

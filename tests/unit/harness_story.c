@@ -293,7 +293,7 @@ static void test_half_open(void **state)
 	assert_true(l->dropped && l->resent);
 	l = line_at(&s, 1130, "found its connection closed (its WebSocket library says only \"closed by peer\"); "
 		    "1030 ms after the fault. m3's bytes went unanswered from +100.5 ms; the kernel resent them at "
-		    "+310.0, +520.0 and +930.0 ms, each wait about double the last. TCP_USER_TIMEOUT is 600 ms, "
+		    "+310.0, +520.0 and +930.0 ms. TCP_USER_TIMEOUT is 600 ms, "
 		    "but the kernel checks it only when its retransmission timer fires, so it gave up 1030 ms "
 		    "after the bytes first went out");
 	assert_int_equal(l->from, STORY_LANE_CLIENT);
