@@ -470,7 +470,7 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 		fputs("</code>.", f);
 	}
 	fputs("</p>\n", f);
-	if ((c->ran || c->classified) && story_build(c, &story) == 0) {
+	if ((c->ran || c->classified || c->history) && story_build(c, &story) == 0) {
 		fputs("<p>Time runs down, in ms from the cell's start. Hover over a row for the whole event. ", f);
 		rh_text(f, story.legend);
 		fputs(".</p>\n", f);

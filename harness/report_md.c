@@ -206,6 +206,12 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 		rm_lesson(f, c->lesson);
 	if (!c->ran) {
 		fprintf(f, "Could not run to the end: %s\n\n", c->error);
+		if (!c->classified && c->history && story_build(c, &story) == 0) {
+			/* No message to classify, but what did happen is still worth a look. */
+			fprintf(f, "What happened until then:\n\n");
+			rm_diagram(f, c, &story);
+			story_free(&story);
+		}
 		if (!c->classified)
 			return;
 		fprintf(f, "What happened to each message until then:\n\n");

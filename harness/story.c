@@ -454,7 +454,7 @@ static void story_faults_final(struct story_ctx *x, struct story_line *l)
 			story_cat(l->what, sizeof l->what, "%s%s dropped %lld packet%s", l->what[0] ? "; " : "in all, ",
 				  story_fault_name(f, name, sizeof name), f->packets, f->packets == 1 ? "" : "s");
 	}
-	snprintf(l->label, sizeof l->label, "faults' final counts");
+	snprintf(l->label, sizeof l->label, "%s", strncmp(l->what, "in all, ", 8) == 0 ? l->what + 8 : l->what);
 }
 
 /* Does e belong in the story although it carries no affected message? */

@@ -331,6 +331,48 @@ static void test_not_ran(void **state)
 	free(text);
 }
 
+/* A cell that broke before any message was sent still shows what did happen. */
+static void test_error_partial_timeline(void **state)
+{
+	struct history *h = history_new();
+	struct cell_result c;
+	struct run_info run;
+	char err[256], *text;
+	void *st;
+
+	(void)state;
+	add(h, "server", 10, json_pack("{s:s}", "ev", "started"));
+	add(h, "acklab", 20, json_pack("{s:s,s:s,s:[s],s:s,s:s}", "ev", "fault", "fault", "crash", "args", "server",
+				       "what", "killed server with SIGKILL", "trigger", "500 ms after start"));
+	add(h, "server", 21, json_pack("{s:s,s:s}", "ev", "exit", "status", "signal 9 (KILL)"));
+	memset(&c, 0, sizeof(c));
+	str_copy(c.scenario, "early", sizeof(c.scenario));
+	str_copy(c.stack, "http", sizeof(c.stack));
+	str_copy(c.error, "await client ready: the client never said it within 5000 ms", sizeof(c.error));
+	c.status = CELL_ERROR;
+	c.history = h;
+	c.t0_ns = T0;
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	run.out = &run_out;
+	for (int k = 0; report_table[k]; k++) {
+		assert_int_equal(report_table[k]->begin(&st, &run, err, sizeof(err)), 0);
+		assert_int_equal(report_table[k]->cell(st, &c, err, sizeof(err)), 0);
+		assert_int_equal(report_table[k]->end(st, &run, &c, 1, err, sizeof(err)), 0);
+	}
+	text = slurp("summary.md");
+	assert_non_null(strstr(text, "Could not run to the end: await client ready: the client never said it within 5000 ms\n\n"
+				     "What happened until then:\n\n"));
+	assert_non_null(row_with(text, "+20.0", "acklab     fault crash server: killed server with SIGKILL (on 500 ms after start)"));
+	assert_non_null(row_with(text, "+21.0", "server     exited: signal 9 (KILL)"));
+	free(text);
+	text = slurp("report.html");
+	assert_non_null(strstr(text, "id=\"diagram-early-http\""));
+	assert_non_null(strstr(text, "<title>+21.0 ms  server: exited: signal 9 (KILL)</title>"));
+	free(text);
+	history_free(h);
+}
+
 static void test_duplicate_story(void **state)
 {
 	struct history *h = history_new();
@@ -533,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reporters),
 		cmocka_unit_test(test_not_ran),
+		cmocka_unit_test(test_error_partial_timeline),
 		cmocka_unit_test(test_duplicate_story),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_xml_escape),
