@@ -35,8 +35,10 @@ browse() { # page, extra args...
 
 browse "$(cd "$out" && pwd)/report.html" --dump-dom >"$out/report.dom.html" 2>"$out/report.console.log" ||
 	fail "chromium could not render report.html: $(tail -n 3 "$out/report.console.log")"
-if grep -q 'CONSOLE' "$out/report.console.log"; then
-	grep 'CONSOLE' "$out/report.console.log" | head -n 5
+# The console lines of pages of ours: Chromium's own pages (chrome://) may talk on a busy machine.
+page_console() { grep 'CONSOLE' "$1" | grep -v 'source: chrome://' ; }
+if page_console "$out/report.console.log" | grep -q .; then
+	page_console "$out/report.console.log" | head -n 5
 	fail "the page wrote to the browser's console"
 fi
 
@@ -69,7 +71,7 @@ fi
 sed 's|<body>|<body><img src="https://example.invalid/x.png"><script>console.error("x")</script>|' \
 	"$out/report.html" >"$out/.reaching-out.html"
 browse "$(cd "$out" && pwd)/.reaching-out.html" --dump-dom >/dev/null 2>"$out/.reaching-out.log"
-grep -q 'CONSOLE' "$out/.reaching-out.log" || fail "the console check hears nothing even from a page that reaches out"
+page_console "$out/.reaching-out.log" | grep -q . || fail "the console check hears nothing even from a page that reaches out"
 rm -f "$out/.reaching-out.html" "$out/.reaching-out.log"
 
 browse "$(cd "$out" && pwd)/report.html" --hide-scrollbars --window-size=1300,2400 \
