@@ -173,6 +173,7 @@ static void story_client(struct story_ctx *x, json_t *e, const char *ev, int m, 
 		s->prev_attempt_t = s->attempt_t;
 		s->attempt = (int)k;
 		s->attempt_t = l->t_ms;
+		s->flow[0] = '\0';           /* the new attempt's first bytes name its flow */
 		l->kind = STORY_SHOWN;
 		l->from = l->to = STORY_LANE_SCREEN;
 		snprintf(l->label, sizeof l->label, "Sending… #%lld", k);
@@ -304,7 +305,11 @@ static void story_reply(struct story_ctx *x, size_t k, json_t *e, int m, struct 
 	l->dropped = true;
 	f = story_fault_blocking(x, "server", "client", l->t_ms,
 				 story_flow_first_seen(x, x->ms[m].flow, l->t_ms));
-	if (f)
+	if (f && strcmp(f->name, "evict-nat") == 0)
+		story_cat(l->what, sizeof l->what, "; the router dropped it%s%s: %s had removed the flow's NAT "
+			  "state", x->ms[m].flow[0] ? " on flow " : "", x->ms[m].flow,
+			  story_fault_name(f, fname, sizeof fname));
+	else if (f)
 		story_cat(l->what, sizeof l->what, "; the router dropped it%s%s: %s was acting there (it "
 			  "dropped %lld packet%s in all)", x->ms[m].flow[0] ? " on flow " : "", x->ms[m].flow,
 			  story_fault_name(f, fname, sizeof fname), f->packets, f->packets == 1 ? "" : "s");

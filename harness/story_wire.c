@@ -328,10 +328,16 @@ static void story_client_end(struct story_ctx *x, const struct story_pkt *p, boo
 	snprintf(buf, len, "%s:%d", p->dst, p->dport);
 }
 
-/* A retransmission: the same bytes on the same flow before, with no new attempt since (to the
-   server), or after the first copy was dropped (from the server). */
-static bool story_resent(struct story_ctx *x, const struct story_pkt *p, bool to_server)
+/*
+ * A retransmission: the same bytes on the same flow before, with no new
+ * attempt since, or on a flow other than the one the current attempt went
+ * out on (the kernel still resending an older attempt into its dead
+ * connection) (to the server); or after the first copy was dropped (from
+ * the server).
+ */
+static bool story_resent(struct story_ctx *x, const struct story_pkt *p, bool to_server, const char *end)
 {
+	const struct story_msg_state *s = &x->ms[p->msg];
 	const char *tok = story_token(x, p);
 
 	for (const struct story_pkt *q = x->pkts; q < p; q++) {
@@ -340,7 +346,9 @@ static bool story_resent(struct story_ctx *x, const struct story_pkt *p, bool to
 		if (q->outgoing || q->sport != p->sport || q->dport != p->dport || strcmp(q->src, p->src) != 0 ||
 		    !tok || !qt || strcmp(tok, qt) != 0)
 			continue;
-		if (to_server ? q->t >= x->ms[p->msg].attempt_t : q->pair < 0)
+		if (!to_server)
+			return q->pair < 0;
+		if (q->t >= s->attempt_t || (s->flow[0] && strcmp(s->flow, end) != 0))
 			return true;
 	}
 	return false;
@@ -391,7 +399,7 @@ int story_wire_packet(struct story_ctx *x, struct story_pkt *p)
 			str_copy(to, "client", sizeof to);
 	}
 	story_client_end(x, p, to_server, end, sizeof end);
-	resent = story_resent(x, p, to_server);
+	resent = story_resent(x, p, to_server, end);
 	memset(&l, 0, sizeof l);
 	l.t_ms = p->t;
 	l.msg = p->msg;

@@ -307,6 +307,54 @@ static void test_half_open(void **state)
 	cell_done(&c);
 }
 
+/*
+ * After a reconnect the kernel still resends the first attempt's bytes into
+ * the dead connection: a retransmission of attempt 1, not attempt 2; and the
+ * answer to attempt 2, on the new connection, is not the evicted flow's.
+ */
+static void test_old_flow_resend(void **state)
+{
+	struct history *h = history_new();
+	struct cell_result c;
+	struct story s;
+	const struct story_line *l;
+
+	(void)state;
+	packet(h, 50, "m0", "198.18.1.2", 6000, "198.18.2.2", 8080, "198.18.2.1", "198.18.2.2", 5, 6);
+	add(h, "acklab", 100, fault_ev("fault", "evict-nat", "client", "server", 0, 1));
+	send_entry(h, 100.4, "m3");
+	add(h, "client", 100.5, json_pack("{s:s,s:s,s:i}", "ev", "sending", "id", "m3", "attempt", 1));
+	packet(h, 100.6, "m3", "198.18.1.2", 6000, "198.18.2.2", 8080, NULL, NULL, 40, 0);
+	add(h, "client", 300, json_pack("{s:s,s:s}", "ev", "disconnected", "reason", "heartbeat"));
+	add(h, "client", 300.1, json_pack("{s:s,s:s,s:i,s:s}", "ev", "sending", "id", "m3", "attempt", 2,
+					  "after", "connection lost: heartbeat"));
+	add(h, "client", 320, json_pack("{s:s}", "ev", "connected"));
+	packet(h, 320.1, "m3", "198.18.1.2", 6100, "198.18.2.2", 8080, "198.18.2.1", "198.18.2.2", 50, 51);
+	packet(h, 321, "m3", "198.18.1.2", 6000, "198.18.2.2", 8080, NULL, NULL, 52, 0);
+	add(h, "server", 322, with(server_ev("recv", "m3", NULL), "via", json_string("ws")));
+	add(h, "server", 323, with(with(server_ev("persisted", "m3", NULL), "ts", json_string("2.5")),
+				   "duplicate", json_false()));
+	add(h, "server", 323.1, with(with(with(server_ev("replied", "m3", NULL), "ts", json_string("2.5")),
+					  "status", json_integer(0)), "via", json_string("ws")));
+	add(h, "client", 500, json_pack("{s:s,s:s}", "ev", "disconnected", "reason", "heartbeat"));
+	add(h, "client", 500.1, json_pack("{s:s,s:s,s:i,s:s}", "ev", "sending", "id", "m3", "attempt", 3,
+					  "after", "connection lost: heartbeat"));
+	add(h, "client", 600, json_pack("{s:s,s:s,s:s,s:i}", "ev", "sent", "id", "m3", "ts", "2.6", "attempts", 3));
+	stored(h, 900, "m3", "2.5");
+	stored(h, 900, "m3", "2.6");
+	cell_init(&c, h, "half-open-nat", "ws-ack", 0);
+	assert_int_equal(story_build(&c, &s), 0);
+	l = line_at(&s, 320.1, "m3's bytes (attempt 2) left the client on 198.18.1.2:6100");
+	assert_false(l->resent);
+	l = line_at(&s, 321, "the client's kernel resent m3's bytes on 198.18.1.2:6000 (a TCP retransmission");
+	assert_true(l->resent && l->dropped);
+	l = line_at(&s, 323.1, "answered m3 with an ack frame: ok, ts 2.5; it never reached the client");
+	assert_true(l->dropped);
+	assert_null(strstr(l->what, "evict-nat"));
+	story_free(&s);
+	cell_done(&c);
+}
+
 /* Fan out before the write: the recipient's copy is one the store does not have. */
 static void test_phantom(void **state)
 {
@@ -370,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_lost_answer_without_token),
 		cmocka_unit_test(test_contrast),
 		cmocka_unit_test(test_half_open),
+		cmocka_unit_test(test_old_flow_resend),
 		cmocka_unit_test(test_phantom),
 		cmocka_unit_test(test_names),
 	};
