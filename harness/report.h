@@ -104,6 +104,13 @@ void report_expect_where(const struct cell_result *c, char *buf, size_t len);
 /* The scenario file's path as shown to a reader (relative to the working folder when under it). */
 const char *report_scenario_path(const struct cell_result *c);
 
+/*
+ * The story of one cell as summary.md draws it (an ASCII sequence diagram
+ * with a sentence per row), plain, for a terminal: what `acklab run -v`
+ * prints once its cells are checked. Nothing for a cell without a story.
+ */
+void report_print_story(FILE *out, const struct cell_result *c);
+
 /* Escape s for XML into buf. */
 void report_xml_escape(const char *s, char *buf, size_t len);
 

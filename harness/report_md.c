@@ -120,19 +120,23 @@ static void rm_row(FILE *f, const struct story *s, const struct story_line *l, i
 	fputc('\n', f);
 }
 
-static void rm_diagram(FILE *f, const struct cell_result *c, const struct story *s)
+/* The diagram: in Markdown (a legend, a fenced block, folded when long) or plain for a terminal. */
+static void rm_diagram(FILE *f, const struct cell_result *c, const struct story *s, bool markdown)
 {
 	int width = s->nlanes <= 7 ? 9 : 7;
-	bool fold = s->n > RM_FOLD_ROWS;
+	bool fold = markdown && s->n > RM_FOLD_ROWS;
 	char head[32], hdr[512];
 	int end = 0;
 
-	fprintf(f, "What happened, lane by lane: time in ms from the cell's start; `->` a request, reply, push "
-		   "or write, `X` where the router dropped it (or a write failed), `!` a fault, `S`/`F`/`s` the "
-		   "screen showing Sent/Failed/Sending, `*` anything else. Addresses: %s.\n\n", s->legend);
+	if (markdown)
+		fprintf(f, "What happened, lane by lane: time in ms from the cell's start; `->` a request, reply, "
+			   "push or write, `X` where the router dropped it (or a write failed), `!` a fault, "
+			   "`S`/`F`/`s` the screen showing Sent/Failed/Sending, `*` anything else. Addresses: %s.\n\n",
+			s->legend);
 	if (fold)
 		fprintf(f, "<details><summary>%zu events (click to open)</summary>\n\n", s->n);
-	fprintf(f, "```text\n");
+	if (markdown)
+		fprintf(f, "```text\n");
 	memset(hdr, ' ', sizeof hdr);
 	memcpy(hdr + RM_TIME_COL - 4, "ms", 2);
 	for (int k = 0; k < s->nlanes; k++) {
@@ -155,9 +159,23 @@ static void rm_diagram(FILE *f, const struct cell_result *c, const struct story 
 	for (int i = 0; i < c->chk.nmsgs; i++)
 		if (s->affected[i])
 			fprintf(f, "%s\n", s->store[i]);
-	fprintf(f, "```\n\n");
+	if (markdown)
+		fprintf(f, "```\n\n");
 	if (fold)
 		fprintf(f, "</details>\n\n");
+}
+
+void report_print_story(FILE *out, const struct cell_result *c)
+{
+	struct story story;
+
+	if (!report_has_story(c) || story_build(c, &story) == -1)
+		return;
+	fprintf(out, "\n%s × %s: %s %s\n", c->scenario, c->stack, c->ran ? c->chk.verdict : "error",
+		cell_met(c) ? "(as expected)" : "(NOT as expected)");
+	rm_diagram(out, c, &story, false);
+	fprintf(out, "(%s)\n\n", story.legend);
+	story_free(&story);
 }
 
 /* The affected messages of c beside the same message in a stack that survived the same fault. */
@@ -209,7 +227,7 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 		if (!c->classified && c->history && story_build(c, &story) == 0) {
 			/* No message to classify, but what did happen is still worth a look. */
 			fprintf(f, "What happened until then:\n\n");
-			rm_diagram(f, c, &story);
+			rm_diagram(f, c, &story, true);
 			story_free(&story);
 		}
 		if (!c->classified)
@@ -239,7 +257,7 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 		   "carrying the message; *delivered*: the most distinct copies any one recipient "
 		   "was shown.\n\n");
 	if (story_build(c, &story) == 0) {
-		rm_diagram(f, c, &story);
+		rm_diagram(f, c, &story, true);
 		story_free(&story);
 	}
 	rm_contrast(f, c, cells, ncells);

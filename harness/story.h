@@ -105,9 +105,10 @@ const char *story_detect_reason(const struct cell_result *c);
 
 /*
  * The cell of cells[0..n) that best contrasts with bug: the same
- * scenario, met, with message id ok in it; among those, the stack whose
- * name shares the longest start with bug's (http-nokey -> http, ws-ack ->
- * ws-ack-key). NULL when there is none.
+ * scenario, met, with message id ok in it; among those, one whose client
+ * retried it (it met the fault rather than missed it), then the stack
+ * whose name shares the longest start with bug's (http-nokey -> http,
+ * ws-ack -> ws-ack-key). NULL when there is none.
  */
 const struct cell_result *story_contrast_cell(const struct cell_result *bug, const char *id,
 					      const struct cell_result *cells, int n);

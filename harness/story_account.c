@@ -154,15 +154,19 @@ const struct cell_result *story_contrast_cell(const struct cell_result *bug, con
 
 	for (int i = 0; i < n; i++) {
 		const struct cell_result *c = &cells[i];
-		bool ok = false;
+		bool ok = false, retried = false;
 		int score;
 
 		if (c == bug || strcmp(c->scenario, bug->scenario) != 0 || strcmp(c->stack, bug->stack) == 0 ||
 		    !cell_met(c) || !c->history)
 			continue;
 		for (int j = 0; j < c->chk.nmsgs; j++)
-			ok |= strcmp(c->chk.msgs[j].id, id) == 0 && c->chk.msgs[j].cls == CHK_OK;
-		score = common_start(c->stack, bug->stack);
+			if (strcmp(c->chk.msgs[j].id, id) == 0 && c->chk.msgs[j].cls == CHK_OK) {
+				ok = true;
+				retried = c->chk.msgs[j].attempts > 1;
+			}
+		/* One that went through the fault and retried teaches more than one that never noticed. */
+		score = common_start(c->stack, bug->stack) + (retried ? 50 : 0);
 		if (ok && score > best_score) {
 			best = c;
 			best_score = score;
