@@ -3,7 +3,8 @@
 # the missing ones), builds, then hands over to the C program.
 #
 #   ./run.sh               run every scenario against every stack, print the matrix
-#   ./run.sh test          build and run every test (unit, integration, fuzz, matrix)
+#   ./run.sh test          build and run every test (unit, integration, fuzz, matrix);
+#                          exits 1 when one failed (make test would exit 2)
 #   ./run.sh asan          the tests again under address/undefined sanitizers
 #   ./run.sh ARGS...       anything else goes to `bin/acklab`, e.g. ./run.sh doctor
 set -euo pipefail
@@ -14,6 +15,7 @@ PACKAGES=(gcc make pkg-config libc6-dev
           libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
           python3 python3-yaml
+          chromium                    # the browser test of report.html (headless, offline)
           clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes
 
 missing=()
@@ -40,9 +42,13 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" all
 
+# The tests run outside make, so the exit status is the runner's (1 when a
+# test failed), not make's 2, which means a usage error to acklab.
 case "${1:-}" in
-test)  shift; exec make -s -j"$jobs" test "$@" ;;
-asan)  shift; exec make -s -j"$jobs" asan "$@" ;;
+test)  shift; make -s -j"$jobs" test-programs "$@"
+       exec tests/run-tests.sh bin unit integration fuzz matrix ;;
+asan)  shift; make -s -j"$jobs" BUILD=build/asan BIN=build/asan/bin SAN=1 test-programs "$@"
+       exec tests/run-tests.sh build/asan/bin unit integration fuzz matrix ;;
 "")    exec bin/acklab run ;;
 *)     exec bin/acklab "$@" ;;
 esac

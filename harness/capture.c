@@ -303,6 +303,7 @@ static void capture_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 	m.sport = pk.sport;
 	m.dport = pk.dport;
 	m.outgoing = pk.outgoing;
+	m.frame = c->count;           /* every packet read is dumped: the count is its frame number */
 	/* Masked frames are unmasked once per packet, then every watched token is looked for. */
 	unmasked = capture_unmasked(pk.payload, pk.payload_len, &ulen);
 	for (int i = 0; i < c->ntokens; i++) {

@@ -29,6 +29,8 @@ struct capture_match {
 	uint16_t sport, dport;
 	char ifname[16];              /* the router interface it crossed */
 	int outgoing;                 /* 1: leaving the router on ifname, 0: arriving */
+	uint64_t frame;               /* its frame number in the pcap file (1 = the first packet),
+	                                 as Wireshark numbers frames */
 };
 
 /*

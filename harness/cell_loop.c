@@ -243,9 +243,10 @@ static void cell_on_packet(void *arg, const struct capture_match *m)
 	for (int i = 0; i < c->s->nmsgs; i++)
 		if (strcmp(c->tokens[i], m->token) == 0)
 			id = c->s->msg_ids[i];
-	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:b}", "ev", "packet", "id", id,
+	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s:b, s:I}", "ev", "packet", "id", id,
 		      "token", m->token, "src", m->src, "sport", (int)m->sport, "dst", m->dst,
-		      "dport", (int)m->dport, "ifname", m->ifname, "outgoing", m->outgoing);
+		      "dport", (int)m->dport, "ifname", m->ifname, "outgoing", m->outgoing,
+		      "frame", (json_int_t)m->frame);
 	if (!o)
 		return;
 	history_add(c->hist, "router", o, m->t_ns);

@@ -33,6 +33,8 @@ void cell_result_release(struct cell_result *r)
 	chk_result_free(&r->chk);
 	json_decref(r->extra);
 	r->extra = NULL;
+	json_decref(r->client);
+	r->client = NULL;
 	history_free(r->history);
 	r->history = NULL;
 }
@@ -93,8 +95,15 @@ static void check_untouched(struct cell_result *out)
 	}
 }
 
+static bool store_lifecycle(json_t *e)
+{
+	const char *ev = json_string_value(json_object_get(e, "ev"));
+
+	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
+}
+
 /*
- * The history without the store role's entries, plus store.jsonl's lines as
+ * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json).
  */
 static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
@@ -120,7 +129,9 @@ static struct history *check_load_history(const char *dir, int64_t store_t, char
 		json_t *e = history_at(loaded, i);
 		const char *role = json_string_value(json_object_get(e, "role"));
 
-		if (role && strcmp(role, "store") == 0)
+		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
+		   can tell acklab's own read-back traffic from the roles'. */
+		if (role && strcmp(role, "store") == 0 && !store_lifecycle(e))
 			continue;
 		history_add(h, role ? role : "?", json_incref(e),
 			    json_integer_value(json_object_get(e, "t")));
@@ -150,6 +161,7 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
+	const struct scn_expect *exp = scenario_expect_for(s, p->st->name, p->st->is_default);
 
 	str_copy(out->scenario, s->name, sizeof out->scenario);
 	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
@@ -160,6 +172,8 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	out->seed = p->seed;
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;
+	out->client = json_incref(json_object_get(p->doc, "client"));
+	out->expect_line = exp ? exp->pos.line : 0;
 }
 
 int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,

@@ -663,12 +663,35 @@ static bool in_folder(const char *file, const char *folder)
 	return strcmp(real_file, real_folder) == 0;
 }
 
+/*
+ * Warn when a scenario's title is another's: the matrix names rows by
+ * title, so two would read alike. titles holds (title, file) pairs seen so
+ * far; room for *n + 1 is the caller's (NULL: no check).
+ */
+static void check_title(const struct scenario *s, const char *file, char (*titles)[2][512], int *n)
+{
+	const char *title = s->title[0] ? s->title : s->name;
+
+	if (!titles)
+		return;
+	for (int i = 0; i < *n; i++)
+		if (strcmp(titles[i][0], title) == 0) {
+			log_warnx("warning: %s: title \"%s\" is also %s's: their rows in the matrix would "
+				  "read alike", file, title, titles[i][1]);
+			return;
+		}
+	str_copy(titles[*n][0], title, sizeof titles[*n][0]);
+	str_copy(titles[*n][1], file, sizeof titles[*n][1]);
+	(*n)++;
+}
+
 static int cmd_check(const struct paths *p, int argc, char **argv)
 {
 	char **files, **stacks_files = NULL, err[1024];
 	struct stack_set stacks = { NULL, 0 };
 	bool have_stacks;
-	int bad = 0, n = 0;
+	int bad = 0, n = 0, ntitles = 0;
+	char (*titles)[2][512];
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(usage_check, stdout);
@@ -681,6 +704,13 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 	} else {
 		files = list_files(p->scenarios, ".scn");
 		stacks_files = list_files(p->stacks, ".stack");
+	}
+	{
+		size_t nfiles = 0;
+
+		while (files && files[nfiles])
+			nfiles++;
+		titles = calloc(nfiles + 1, sizeof *titles);   /* one per scenario file, at most */
 	}
 	/* Stack names in expect lines are checked against the installed stacks. */
 	have_stacks = stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0;
@@ -704,6 +734,8 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 				struct scenario *s = NULL;
 
 				rc = scenario_parse_file(list[i], &s, err, sizeof err);
+				if (rc == 0)
+					check_title(s, list[i], titles, &ntitles);
 				if (rc == 0 && have_stacks && check_expect_stacks(&s, 1, &stacks) == -1) {
 					rc = -2;      /* already said */
 				}
@@ -730,6 +762,7 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 	free_list(files);
 	free_list(stacks_files);
 	stack_set_free(&stacks);
+	free(titles);
 	if (n == 0) {
 		log_warnx("check: no files to check in %s", p->scenarios);
 		return EXIT_USAGE;

@@ -488,6 +488,9 @@ int matrix_run(const struct matrix_opts *o)
 		rc = 1;
 		goto out;
 	}
+	/* -v: the events went by as they came; now each story, told as the reports tell it. */
+	for (int i = 0; o->verbose && i < col.n; i++)
+		report_print_story(stdout, &col.cells[i]);
 	report_print_matrix(stdout, col.cells, col.n, tty);
 	report_print_detection(stdout, col.cells, col.n, false);
 	printf("\n");
@@ -502,8 +505,8 @@ int matrix_run(const struct matrix_opts *o)
 			log_warnx("run: no cell could run: every stack lacks what its scenario needs");
 	}
 	collect_print_tally(stdout, &col);
-	printf("%.1f s. Reports: %s/summary.md, results.json, junit.xml\n", ms_since(start) / 1000.0,
-	       run_dir);
+	printf("%.1f s. Reports: %s/report.html, summary.md, results.json, junit.xml\n",
+	       ms_since(start) / 1000.0, run_dir);
 	if (*o->stop) {
 		printf("interrupted: %d of %d cells did not finish\n", njobs - done, njobs);
 		rc = 130;

@@ -5,8 +5,10 @@
  * printed from here too; each file format lives in its own report_*.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "util.h"
@@ -15,8 +17,49 @@ const struct reporter_ops *const report_table[] = {
 	&report_json_ops,
 	&report_junit_ops,
 	&report_md_ops,
+	&report_html_ops,
 	NULL,
 };
+
+bool report_has_story(const struct cell_result *c)
+{
+	if (c->status == CELL_NA || c->status == CELL_NOT_RUN)
+		return false;
+	if (!cell_met(c))
+		return true;
+	for (int i = 0; i < c->chk.nmsgs; i++)
+		if (c->chk.msgs[i].cls != CHK_OK)
+			return true;
+	return false;
+}
+
+void report_rerun(const struct cell_result *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "./run.sh run %s --stack %s -v", c->scenario, c->stack);
+}
+
+const char *report_scenario_path(const struct cell_result *c)
+{
+	static char cwd[PATH_MAX];
+	size_t n;
+
+	if (!cwd[0] && !getcwd(cwd, sizeof cwd - 1))
+		cwd[0] = '\0';
+	n = strlen(cwd);
+	if (n && strncmp(c->scenario_path, cwd, n) == 0 && c->scenario_path[n] == '/')
+		return c->scenario_path + n + 1;
+	return c->scenario_path;
+}
+
+void report_expect_where(const struct cell_result *c, char *buf, size_t len)
+{
+	const char *path = report_scenario_path(c);
+
+	if (c->expect_line > 0)
+		snprintf(buf, len, "%s:%d", path[0] ? path : c->scenario, c->expect_line);
+	else
+		snprintf(buf, len, "%s", path[0] ? path : c->scenario);
+}
 
 void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells)
 {

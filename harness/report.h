@@ -1,8 +1,11 @@
 /*
  * report: the reporters. Each is a small ops table {begin, cell, end}
  * writing one artifact of a run from results only (reporters never run
- * anything): results.json, junit.xml, summary.md; and the matrix printed
- * on the terminal. Adding a format is one file plus one row in report.c.
+ * anything): results.json, junit.xml, summary.md, report.html; and the
+ * matrix printed on the terminal. Adding a format is one file plus one row
+ * in report.c. cell() sees the cells one by one in the matrix's order;
+ * end() sees all of them, each with its history still loaded, so a report
+ * can set one cell beside another (a bug beside the stack that survived).
  */
 #ifndef ACKLAB_REPORT_H
 #define ACKLAB_REPORT_H
@@ -33,9 +36,9 @@ struct reporter_ops {
 		   char *err, size_t errlen);
 };
 
-/* NULL-terminated table: json, junit, markdown. */
+/* NULL-terminated table: json, junit, markdown, html. */
 extern const struct reporter_ops *const report_table[];
-extern const struct reporter_ops report_json_ops, report_junit_ops, report_md_ops;
+extern const struct reporter_ops report_json_ops, report_junit_ops, report_md_ops, report_html_ops;
 
 /*
  * The matrix's shape, shared by the terminal and Markdown renderings:
@@ -87,6 +90,26 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
  * Prints nothing when no cell measured it.
  */
 void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown);
+
+/* Does the cell get a story in the reports: a message not ok, or not as expected (n/a and not run aside)? */
+bool report_has_story(const struct cell_result *c);
+/* The command that runs this cell again, verbosely: "./run.sh run lost-ack --stack http-nokey -v". */
+void report_rerun(const struct cell_result *c, char *buf, size_t len);
+/*
+ * Where the cell's expectation is written: "scenarios/lost-ack.scn:31"
+ * (the path relative to the working folder when it lies under it), or
+ * the scenario file alone when no expect line names the stack.
+ */
+void report_expect_where(const struct cell_result *c, char *buf, size_t len);
+/* The scenario file's path as shown to a reader (relative to the working folder when under it). */
+const char *report_scenario_path(const struct cell_result *c);
+
+/*
+ * The story of one cell as summary.md draws it (an ASCII sequence diagram
+ * with a sentence per row), plain, for a terminal: what `acklab run -v`
+ * prints once its cells are checked. Nothing for a cell without a story.
+ */
+void report_print_story(FILE *out, const struct cell_result *c);
 
 /* Escape s for XML into buf. */
 void report_xml_escape(const char *s, char *buf, size_t len);

@@ -1,8 +1,13 @@
 /*
- * report_junit: junit.xml for CI systems. One testsuite "acklab", one
- * testcase per cell (classname = scenario, name = stack). A cell whose
+ * report_junit: junit.xml for CI systems. One testsuite "acklab" whose
+ * properties say which acklab (version, commit) ran on which kernel; one
+ * testcase per cell, named "scenario × stack" (classname = scenario), with
+ * the file and line of the expect statement it is held to, so a CI page
+ * can point at the line, and properties for its seed, the expected and
+ * observed classes and the command that runs it again. A cell whose
  * verdict differs from the expectation is a <failure> with the reason; a
- * cell that could not run is an <error>. system-out holds one line per
+ * cell that could not run is an <error>; a cell that did not run (n/a, or
+ * its shard did not run it) is <skipped>. system-out holds one line per
  * message so the CI page shows the evidence without opening artifacts.
  * Testcases are collected in memory because the testsuite element's
  * counts come first in the file.
@@ -13,6 +18,7 @@
 
 #include "report.h"
 #include "util.h"
+#include "version.h"
 
 struct rx_state {
 	char *buf;
@@ -37,15 +43,29 @@ static int rx_begin(void **state, const struct run_info *run, char *err, size_t 
 static int rx_cell(void *state, const struct cell_result *c, char *err, size_t errlen)
 {
 	struct rx_state *st = state;
-	char a[600], b[600], reason[1600];
+	char a[600], b[600], reason[1600], where[1200], rerun[300], at[1300];
 	int i;
 
 	st->tests++;
 	st->seconds += c->duration_ms / 1000.0;
 	report_xml_escape(c->scenario, a, sizeof(a));
 	report_xml_escape(c->stack, b, sizeof(b));
-	fprintf(st->cases, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n", a, b,
-		c->duration_ms / 1000.0);
+	report_xml_escape(report_scenario_path(c), where, sizeof(where));
+	fprintf(st->cases, "    <testcase classname=\"%s\" name=\"%s × %s\" time=\"%.3f\" file=\"%s\"", a, a, b,
+		c->duration_ms / 1000.0, where);
+	if (c->expect_line > 0)
+		fprintf(st->cases, " line=\"%d\"", c->expect_line);
+	fprintf(st->cases, ">\n      <properties>\n        <property name=\"seed\" value=\"%lu\"/>\n", c->seed);
+	report_rerun(c, rerun, sizeof rerun);
+	report_xml_escape(rerun, reason, sizeof(reason));
+	fprintf(st->cases, "        <property name=\"rerun\" value=\"%s\"/>\n", reason);
+	if (c->ran) {
+		report_xml_escape(c->chk.expected, reason, sizeof(reason));
+		fprintf(st->cases, "        <property name=\"expected\" value=\"%s\"/>\n", reason);
+		report_xml_escape(c->chk.verdict, reason, sizeof(reason));
+		fprintf(st->cases, "        <property name=\"observed\" value=\"%s\"/>\n", reason);
+	}
+	fprintf(st->cases, "      </properties>\n");
 	if (c->status == CELL_NA || c->status == CELL_NOT_RUN) {
 		st->skipped++;
 		report_xml_escape(c->status == CELL_NA ? c->na : c->error, reason, sizeof(reason));
@@ -53,14 +73,17 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 	} else if (!c->ran) {
 		st->errors++;
 		report_xml_escape(c->error, reason, sizeof(reason));
-		fprintf(st->cases, "      <error message=\"%s\">%s</error>\n", reason, reason);
+		fprintf(st->cases, "      <error message=\"%s\">%s\nrun it again: %s</error>\n", reason, reason,
+			rerun);
 	} else if (!c->chk.pass) {
 		st->failures++;
 		report_xml_escape(c->chk.reason, reason, sizeof(reason));
 		report_xml_escape(c->chk.verdict, a, sizeof(a));
 		report_xml_escape(c->chk.expected, b, sizeof(b));
-		fprintf(st->cases, "      <failure message=\"%s\" type=\"verdict\">expected %s, observed %s</failure>\n",
-			reason, b, a);
+		report_expect_where(c, at, sizeof at);
+		report_xml_escape(at, where, sizeof(where));
+		fprintf(st->cases, "      <failure message=\"%s\" type=\"verdict\">expected %s, observed %s\n"
+			"expectation: %s\nrun it again: %s</failure>\n", reason, b, a, where, rerun);
 	}
 	fprintf(st->cases, "      <system-out>");
 	report_xml_escape(c->ran ? c->chk.verdict : cell_status_name(c->status), a, sizeof(a));
@@ -89,7 +112,7 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 		  int ncells, char *err, size_t errlen)
 {
 	struct rx_state *st = state;
-	char stamp[100];
+	char stamp[100], kernel[400];
 	char *doc = NULL;
 	size_t doclen = 0;
 	FILE *f = NULL;
@@ -108,6 +131,11 @@ static int rx_end(void *state, const struct run_info *run, const struct cell_res
 		"time=\"%.3f\" timestamp=\"%s\">\n",
 		st->tests, st->failures, st->errors, run->duration_ms / 1000.0, st->tests,
 		st->failures, st->errors, st->skipped, st->seconds, stamp);
+	report_xml_escape(run->kernel, kernel, sizeof kernel);
+	fprintf(f, "    <properties>\n      <property name=\"acklab.version\" value=\"%s\"/>\n"
+		"      <property name=\"acklab.commit\" value=\"%s\"/>\n"
+		"      <property name=\"kernel\" value=\"%s\"/>\n    </properties>\n", ACKLAB_VERSION,
+		ACKLAB_COMMIT, kernel);
 	if (st->len)
 		fwrite(st->buf, 1, st->len, f);
 	fprintf(f, "  </testsuite>\n</testsuites>\n");

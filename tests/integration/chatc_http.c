@@ -78,6 +78,16 @@ static void test_store_failure_retried_once_stored(void **state)
 	assert_non_null(sent);
 	assert_int_equal(json_integer_value(json_object_get(sent, "attempts")), 2);
 	assert_int_equal(fx_count(&evs, "sending", "m1"), 2);
+	/* Attempt 2 says why attempt 1 failed; attempt 1 has nothing to say. */
+	for (int i = 0, k = 0; i < evs.n; i++)
+		if (fx_is(evs.ev[i], "sending", "m1")) {
+			const char *after = json_string_value(json_object_get(evs.ev[i], "after"));
+
+			if (k++ == 0)
+				assert_null(after);
+			else
+				assert_string_equal(after, "http 500 store_failed");
+		}
 	assert_int_equal(fx_history(c->port, "acklab-tfail-m1", &match), 1);
 	assert_int_equal(match, 1);
 	fx_events_free(&evs);
@@ -156,6 +166,11 @@ static int lost_reply_rows(struct fx_ctx *c, const char *mode, const char *token
 	sent = fx_find(&evs, "sent", "m1");
 	assert_non_null(sent);
 	assert_true(json_integer_value(json_object_get(sent, "attempts")) >= 2);
+	for (int i = 0; i < evs.n; i++)
+		if (fx_is(evs.ev[i], "sending", "m1") &&
+		    json_integer_value(json_object_get(evs.ev[i], "attempt")) == 2)
+			assert_string_equal(json_string_value(json_object_get(evs.ev[i], "after")),
+			    "timeout: no answer within 150 ms");
 	assert_true(fx_history(c->port, token, &match) >= 1);
 	fx_events_free(&evs);
 	return match;

@@ -187,6 +187,32 @@ static void test_heartbeat_detects_silent_server(void **state)
 }
 
 /*
+ * A server killed outright: its kernel closes the connection with a FIN, and
+ * the client says so (the kernel's reason, not a bare "closed").
+ */
+static void test_killed_server_is_a_fin(void **state)
+{
+	struct fx_ctx *c = *state;
+	static struct spawn client;
+	static struct fx_events evs;
+	json_t *d;
+	int port;
+
+	port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(port > 0);
+	assert_int_equal(fx_chatc(&client, port, "ws-naive", "--heartbeat-ms", "0", "--timeout-ms", "300",
+	    "--backoff-base-ms", "20", "--backoff-cap-ms", "50", "--connect-timeout-ms", "200", NULL), 0);
+	assert_non_null(fx_wait_ev(&client, &evs, "connected", NULL, 5000));
+	kill(c->chatd.pid, SIGKILL);
+	d = fx_wait_ev(&client, &evs, "disconnected", NULL, 2000);
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "reason")), "peer closed it (FIN)");
+	fx_close_stdin(&client);
+	assert_int_equal(fx_drain(&client, &evs, 5000), 0);
+	fx_events_free(&evs);
+}
+
+/*
  * ws-ack-key against a frozen server: the ack times out, the connection is
  * condemned, and once the server thaws the resend (same key) is acked. The
  * first frame, still in the dead connection's buffer, is stored too, once.
@@ -213,6 +239,11 @@ static void test_ack_timeout_resends_with_key(void **state)
 	assert_non_null(d);
 	assert_string_equal(json_string_value(json_object_get(d, "reason")), "ack timeout");
 	assert_int_equal(fx_drain(&client, &evs, 10000), 0);
+	for (int i = 0; i < evs.n; i++)
+		if (fx_is(evs.ev[i], "sending", "m1") &&
+		    json_integer_value(json_object_get(evs.ev[i], "attempt")) == 2)
+			assert_string_equal(json_string_value(json_object_get(evs.ev[i], "after")),
+			    "ack timeout: no ack within 200 ms, so the connection was given up");
 	sent = fx_find(&evs, "sent", "m1");
 	assert_non_null(sent);
 	assert_true(json_integer_value(json_object_get(sent, "attempts")) >= 2);
@@ -234,6 +265,7 @@ int main(void)
 		FX_TEST(test_ws_naive_does_not_wait),
 		FX_TEST(test_listen_catches_up_via_history),
 		FX_TEST(test_heartbeat_detects_silent_server),
+		FX_TEST(test_killed_server_is_a_fin),
 		FX_TEST(test_ack_timeout_resends_with_key),
 		FX_TEST(test_duplicate_id_refused_while_in_flight),
 	};

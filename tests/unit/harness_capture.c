@@ -306,6 +306,7 @@ static void test_capture_in_netns(void **state)
 	if (seen.ifname[0])
 		assert_string_equal(seen.ifname, "lo");
 	assert_true(capture_count(c) >= 3);
+	assert_true(seen.first.frame >= 1 && seen.first.frame <= capture_count(c));
 	close(s.client);
 	close(accepted);
 	close(s.listener);
@@ -327,6 +328,10 @@ static void test_capture_in_netns(void **state)
 		/* And it decodes the TCP payload, not just the file. */
 		snprintf(cmd, sizeof(cmd), "tshark -r '%s' -Y 'tcp contains \"%s\"' 2>/dev/null | grep -q .",
 			 path, TOKEN);
+		assert_int_equal(system(cmd), 0);
+		/* The frame number a match reports is the frame Wireshark shows with the token. */
+		snprintf(cmd, sizeof(cmd), "tshark -r '%s' -Y 'frame.number == %llu && tcp contains \"%s\"' "
+			 "2>/dev/null | grep -q .", path, (unsigned long long)seen.first.frame, TOKEN);
 		assert_int_equal(system(cmd), 0);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -1,8 +1,9 @@
 /*
  * Tests of the reporters on two canned cells (one as expected, one not):
  * every reporter in report_table writes its file into a temporary run
- * folder, and each file is checked for the parts a reader relies on; the
- * terminal matrix is checked for alignment. A report that cannot be
+ * folder, and each file is checked for the parts a reader relies on (and
+ * a CI system: the failure first, its expect line and its rerun command);
+ * the terminal matrix is checked for alignment. A report that cannot be
  * written fails with the file and the reason.
  */
 #include <setjmp.h>
@@ -77,6 +78,9 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	str_copy(cells[0].lesson, "The server dies between the ack and the write.", sizeof(cells[0].lesson));
 	str_copy(cells[0].stack, "ws-naive", sizeof(cells[0].stack));
 	str_copy(cells[0].dir, "crash-before-persist/ws-naive", sizeof(cells[0].dir));
+	str_copy(cells[0].scenario_path, "scenarios/crash-before-persist.scn", sizeof(cells[0].scenario_path));
+	cells[0].expect_line = 14;
+	cells[0].seed = 7;
 	cells[0].ran = true;
 	cells[0].status = CELL_MET;
 	cells[0].duration_ms = 1500;
@@ -91,6 +95,7 @@ static void make_cells(struct cell_result *cells, struct history **h)
 	cells[1].extra = NULL;
 	str_copy(cells[1].stack, "ws-ack", sizeof(cells[1].stack));
 	str_copy(cells[1].dir, "crash-before-persist/ws-ack", sizeof(cells[1].dir));
+	cells[1].expect_line = 15;
 	cells[1].duration_ms = 2250;
 	assert_int_equal(checker_run_at(*h, NULL, 1, T0, &cells[1].chk, err, sizeof(err)), 0);
 	assert_false(cells[1].chk.pass);
@@ -122,6 +127,22 @@ static int count(const char *hay, const char *needle)
 	for (const char *p = hay; (p = strstr(p, needle)); p++)
 		n++;
 	return n;
+}
+
+/* The line of text holding both a and b (b NULL: just a), or NULL. */
+static const char *row_with(const char *text, const char *a, const char *b)
+{
+	for (const char *p = text; (p = strstr(p, a)); p++) {
+		const char *bol = p, *eol = strchr(p, '\n');
+
+		while (bol > text && bol[-1] != '\n')
+			bol--;
+		if (!b)
+			return bol;
+		if (strstr(bol, b) && (!eol || strstr(bol, b) < eol))
+			return bol;
+	}
+	return NULL;
 }
 
 static void test_reporters(void **state)
@@ -201,33 +222,73 @@ static void test_reporters(void **state)
 	assert_int_equal(count(text, "<failure "), 1);
 	assert_int_equal(count(text, "<error "), 0);
 	assert_non_null(strstr(text, "<testsuite name=\"acklab\" tests=\"2\" failures=\"1\""));
-	assert_non_null(strstr(text, "classname=\"crash-before-persist\" name=\"ws-ack\" time=\"2.250\""));
+	assert_non_null(strstr(text, "<testcase classname=\"crash-before-persist\" name=\"crash-before-persist × ws-ack\" "
+				     "time=\"2.250\" file=\"scenarios/crash-before-persist.scn\" line=\"15\">"));
+	assert_non_null(strstr(text, "<property name=\"acklab.version\" value=\""));
+	assert_non_null(strstr(text, "<property name=\"acklab.commit\" value=\""));
+	assert_non_null(strstr(text, "<property name=\"kernel\" value=\""));
+	assert_int_equal(count(text, "<property name=\"seed\" value=\"7\"/>"), 2);
+	assert_non_null(strstr(text, "<property name=\"rerun\" value=\"./run.sh run crash-before-persist --stack ws-ack -v\"/>"));
 	assert_non_null(strstr(text, "<failure message=\"expected clean, observed lost={m2}\""));
+	assert_non_null(strstr(text, "expectation: scenarios/crash-before-persist.scn:15\n"
+				     "run it again: ./run.sh run crash-before-persist --stack ws-ack -v</failure>"));
 	assert_non_null(strstr(text, "m2 lost: client=sent attempts=1 stored=0 delivered=0; client showed Sent at 412 ms"));
 	free(text);
 
-	/* summary.md */
+	/* summary.md: the failure first, with its expect line and its rerun command */
 	text = slurp("summary.md");
+	assert_non_null(strstr(text, "## ✗ 1 cell not as expected\n\n"
+				     "- **crash-before-persist × ws-ack**: expected clean, observed LOST m2 (expected clean, "
+				     "observed lost={m2}).\n  Expectation: `scenarios/crash-before-persist.scn:15`. Run it "
+				     "again: `./run.sh run crash-before-persist --stack ws-ack -v`, or exactly as planned: "
+				     "`acklab run --plan crash-before-persist/ws-ack/plan.json -v`. "
+				     "[Its story](#story-crash-before-persist-ws-ack).\n"));
+	assert_true(strstr(text, "## ✗ 1 cell") < strstr(text, "| scenario |"));
 	assert_non_null(strstr(text, "| scenario | ws-naive | ws-ack |\n| --- | --- | --- |\n"
-				     "| crash before persist | LOST m2 ✓ | LOST m2 ✗ |\n"));
-	assert_non_null(strstr(text, "## crash-before-persist × ws-ack: LOST m2 ✗"));
+				     "| crash before persist | [LOST m2 ✓](#story-crash-before-persist-ws-naive) | "
+				     "[LOST m2 ✗](#story-crash-before-persist-ws-ack) |\n"));
+	assert_non_null(strstr(text, "<a id=\"story-crash-before-persist-ws-ack\"></a>\n\n"
+				     "## crash-before-persist × ws-ack: LOST m2 ✗"));
+	/* the story not as expected comes before the one that is */
+	assert_true(strstr(text, "## crash-before-persist × ws-ack") < strstr(text, "## crash-before-persist × ws-naive"));
 	assert_non_null(strstr(text, "> The server dies between the ack and the write."));
-	assert_non_null(strstr(text, "    +100.0 ms  acklab   asked the client to send m2 on #general\n"));
-	assert_non_null(strstr(text, "    +101.0 ms  client   showed Sending (attempt 1)\n"));
-	assert_non_null(strstr(text, "    +412.3 ms  client   showed Sent (attempt 1)\n"));
-	assert_non_null(strstr(text, "    +415.0 ms  acklab   fault crash server: killed server with SIGKILL (on packet carrying m2)\n"));
-	assert_non_null(strstr(text, "    +415.5 ms  server   exited: signal 9 (KILL)\n"));
-	assert_non_null(strstr(text, "     -50.0 ms  server   ready\n"));
-	assert_non_null(strstr(text, "  the store holds no row of m2\n```"));
+	assert_non_null(row_with(text, "+100.0", "acklab     asked the client to send m2 on #general"));
+	assert_non_null(row_with(text, "+101.0", "client     showed Sending (attempt 1)"));
+	assert_non_null(row_with(text, "+412.3", "client     showed Sent (attempt 1)"));
+	assert_non_null(row_with(text, "+415.0", "acklab     fault crash server: killed server with SIGKILL (on packet carrying m2)"));
+	assert_non_null(row_with(text, "+415.5", "server     exited: signal 9 (KILL)"));
+	assert_non_null(row_with(text, "-50.0", "server     ready"));
+	/* lanes: the crash is a mark on the server's lane, Sent a mark on the screen's */
+	assert_non_null(strstr(text, "      ms    screen   client   router   server   store    rcpt1\n"));
+	assert_non_null(row_with(text, "+415.0      |        |        |        !        |        |  ", NULL));
+	assert_non_null(row_with(text, "+412.3      S        |        |        |        |        |  ", NULL));
+	assert_non_null(strstr(text, "the store holds no row of m2\n```"));
 	/* the client's first connection is not part of the story; losing it and reconnecting are */
-	assert_null(strstr(text, "+420.0 ms"));
-	assert_non_null(strstr(text, "    +430.0 ms  client   found its connection dead (heartbeat)\n"));
-	assert_non_null(strstr(text, "    +440.0 ms  client   connected again\n"));
-	assert_null(strstr(text, "displayed it"));    /* m1 is ok: not in the story */
+	assert_null(strstr(text, "+420.0"));
+	assert_non_null(row_with(text, "+430.0", "client     found its connection dead: no answer to its heartbeat ping"));
+	assert_non_null(row_with(text, "+440.0", "client     opened a new connection"));
+	assert_null(strstr(text, "was shown m1"));    /* m1 is ok: not in the story */
 	assert_non_null(strstr(text, "**Not as expected:** expected clean, observed lost={m2}.\n"));
 	assert_non_null(strstr(text, "## Time to notice a broken connection\n"));
 	assert_non_null(strstr(text, "| crash before persist | ws-naive | 313 ms |\n"));
-	assert_int_equal(count(text, "## "), 3);
+	assert_int_equal(count(text, "\n## "), 4);
+	free(text);
+
+	/* report.html: the matrix linking to each story, a diagram per story, nothing from outside */
+	text = slurp("report.html");
+	assert_non_null(strstr(text, "<!DOCTYPE html>"));
+	assert_non_null(strstr(text, "Content-Security-Policy\" content=\"default-src 'none'"));
+	assert_null(strstr(text, "<script"));
+	assert_null(strstr(text, "src=\""));
+	assert_non_null(strstr(text, "<a href=\"#story-crash-before-persist-ws-naive\">LOST m2 ✓</a>"));
+	assert_non_null(strstr(text, "<article class=\"story\" id=\"story-crash-before-persist-ws-ack\">"));
+	assert_non_null(strstr(text, "id=\"diagram-crash-before-persist-ws-naive\""));
+	assert_non_null(strstr(text, "id=\"diagram-crash-before-persist-ws-ack\""));
+	assert_non_null(strstr(text, "<title>+415.0 ms  acklab: fault crash server: killed server with SIGKILL (on packet carrying m2)</title>"));
+	assert_non_null(strstr(text, "id=\"detection-plot\""));
+	assert_non_null(strstr(text, "scenarios/crash-before-persist.scn:15"));
+	assert_true(strstr(text, "id=\"failures\"") < strstr(text, "id=\"matrix\""));
+	assert_int_equal(count(text, "<svg "), 3);
 	free(text);
 
 	json_decref(cells[0].extra);
@@ -259,6 +320,57 @@ static void test_not_ran(void **state)
 	assert_int_equal(count(text, "<error message=\"server never became ready within 5000 ms\""), 1);
 	assert_non_null(strstr(text, "classname=\"a&lt;b\""));
 	free(text);
+	/* The page escapes what it did not write itself. */
+	assert_int_equal(report_html_ops.begin(&st, &run, err, sizeof(err)), 0);
+	assert_int_equal(report_html_ops.cell(st, &c, err, sizeof(err)), 0);
+	assert_int_equal(report_html_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
+	text = slurp("report.html");
+	assert_non_null(strstr(text, "Could not run to the end: server never became ready within 5000 ms"));
+	assert_non_null(strstr(text, "a&lt;b"));
+	assert_null(strstr(text, "a<b"));
+	free(text);
+}
+
+/* A cell that broke before any message was sent still shows what did happen. */
+static void test_error_partial_timeline(void **state)
+{
+	struct history *h = history_new();
+	struct cell_result c;
+	struct run_info run;
+	char err[256], *text;
+	void *st;
+
+	(void)state;
+	add(h, "server", 10, json_pack("{s:s}", "ev", "started"));
+	add(h, "acklab", 20, json_pack("{s:s,s:s,s:[s],s:s,s:s}", "ev", "fault", "fault", "crash", "args", "server",
+				       "what", "killed server with SIGKILL", "trigger", "500 ms after start"));
+	add(h, "server", 21, json_pack("{s:s,s:s}", "ev", "exit", "status", "signal 9 (KILL)"));
+	memset(&c, 0, sizeof(c));
+	str_copy(c.scenario, "early", sizeof(c.scenario));
+	str_copy(c.stack, "http", sizeof(c.stack));
+	str_copy(c.error, "await client ready: the client never said it within 5000 ms", sizeof(c.error));
+	c.status = CELL_ERROR;
+	c.history = h;
+	c.t0_ns = T0;
+	memset(&run, 0, sizeof(run));
+	str_copy(run.dir, run_dir, sizeof(run.dir));
+	run.out = &run_out;
+	for (int k = 0; report_table[k]; k++) {
+		assert_int_equal(report_table[k]->begin(&st, &run, err, sizeof(err)), 0);
+		assert_int_equal(report_table[k]->cell(st, &c, err, sizeof(err)), 0);
+		assert_int_equal(report_table[k]->end(st, &run, &c, 1, err, sizeof(err)), 0);
+	}
+	text = slurp("summary.md");
+	assert_non_null(strstr(text, "Could not run to the end: await client ready: the client never said it within 5000 ms\n\n"
+				     "What happened until then:\n\n"));
+	assert_non_null(row_with(text, "+20.0", "acklab     fault crash server: killed server with SIGKILL (on 500 ms after start)"));
+	assert_non_null(row_with(text, "+21.0", "server     exited: signal 9 (KILL)"));
+	free(text);
+	text = slurp("report.html");
+	assert_non_null(strstr(text, "id=\"diagram-early-http\""));
+	assert_non_null(strstr(text, "<title>+21.0 ms  server: exited: signal 9 (KILL)</title>"));
+	free(text);
+	history_free(h);
 }
 
 static void test_duplicate_story(void **state)
@@ -294,9 +406,11 @@ static void test_duplicate_story(void **state)
 	assert_int_equal(report_md_ops.end(st, &run, &c, 1, err, sizeof(err)), 0);
 	text = slurp("summary.md");
 	assert_non_null(strstr(text, "## lost-ack × ws-ack: DUP m3 ✗"));
-	assert_non_null(strstr(text, "    +905.0 ms  client   showed Sent (attempt 2, ts 5.2)\n"
-				     "    +906.0 ms  recipient1 displayed it (ts 5.2, via ws)\n"
-				     "  the store holds 2 rows of m3 (ts 5.1, ts 5.2)\n"));
+	assert_non_null(row_with(text, "+905.0", "client     showed Sent (attempt 2, ts 5.2)"));
+	assert_non_null(row_with(text, "+906.0", "recipient1 was shown m3 (ts 5.2), pushed over its WebSocket"));
+	/* a push is an arrow from the server's lane to the recipient's */
+	assert_non_null(row_with(text, "+906.0      |        |        |        |---------------->|  ", NULL));
+	assert_non_null(strstr(text, "the store holds 2 rows of m3: ts 5.1, ts 5.2\n```"));
 	free(text);
 	chk_result_free(&c.chk);
 	history_free(h);
@@ -367,7 +481,7 @@ static void test_xml_escape(void **state)
  */
 static void test_write_failures(void **state)
 {
-	static const char *const files[] = { "results.json", "junit.xml", "summary.md" };
+	static const char *const files[] = { "results.json", "junit.xml", "summary.md", "report.html" };
 	struct cell_result cells[2];
 	struct run_info run;
 	struct history *h;
@@ -461,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reporters),
 		cmocka_unit_test(test_not_ran),
+		cmocka_unit_test(test_error_partial_timeline),
 		cmocka_unit_test(test_duplicate_story),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_xml_escape),
