@@ -62,7 +62,7 @@ static const char usage_main[] =
 	"Works as root and as a normal user (it uses a user namespace).\n";
 
 static const char usage_run[] =
-	"usage: acklab run [SCENARIO...] [--stack S,...] [--out DIR] [-j N] [-v]\n"
+	"usage: acklab run [SCENARIO...] [--stack S,...] [--out DIR [--force]] [-j N] [-v]\n"
 	"                  [--shard K/N] [--seed N] [--summary FILE]\n"
 	"       acklab run --plan DIR/plan.json [--out DIR] [-v]\n"
 	"\n"
@@ -75,7 +75,9 @@ static const char usage_run[] =
 	"  --stack S,...   only these stacks (see `acklab list`); a stack named here\n"
 	"                  runs even when its file says `default no`\n"
 	"  --out DIR       write the run to DIR (default: reports/<time>-<id>, and\n"
-	"                  reports/latest points at it)\n"
+	"                  reports/latest points at it); DIR must be new or empty\n"
+	"  --force         clear a non-empty --out first (only a run's own layout:\n"
+	"                  files and SCENARIO/STACK folders; a link is refused)\n"
 	"  -j N            cells at a time, 1..%d. A cell mostly waits on its\n"
 	"                  scenario's timers, so several share a core; the verdicts\n"
 	"                  do not depend on N. Default: %d per core, at most one per\n"
@@ -321,7 +323,7 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
  * run itself never follows one either.
  * is_parent: dir is the reports folder the run goes under (created if missing).
  */
-static int check_out_dir(const char *dir, bool is_parent)
+static int check_out_dir(const char *dir, bool is_parent, bool force)
 {
 	char parent[PATH_MAX], *slash, err[PATH_MAX + 512];
 	struct stat st;
@@ -346,11 +348,14 @@ static int check_out_dir(const char *dir, bool is_parent)
 			int n = 0;
 
 			while (d && (e = readdir(d)))
-				n += e->d_name[0] != '.';
+				n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
 			if (d)
 				closedir(d);
-			if (n)
-				log_info("run: %s is not empty; cells run again overwrite their folders", dir);
+			if (n && !force) {
+				log_warnx("run: %s is not empty (an earlier run?): choose another --out, or add "
+					  "--force to clear it first", dir);
+				return -1;
+			}
 		}
 		return 0;
 	}
@@ -495,12 +500,14 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' }, { "verbose", no_argument, NULL, 'v' },
 		{ "shard", required_argument, NULL, 'S' }, { "seed", required_argument, NULL, 'e' },
 		{ "plan", required_argument, NULL, 'p' }, { "summary", required_argument, NULL, 'm' },
+		{ "force", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct matrix_opts mo;
 	struct plan *plan = NULL;
 	const char *plan_path = NULL;
 	long seed = 1;
+	bool force = false;
 	struct stack_set stacks = { NULL, 0 };
 	struct scenario **scns = NULL;
 	char *stack_list = NULL, *only[32];
@@ -536,6 +543,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			break;
 		case 'p': plan_path = optarg; break;
 		case 'm': mo.summary_file = optarg; break;
+		case 'F': force = true; break;
 		case 'h': usage_run_print(stdout); return EXIT_PASS;
 		default: usage_run_print(stderr); return EXIT_USAGE;
 		}
@@ -618,8 +626,12 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 				goto done;
 			}
 	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
-	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir) == -1)
+	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir, force) == -1)
 		goto done;
+	if (force && mo.out_dir && is_dir(mo.out_dir) && outdir_clear_run(mo.out_dir, err, sizeof err) == -1) {
+		log_warnx("run: --force: %s", err);
+		goto done;
+	}
 	if (optind == argc && nscn > 1)
 		qsort(scns, (size_t)nscn, sizeof *scns, scenario_cmp_order);
 	if (sandbox_enter(err, sizeof err) == -1) {

@@ -387,3 +387,70 @@ int outdir_make_parents(const char *path, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+/*
+ * One level of a run folder: check (remove == false) or remove its entries.
+ * depth 0 is the run folder, 1 a scenario folder, 2 a cell folder (files only).
+ */
+static int outdir_clear_level(int dfd, const char *shown, int depth, bool remove, char *err, size_t errlen)
+{
+	DIR *dir;
+	struct dirent *e;
+	int rc = 0, fd = dup(dfd);
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(err, errlen, "cannot read %s: %s", shown, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(dir))) {
+		struct stat st;
+		char sub[PATH_MAX];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s/%s", shown, e->d_name);
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			rc = err_set(err, errlen, "cannot stat %s: %s", sub, strerror(errno));
+		} else if (S_ISLNK(st.st_mode)) {
+			rc = err_set(err, errlen, "%s is a symbolic link: --force never follows or removes one; "
+				     "remove it yourself", sub);
+		} else if (S_ISDIR(st.st_mode)) {
+			int sfd;
+
+			if (depth >= 2) {
+				rc = err_set(err, errlen, "%s is deeper than a run's cell folders: not a run "
+					     "folder acklab made; --force clears only those", sub);
+				break;
+			}
+			sfd = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sfd < 0) {
+				rc = err_set(err, errlen, "cannot open %s: %s", sub, strerror(errno));
+				break;
+			}
+			rc = outdir_clear_level(sfd, sub, depth + 1, remove, err, errlen);
+			close(sfd);
+			if (rc == 0 && remove && unlinkat(dfd, e->d_name, AT_REMOVEDIR) == -1)
+				rc = err_set(err, errlen, "cannot remove %s: %s", sub, strerror(errno));
+		} else if (remove && unlinkat(dfd, e->d_name, 0) == -1) {
+			rc = err_set(err, errlen, "cannot remove %s: %s", sub, strerror(errno));
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+int outdir_clear_run(const char *path, char *err, size_t errlen)
+{
+	struct outdir d;
+	int rc;
+
+	if (outdir_open(&d, path, false, err, errlen) == -1)
+		return -1;
+	/* Everything is looked at first, so a link or a stranger's folder stops it before any removal. */
+	rc = outdir_clear_level(d.fd, d.path, 0, false, err, errlen);
+	if (rc == 0)
+		rc = outdir_clear_level(d.fd, d.path, 0, true, err, errlen);
+	outdir_close(&d);
+	return rc;
+}

@@ -99,6 +99,14 @@ int outdir_symlink(const struct outdir *parent, const char *name, const char *ta
  */
 int outdir_make_parents(const char *path, char *err, size_t errlen);
 
+/*
+ * Empty the run folder at path the way a run lays it out: its files, and
+ * its folders two levels deep (SCENARIO/STACK and their files), nothing
+ * deeper and nothing followed; a link or a deeper folder is refused before
+ * anything is removed. For `acklab run --force`. Returns 0 or -1 with err.
+ */
+int outdir_clear_run(const char *path, char *err, size_t errlen);
+
 /* Close d's fd (d->fd becomes -1). Safe on a closed d and on one whose open failed. */
 void outdir_close(struct outdir *d);
 

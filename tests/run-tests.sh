@@ -57,7 +57,7 @@ for suite in "$@"; do
 				"${FUZZ_SECONDS:-5}" "$bin/tests/fuzz/$name" 2000000
 		done ;;
 	matrix)
-		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report"
+		run_one "matrix/acklab-run" "$bin/acklab" run --out "$bin/tests/matrix-report" --force
 		# Every role of every cell must have ended without a sanitizer report
 		# (this matters under `make asan`, where the roles are instrumented too).
 		run_one "matrix/roles-clean" bash -c '! grep -l -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|LeakSanitizer has encountered" -r "$0" --include="*.stderr.log"' "$bin/tests/matrix-report" ;;

@@ -203,11 +203,26 @@ for out in "$work/tmpprobe/out" "$bin/tests/tmpprobe-out"; do
 done
 rm -rf "$bin/tests/tmpprobe-out"
 
+# --- --out must be new or empty; --force clears a run folder, and only that -------
+expect_rc 0 "a first run into a folder" "$acklab" run lost-ack --stack http --out "$work/again"
+expect_rc 2 "a second run into it is refused" "$acklab" run lost-ack --stack http --out "$work/again"
+grep -qF "is not empty (an earlier run?): choose another --out, or add --force" "$work/err" &&
+	ok "and says why and what to do" || bad "not-empty message: $(cat "$work/err")"
+touch "$work/again/lost-ack/http/stale-file"
+expect_rc 0 "--force runs into it" "$acklab" run lost-ack --stack http --out "$work/again" --force
+[ ! -e "$work/again/lost-ack/http/stale-file" ] && ok "--force cleared what was there" || bad "a stale file survived --force"
+mkdir -p "$work/again/lost-ack/http/deeper"
+expect_rc 2 "--force refuses a folder deeper than a run's" "$acklab" run lost-ack --stack http --out "$work/again" --force
+[ -d "$work/again/lost-ack/http/deeper" ] && [ -s "$work/again/results.json" ] &&
+	ok "and removed nothing" || bad "--force removed something before refusing"
+
 # --- a report that cannot be written ---------------------------------------------
+# (a run into a fresh folder, then summary.md made a folder and the reports written again)
+expect_rc 0 "a run to report again" "$acklab" run lost-ack --stack http --out "$work/noreport"
+rm -f "$work/noreport/summary.md" "$work/noreport/results.json"
 mkdir -p "$work/noreport/summary.md"
-expect_rc 1 "a run whose summary.md cannot be written exits 1" \
-	"$acklab" run lost-ack --stack http --out "$work/noreport"
-grep -qF "acklab: run: cannot write the reports: cannot write $work/noreport/summary.md: Is a directory" "$work/err" &&
+expect_rc 1 "reports whose summary.md cannot be written exit 1" "$acklab" report "$work/noreport"
+grep -qF "acklab: report: cannot write the reports: cannot write $work/noreport/summary.md: Is a directory" "$work/err" &&
 	ok "says which report and why" || bad "report failure message: $(cat "$work/err")"
 grep -q "Reports: " "$work/out" && bad "claims the reports were written: $(tail -1 "$work/out")" ||
 	ok "does not claim the reports were written"
