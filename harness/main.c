@@ -125,8 +125,9 @@ static void usage_run_print(FILE *f)
 static const char usage_check[] =
 	"usage: acklab check [FILE...]\n"
 	"\n"
-	"Parses scenario (.scn) and stack (.stack) files and reports the first error\n"
-	"of each as FILE:LINE:COL: message. Default: every file in the scenarios\n"
+	"Parses scenario (.scn) and stack (.stack) files and reports their errors as\n"
+	"FILE:LINE:COL: message: every bad line of a scenario (up to 20), the first\n"
+	"error of a stack. Default: every file in the scenarios\n"
 	"folder and its stacks/ folder. Exit 0 when all are valid, 2 otherwise.\n";
 
 static const char usage_list[] =

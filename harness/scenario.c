@@ -633,6 +633,28 @@ static int scn_statement(struct scn_parser *p)
 		       scn_did_you_mean(scn_suggest(w->text, names), dym, sizeof(dym)));
 }
 
+/*
+ * Move the error in err to the list in all (one per line), err emptied. The
+ * first SCN_MAX_ERRORS are kept; then -1: stop parsing, the list says so.
+ */
+#define SCN_MAX_ERRORS 20
+static int scn_keep_error(char *err, size_t errlen, char *all, size_t alllen, int *nerrors)
+{
+	size_t n = strlen(all);
+
+	if (!err || !err[0])
+		return 0;
+	if (*nerrors > SCN_MAX_ERRORS) {
+		snprintf(all + n, alllen - n, "%s(more errors after these %d)", n ? "\n" : "", SCN_MAX_ERRORS);
+		err[0] = '\0';
+		return -1;
+	}
+	snprintf(all + n, alllen - n, "%s%s", n ? "\n" : "", err);
+	err[0] = '\0';
+	(void)errlen;
+	return 0;
+}
+
 int scenario_parse_string(const char *name, const char *text, struct scenario **out, char *err,
 			  size_t errlen)
 {
@@ -640,8 +662,8 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 	struct scenario *s = NULL;
 	const char *line = text;
 	bool in_lesson = true;
-	char buf[SCN_LINE_MAX];
-	int rc = -1;
+	char buf[SCN_LINE_MAX], all[4096] = "";
+	int rc = -1, nerrors = 0;
 
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
@@ -665,9 +687,13 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 		const char *c;
 
 		p->line++;
+		if (nerrors && scn_keep_error(err, errlen, all, sizeof all, &nerrors) == -1)
+			break;        /* the file has said enough */
 		if (len >= sizeof(buf)) {
 			scn_err(p, 1, "line too long (at most %zu bytes)", sizeof(buf) - 1);
-			goto done;
+			nerrors++;
+			line = nl ? nl + 1 : line + len;
+			continue;
 		}
 		memcpy(buf, line, len);
 		buf[len] = '\0';
@@ -681,7 +707,8 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 
 			scn_err(p, (int)bad + 1, "invalid UTF-8 (byte 0x%02x; scenario files are UTF-8 text)",
 				(unsigned char)buf[bad]);
-			goto done;
+			nerrors++;
+			continue;
 		}
 		for (c = buf; scn_is_blank(*c); c++)
 			;
@@ -695,12 +722,22 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 			continue;
 		}
 		in_lesson = false;
-		if (scn_split(p, buf) == -1)
-			goto done;
+		/* A bad line is said and parsing goes on, so one check shows every error of a file. */
+		if (scn_split(p, buf) == -1) {
+			nerrors++;
+			continue;
+		}
 		if (p->nw == 0)
 			continue;
 		if (scn_statement(p) == -1)
-			goto done;
+			nerrors++;
+	}
+	if (nerrors) {
+		/* The last error is still in err; the earlier ones are in all. Checks of the whole file
+		 * would only repeat them (a bad send makes every later mention of its id unknown). */
+		scn_keep_error(err, errlen, all, sizeof all, &nerrors);
+		str_copy(err, all, errlen);
+		goto done;
 	}
 	if (!p->seen_scenario) {
 		err_set(err, errlen, "%s:%d:1: empty scenario (expected 'scenario NAME' as the first statement)",

@@ -120,6 +120,9 @@ int scn_st_expect(struct scn_parser *p)
 	if (p->s->nexpects == SCN_MAX_EXPECTS)
 		return scn_err(p, p->w[0].col, "too many expect lines (at most %d)", SCN_MAX_EXPECTS);
 	e = &p->s->expects[p->s->nexpects];
+	/* A line before this one may have failed half way in the same slot: what it grew goes. */
+	for (int c = 0; c < CHK_CLASS_COUNT; c++)
+		free(e->cls[c].ids);
 	memset(e, 0, sizeof(*e));
 	if (scn_need(p, 1, "a stack name or '*'") == -1)
 		return -1;

@@ -389,6 +389,22 @@ static void test_sysctls_on_this_machine(void **state)
 	}
 }
 
+/* One check shows every bad line of a file, each with its place; the file is refused. */
+static void test_every_error(void **state)
+{
+	static const char text[] = "scenario x\nsend m1\nawiat client done m1\n"
+				   "fault drop-reply client server\nrecipients 99\nexpect * clean\n";
+	struct scenario *s = NULL;
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("multi.scn", text, &s, err, sizeof err), -1);
+	assert_null(s);
+	assert_string_equal(err, "multi.scn:3:1: unknown statement 'awiat' (did you mean 'await'?)\n"
+				 "multi.scn:4:7: unknown fault 'drop-reply' (did you mean 'drop-replies'?)\n"
+				 "multi.scn:5:12: bad recipients count '99' (expected a number 0..64)");
+}
+
 static void test_file(void **state)
 {
 	struct scenario *s = NULL;
@@ -460,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_every_error),
 		cmocka_unit_test(test_sysctls_on_this_machine),
 	};
 
