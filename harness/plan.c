@@ -4,7 +4,8 @@
  * it, so an "n/a" names its cause; a stack's offers are what it declares,
  * checked against its commands (failpoints need a {failpoints} word in the
  * server's command, a timer the scenario sets needs its {placeholder} in the
- * client's or listener's command).
+ * client's or listener's command, storage is offered by a server's command
+ * that names its data folder {dir}).
  */
 #include "plan.h"
 
@@ -114,6 +115,9 @@ static void plan_check_fit(struct plan *p)
 	p->offers = st->offers;
 	if ((p->offers & CAP_FAILPOINTS) && !plan_cmd_has(&st->server, "{failpoints}"))
 		p->offers &= ~CAP_FAILPOINTS;
+	/* Storage faults act on the server's data folder: a server that names none has no disk to break. */
+	if (plan_cmd_has(&st->server, "{dir}"))
+		p->offers |= CAP_STORAGE;
 	p->needs = plan_scenario_needs(s, why);
 	lack = p->needs & ~p->offers;
 	if (lack) {
