@@ -344,6 +344,11 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
 	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
 		goto done;
+	/* What the machine lacked when the plan was run (FUSE, for storage faults) is recorded, not derived. */
+	if (!p->na[0] && json_is_string(json_object_get(doc, "na"))) {
+		str_copy(p->na, json_string_value(json_object_get(doc, "na")), sizeof p->na);
+		json_object_set_new(p->doc, "na", json_string(p->na));
+	}
 	*out = p;
 	p = NULL;
 	rc = 0;
