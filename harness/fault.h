@@ -83,7 +83,8 @@ struct fault {
 	struct fault_touched touched;
 };
 
-enum fault_arg_kind { FAULT_ARG_ROLE, FAULT_ARG_HOST };
+/* What a fault's arguments name: every one a role or a host, or a role and then values (ms, fsync). */
+enum fault_arg_kind { FAULT_ARG_ROLE, FAULT_ARG_HOST, FAULT_ARG_ROLE_THEN_VALUES };
 
 /* What the doctor saw when it proved a fault. */
 struct fault_proof {

@@ -441,14 +441,15 @@ const struct fault_ops fault_disk_full = {
 
 const struct fault_ops fault_disk_error = {
 	"disk-error", "disk-error server [fsync|write|read]",
-	"fsyncs, writes or reads in the server's data folder fail with EIO", 1, 2, FAULT_ARG_ROLE,
+	"fsyncs, writes or reads in the server's data folder fail with EIO", 1, 2,
+	FAULT_ARG_ROLE_THEN_VALUES,
 	CAP_STORAGE, disk_error_validate, disk_apply, disk_heal, disk_error_describe,
 	"write, read and fsync fail with EIO; heal ends it", disk_error_prove,
 };
 
 const struct fault_ops fault_disk_slow = {
 	"disk-slow", "disk-slow server MS", "each fsync in the server's data folder waits MS first",
-	2, 2, FAULT_ARG_ROLE, CAP_STORAGE, disk_slow_validate, disk_apply, disk_heal,
+	2, 2, FAULT_ARG_ROLE_THEN_VALUES, CAP_STORAGE, disk_slow_validate, disk_apply, disk_heal,
 	disk_slow_describe, "an fsync takes the delay; heal ends it", disk_slow_prove,
 };
 
