@@ -42,10 +42,17 @@
 
 #define DISKFS_NFAULTS 5              /* bits of enum disk_fault */
 
-/* One open file: the real file's fd and its inode (the cache's key). */
+/*
+ * One open file: the real file's fd and its inode (the cache's key). Every
+ * handle is also on a list with the connection that opened it: a killed
+ * server's connection ends without a release for its open files, so they
+ * are closed when its session is reaped.
+ */
 struct diskfs_handle {
 	int fd;
 	ino_t ino;
+	struct fuse *owner;
+	struct diskfs_handle *prev, *next;
 };
 
 /* One FUSE connection (one life of the server) and the thread serving it. */
@@ -67,6 +74,7 @@ static struct {
 	int slow_ms;
 	uint64_t acted[DISKFS_NFAULTS];   /* per fault bit: operations acted on since armed */
 	struct diskfs_session *sessions;
+	struct diskfs_handle *handles;    /* every open file, of every connection */
 } fs = { .dir = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static const char *fs_rel(const char *path)
@@ -156,11 +164,16 @@ static int fs_open_real(const char *path, struct fuse_file_info *fi, bool create
 		return -e;
 	}
 	h->ino = st.st_ino;
-	if (flags & O_TRUNC) {
-		pthread_mutex_lock(&fs.lock);
+	h->owner = fuse_get_context()->fuse;
+	h->prev = NULL;
+	pthread_mutex_lock(&fs.lock);
+	if (flags & O_TRUNC)
 		diskcache_truncate(fs.cache, h->ino, 0);
-		pthread_mutex_unlock(&fs.lock);
-	}
+	h->next = fs.handles;
+	if (fs.handles)
+		fs.handles->prev = h;
+	fs.handles = h;
+	pthread_mutex_unlock(&fs.lock);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -177,12 +190,36 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return rc ? rc : fs_open_real(path, fi, true, mode);
 }
 
-static int fs_release(const char *path, struct fuse_file_info *fi)
+/* Take h off the list, close its file and free it. Called with the lock held. */
+static void fs_handle_free(struct diskfs_handle *h)
 {
-	struct diskfs_handle *h = fs_handle(fi);
-
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs.handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
 	close(h->fd);
 	free(h);
+}
+
+/* Every handle a connection left open (all of them when owner is NULL). */
+static void fs_handles_free(struct fuse *owner)
+{
+	pthread_mutex_lock(&fs.lock);
+	for (struct diskfs_handle *h = fs.handles, *next; h; h = next) {
+		next = h->next;
+		if (!owner || h->owner == owner)
+			fs_handle_free(h);
+	}
+	pthread_mutex_unlock(&fs.lock);
+}
+
+static int fs_release(const char *path, struct fuse_file_info *fi)
+{
+	pthread_mutex_lock(&fs.lock);
+	fs_handle_free(fs_handle(fi));
+	pthread_mutex_unlock(&fs.lock);
 	return 0;
 }
 
@@ -425,6 +462,7 @@ static void *fs_serve(void *arg)
 
 static void fs_session_free(struct diskfs_session *s)
 {
+	fs_handles_free(s->fuse);     /* what a killed server had open: no release came */
 	fuse_destroy(s->fuse);        /* closes the connection's fd */
 	fuse_opt_free_args(&s->args);
 	free(s);
@@ -581,7 +619,9 @@ int diskfs_main(void)
 		}
 	}
 	fs_reap_sessions();
-	if (!fs.sessions)
+	if (!fs.sessions) {           /* else a connection still serves: leave it all to exit() */
+		fs_handles_free(NULL);
 		diskcache_free(fs.cache);
+	}
 	return rc;
 }

@@ -18,6 +18,7 @@ ok()  { passes=$((passes+1)); echo "ok   $*"; }
 bad() { fails=$((fails+1)); echo "FAIL $*"; }
 
 "$acklab" doctor >"$work/doctor" 2>&1
+doctor_rc=$?
 if grep -q '^  FUSE (/dev/fuse) *no' "$work/doctor"; then
 	grep '^  FUSE' "$work/doctor"
 	grep -q '^disk-full .* skip ' "$work/doctor" || { echo "FAIL the doctor does not skip disk-full"; exit 1; }
@@ -26,6 +27,8 @@ if grep -q '^  FUSE (/dev/fuse) *no' "$work/doctor"; then
 fi
 
 # --- the doctor proves each storage primitive ----------------------------------
+[ "$doctor_rc" -eq 0 ] && ok "doctor: every primitive holds (exit 0)" ||
+	{ bad "doctor: exit $doctor_rc"; tail -20 "$work/doctor"; }
 for row in disk-full disk-error disk-slow lose-unsynced; do
 	line=$(grep "^$row " "$work/doctor")
 	case $line in
