@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 struct disk {
 	pid_t pid;
 	int ctl;                      /* our end of the control socket */
+	bool lost;                    /* a request went unanswered: a late answer would be taken for the next */
 };
 
 /* /dev/fuse for a new connection, or -1 with err saying how to get one. */
@@ -137,6 +139,8 @@ static int disk_request(struct disk *d, const struct disk_request *req, int fd,
 	ssize_t n;
 
 	memset(rep, 0, sizeof *rep);
+	if (d->lost)
+		return err_set(err, errlen, "disk: the filesystem process stopped answering earlier");
 	if (fd >= 0) {
 		struct cmsghdr *c;
 
@@ -149,6 +153,7 @@ static int disk_request(struct disk *d, const struct disk_request *req, int fd,
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &fd, sizeof fd);
 	}
+	d->lost = true;               /* until the answer is in */
 	if (sendmsg(d->ctl, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof *req)
 		return err_set(err, errlen, "disk: the filesystem process is gone (%s)", strerror(errno));
 	for (;;) {
@@ -167,6 +172,7 @@ static int disk_request(struct disk *d, const struct disk_request *req, int fd,
 	n = recv(d->ctl, rep, sizeof *rep, 0);
 	if (n != (ssize_t)sizeof *rep)
 		return err_set(err, errlen, "disk: the filesystem process is gone");
+	d->lost = false;
 	if (rep->err)
 		return err_set(err, errlen, "disk: %s", strerror(rep->err));
 	return 0;
@@ -301,7 +307,7 @@ int disk_close(struct disk *d, char *err, size_t errlen)
 
 	if (!d)
 		return 0;
-	if (d->ctl >= 0 && d->pid > 0)
+	if (d->ctl >= 0 && d->pid > 0 && !d->lost)
 		rc = disk_request(d, &req, -1, &rep, err, errlen);
 	if (d->ctl >= 0)
 		close(d->ctl);        /* end of file for a child that did not get the request */
