@@ -14,6 +14,7 @@ PACKAGES=(gcc make pkg-config libc6-dev
           libwebsockets-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev
           libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
+          libfuse3-dev fuse3
           python3 python3-yaml
           chromium                    # the browser test of report.html (headless, offline)
           clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes

@@ -17,6 +17,7 @@ static const struct {
 	{ CAP_RESTART, "restart" },
 	{ CAP_TIMERS, "timers" },
 	{ CAP_CATCHUP, "catchup" },
+	{ CAP_STORAGE, "storage" },
 };
 
 const char *cap_name(unsigned cap)

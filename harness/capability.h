@@ -5,7 +5,9 @@
  * it answers, it can be killed. The reference system offers more: named
  * failpoints inside the server, event lines ("persisted m3"), a restart with
  * the same store, client timers taken from the scenario, and recipients that
- * catch up through history after a reconnect. A scenario that uses one of
+ * catch up through history after a reconnect. "storage" is not declared but
+ * follows from the server's command: one that names {dir} keeps its data
+ * there, where acklab's filesystem can break it. A scenario that uses one of
  * these on a stack that lacks it cannot observe what it means to, so the
  * cell is "n/a" (never a silent "clean"). Capabilities are a bit set so a
  * requirement check is one AND.
@@ -21,8 +23,9 @@ enum capability {
 	CAP_RESTART    = 1u << 2,     /* the server can be started again on the same store */
 	CAP_TIMERS     = 1u << 3,     /* the client takes the scenario's timers ({timeout-ms}, ...) */
 	CAP_CATCHUP    = 1u << 4,     /* recipients catch up through history after a reconnect */
+	CAP_STORAGE    = 1u << 5,     /* the server keeps its data under {dir} (storage faults reach it) */
 };
-#define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP)
+#define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP | CAP_STORAGE)
 
 /* The word for one capability bit ("failpoints"), or NULL for anything else. */
 const char *cap_name(unsigned cap);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "disk.h"
 #include "fault.h"
 #include "history.h"
 #include "strmap.h"
@@ -66,6 +67,7 @@ struct cell {
 	struct outdir out;            /* the cell folder, open (dir is its path) */
 	struct topo *topo;
 	struct capture *cap;
+	struct disk *disk;            /* the server's data folder's filesystem, when faults need one */
 	struct history *hist;
 	struct role roles[RUNNER_MAX_ROLES];
 	int nroles;

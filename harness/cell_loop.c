@@ -67,6 +67,13 @@ static struct proc *env_find_role(void *arg, const char *name)
 	return r ? r->proc : NULL;
 }
 
+static struct disk *env_find_disk(void *arg, const char *name)
+{
+	struct cell *c = arg;
+
+	return strcmp(name, "server") == 0 ? c->disk : NULL;
+}
+
 static int env_restart_role(void *arg, const char *name, char *err, size_t errlen)
 {
 	struct cell *c = arg;
@@ -132,7 +139,7 @@ void cell_record_faults_touched(struct cell *c)
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk };
 	const char *args[3];
 	struct fault *f;
 	char err[512], what[512];
@@ -183,7 +190,7 @@ static void cell_healed(void *arg, struct fault *f)
 /* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk };
 	struct cell_healing h = { c, why, mono_ns() };
 	char err[512];
 

@@ -2,7 +2,9 @@
  * cell_roles: starting the roles of a cell in their hosts. A role's command
  * comes from the stack file, expanded with the cell's values (addresses,
  * port, folder, the scenario's timers); the server's failpoints arm only its
- * first life, so a restarted server runs clean. Starting never waits: the
+ * first life, so a restarted server runs clean. When the scenario breaks
+ * the server's storage, each of its lives sees {dir} through a mount of
+ * acklab's filesystem of its own (disk.h). Starting never waits: the
  * loop above starts several roles at once and waits for all of them, on a
  * ready line or, for stacks that say so, on the port accepting connections,
  * which this file probes one attempt at a time. It uses only the cell's
@@ -61,7 +63,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	bool is_listen = strncmp(r->name, "recipient", 9) == 0;
 	struct proc_spec spec;
 	char **argv = NULL;
-	int nv = 0, rc;
+	int nv = 0, rc, mnt = -1;
 
 	snprintf(port, sizeof port, "%d", c->st->port);
 	failpoints[0] = '\0';
@@ -86,11 +88,21 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	spec.argv = argv;
 	spec.log_dir = c->dir;
 	spec.want_stdin = strcmp(r->name, "client") == 0 || is_listen;
+	/* Each life of the server sees its data folder through a mount of its own (disk.h). */
+	if (c->disk && strcmp(r->name, "server") == 0) {
+		mnt = disk_mount(c->disk, err, errlen);
+		if (mnt < 0) {
+			stack_argv_free(argv);
+			return -1;
+		}
+	}
 	proc_free(r->proc);
 	r->proc = NULL;
 	r->exited_recorded = false;
 	r->eof = false;
-	rc = proc_start(&r->proc, &spec, err, errlen);
+	rc = proc_start_mounted(&r->proc, &spec, mnt, mnt >= 0 ? c->dir : NULL, err, errlen);
+	if (mnt >= 0)
+		close(mnt);
 	stack_argv_free(argv);
 	if (rc == 0)
 		history_add(c->hist, r->name, json_pack("{s:s, s:b}", "ev", "started", "first_life", first_life),

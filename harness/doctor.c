@@ -9,7 +9,9 @@
  * next to its apply, in fault_proc.c or fault_net.c): evict-nat leaves the
  * client's send() succeeding while the server never gets the bytes;
  * drop-replies lets the request in and the reply never out, while a new
- * connection works; crash makes the peer see a reset; and so on. Adding a
+ * connection works; crash makes the peer see a reset; the storage faults
+ * fail, delay or drop writes to a file through acklab's FUSE filesystem
+ * (skipped, and said why, on a machine that refuses FUSE). Adding a
  * fault adds its line here without touching this file. The result is a
  * table and an exit status.
  */
@@ -25,6 +27,7 @@
 
 #include "capture.h"
 #include "conntrack.h"
+#include "disk.h"
 #include "fault_table.h"
 #include "lab.h"
 #include "log.h"
@@ -37,8 +40,9 @@ const char doctor_usage[] =
 	"usage: acklab doctor [-v]\n"
 	"\n"
 	"Checks what this machine allows (user and network namespaces, veth,\n"
-	"nftables, conntrack, tbf, packet capture), then builds the topology and\n"
-	"proves each fault primitive on plain TCP between two hosts, printing\n"
+	"nftables, conntrack, tbf, packet capture, FUSE), then builds the topology and\n"
+	"proves each fault primitive on plain TCP between two hosts (the storage\n"
+	"faults on a file through acklab's FUSE filesystem), printing\n"
 	"primitive, expected effect, observed effect and verdict. Exit 0 when all\n"
 	"hold, 1 when a primitive misbehaved, 4 when a needed feature is missing\n"
 	"(with the feature named and how to get it). Runs as root or a normal user.\n";
@@ -46,7 +50,7 @@ const char doctor_usage[] =
 struct doctor {
 	struct topo *topo;
 	struct lab *lab;
-	int failures;
+	int failures, skipped;
 	bool verbose;
 };
 
@@ -57,6 +61,14 @@ static void doctor_row(struct doctor *d, const char *what, const char *expected,
 	fflush(stdout);
 	if (!ok)
 		d->failures++;
+}
+
+/* A primitive this machine cannot show (no FUSE here): said, neither held nor failed. */
+static void doctor_skip(struct doctor *d, const char *what, const char *expected, const char *why)
+{
+	printf("%-14s %-58s %-7s %s\n", what, expected, "skip", why);
+	fflush(stdout);
+	d->skipped++;
 }
 
 static void doctor_feature(const char *what, bool ok, const char *detail)
@@ -86,10 +98,13 @@ static void doctor_baseline(struct doctor *d)
 static void doctor_prove_all(struct doctor *d)
 {
 	for (const struct fault_ops *const *ops = fault_table(); *ops; ops++) {
-		struct fault_proof proof = { false, "" };
+		struct fault_proof proof = { false, "", false };
 
 		(*ops)->prove(d->lab, &proof);
-		doctor_row(d, (*ops)->name, (*ops)->proof, proof.ok, proof.observed);
+		if (proof.skipped)
+			doctor_skip(d, (*ops)->name, (*ops)->proof, proof.observed);
+		else
+			doctor_row(d, (*ops)->name, (*ops)->proof, proof.ok, proof.observed);
 		/* a SYN a fault held back may sit in the listener's backlog */
 		lab_drain(d->lab);
 	}
@@ -139,13 +154,19 @@ static int doctor_features(struct doctor *d)
 	}
 	capture_close(cap);
 	doctor_feature("packet capture", true, "libpcap on the router's interfaces");
+	/* Optional: without it, only the storage faults are out of reach. */
+	if (disk_probe(err, sizeof err) == 0)
+		doctor_feature("FUSE (/dev/fuse)", true, "a FUSE superblock made in the user namespace "
+			       "(storage faults)");
+	else
+		doctor_feature("FUSE (/dev/fuse)", false, err);
 	doctor_feature("netem", false, "absent here, and not needed: faults use nftables, conntrack, tbf");
 	return 0;
 }
 
 int doctor_main(int argc, char **argv, const char *bin_dir)
 {
-	struct doctor d = { NULL, NULL, 0, false };
+	struct doctor d = { NULL, NULL, 0, 0, false };
 	char err[1024];
 	int64_t start;
 	int rc = 4;
@@ -185,6 +206,10 @@ int doctor_main(int argc, char **argv, const char *bin_dir)
 	rc = d.failures ? 1 : 0;
 	printf("\n%s: %d failure%s, %.1f s\n", rc ? "doctor found problems" : "all primitives hold",
 	       d.failures, d.failures == 1 ? "" : "s", ms_since(start) / 1000.0);
+	if (d.skipped)
+		printf("%d primitive%s skipped: this machine cannot serve FUSE, so scenarios with storage "
+		       "faults cannot run here (see the FUSE line above)\n", d.skipped,
+		       d.skipped == 1 ? "" : "s");
 done:
 	lab_close(d.lab);
 	topo_free(d.topo);

@@ -171,13 +171,15 @@ bool fault_bit(const struct fault *f)
 
 	if (f->nft.nrules > 0)
 		return t->packets > 0 || t->signalled > 0 || t->started > 0;
-	return t->packets > 0 || t->flows > 0 || t->signalled > 0 || t->started > 0;
+	return t->packets > 0 || t->flows > 0 || t->signalled > 0 || t->started > 0 || t->ops > 0;
 }
 
 int fault_touched(const struct fault *f, json_t **out)
 {
-	*out = json_pack("{s:I, s:i, s:i, s:i, s:b}", "packets", (json_int_t)f->touched.packets,
-			 "flows", f->touched.flows, "signalled", f->touched.signalled, "started",
-			 f->touched.started, "bit", fault_bit(f));
+	*out = json_pack("{s:I, s:i, s:i, s:i, s:I, s:I, s:b}", "packets",
+			 (json_int_t)f->touched.packets, "flows", f->touched.flows, "signalled",
+			 f->touched.signalled, "started", f->touched.started, "ops",
+			 (json_int_t)f->touched.ops, "bytes", (json_int_t)f->touched.bytes, "bit",
+			 fault_bit(f));
 	return *out ? 0 : -1;
 }

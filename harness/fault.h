@@ -6,7 +6,8 @@
  * arguments, at parse time), apply, heal, describe, and prove (the doctor's
  * demonstration on plain TCP, with the sentence it is held to). The rows
  * live with their kin (fault_proc.c: crash, pause, resume, restart;
- * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat) and the
+ * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat; fault_disk.c:
+ * disk-full, disk-error, disk-slow, lose-unsynced) and the
  * table that names them is fault_table.c. This module knows no row: it
  * drives any of them through its life (init, apply, heal, describe) and
  * holds what a fault touched, so that a fault that touched nothing is never
@@ -20,6 +21,10 @@
  *   blackhole HOST        every packet in or out of HOST's link is lost
  *   reset A B             the A->B flows established now get a TCP reset on their next packet
  *   evict-nat A [B]       the router forgets the NAT/conntrack state of A->B flows
+ *   disk-full server      writes in the server's data folder fail with ENOSPC
+ *   disk-error server [fsync|write|read]   they fail with EIO (all three when not named)
+ *   disk-slow server MS   each fsync there waits MS first
+ *   lose-unsynced server  power cut: the server is killed and its unsynced writes dropped
  *   heal [NAME]           undo every active fault (or the active ones of NAME), last first
  */
 #ifndef ACKLAB_FAULT_H
@@ -36,6 +41,7 @@
 struct topo;
 struct proc;
 struct lab;
+struct disk;
 
 #define FAULT_MAX_ARGS 3
 /* validate's recipients while a scenario is still being read (a later line may add some). */
@@ -49,6 +55,11 @@ struct fault_env {
 	/* Restart a role (the runner re-expands its command: a restarted server runs without failpoints). */
 	int (*restart_role)(void *arg, const char *role, char *err, size_t errlen);
 	void *arg;
+	/*
+	 * The filesystem serving a role's data folder (disk.h), or NULL when
+	 * this run serves none for it (NULL itself: the run has no storage).
+	 */
+	struct disk *(*find_disk)(void *arg, const char *role);
 };
 
 /* What a fault acted on, counted by its apply and its heal. */
@@ -57,6 +68,8 @@ struct fault_touched {
 	int flows;                    /* flows: conntrack entries evicted, or flows a rule acts on */
 	int signalled;                /* processes signalled (crash, pause, resume) */
 	int started;                  /* processes started (restart) */
+	uint64_t ops;                 /* file operations failed or delayed; writes dropped (storage) */
+	uint64_t bytes;               /* bytes of unsynced writes dropped (lose-unsynced) */
 };
 
 /* One applied (or to-be-applied) fault. */
@@ -70,12 +83,14 @@ struct fault {
 	struct fault_touched touched;
 };
 
-enum fault_arg_kind { FAULT_ARG_ROLE, FAULT_ARG_HOST };
+/* What a fault's arguments name: every one a role or a host, or a role and then values (ms, fsync). */
+enum fault_arg_kind { FAULT_ARG_ROLE, FAULT_ARG_HOST, FAULT_ARG_ROLE_THEN_VALUES };
 
 /* What the doctor saw when it proved a fault. */
 struct fault_proof {
 	bool ok;
 	char observed[256];
+	bool skipped;                 /* this machine cannot show it (observed says why): no verdict */
 };
 
 struct fault_ops {
@@ -128,7 +143,8 @@ int fault_heal_all(struct fault *faults, int n, const char *name, struct fault_e
 void fault_describe(const struct fault *f, char *buf, size_t len);
 
 /*
- * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N} for
+ * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N,
+ * "ops":N,"bytes":N} for
  * the history (final once healed). *out is the caller's. Returns 0, or -1
  * when out of memory.
  */
@@ -136,7 +152,8 @@ int fault_touched(const struct fault *f, json_t **out);
 /*
  * Did f act on anything: a packet dropped or reset by its rules (for a fault
  * made of router rules, marking a flow is not enough), a conntrack entry
- * evicted, a process signalled or started? Also given as "bit" by
+ * evicted, a process signalled or started, a file operation failed, delayed
+ * or dropped? Also given as "bit" by
  * fault_touched(). A fault that did not bite makes a clean verdict vacuous.
  */
 bool fault_bit(const struct fault *f);

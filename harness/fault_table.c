@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "fault_disk.h"
 #include "fault_net.h"
 #include "fault_proc.h"
 #include "util.h"
@@ -20,6 +21,10 @@ static const struct fault_ops *const fault_rows[] = {
 	&fault_blackhole,
 	&fault_reset,
 	&fault_evict_nat,
+	&fault_disk_full,
+	&fault_disk_error,
+	&fault_disk_slow,
+	&fault_lose_unsynced,
 	NULL,
 };
 

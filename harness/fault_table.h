@@ -3,7 +3,7 @@
  * parser looks a fault's name up here, `acklab list` prints the rows, and
  * `acklab doctor` proves each row in table order.
  *
- * The table sits above the rows (fault_proc.h, fault_net.h) and the rows
+ * The table sits above the rows (fault_proc.h, fault_net.h, fault_disk.h) and the rows
  * above fault.h, so adding a kind of fault is one file of rows plus one
  * line here. "heal" is not a row: it is a step of its own.
  */

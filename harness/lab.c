@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "disk.h"
 #include "netprobe.h"
 #include "proc.h"
 #include "topo.h"
@@ -57,6 +59,13 @@ static struct proc *lab_find_role(void *arg, const char *role)
 	return strcmp(role, "server") == 0 ? l->echo : NULL;
 }
 
+static struct disk *lab_find_disk(void *arg, const char *role)
+{
+	struct lab *l = arg;
+
+	return strcmp(role, "server") == 0 ? l->disk : NULL;
+}
+
 static int lab_restart_role(void *arg, const char *role, char *err, size_t errlen)
 {
 	if (strcmp(role, "server") != 0)
@@ -72,7 +81,8 @@ int lab_open(struct lab **out, struct topo *t, const char *bin_dir, char *err, s
 	if (!l)
 		return err_set(err, errlen, "lab: out of memory");
 	l->topo = t;
-	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l };
+	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l, lab_find_disk };
+	l->disk_mnt = -1;
 	snprintf(l->exe, sizeof l->exe, "%s/acklab", bin_dir);
 	l->lfd = netprobe_listen(t, "server", LAB_PORT, err, errlen);
 	if (l->lfd < 0 || lab_start_echo(l, err, errlen) == -1) {
@@ -90,6 +100,9 @@ void lab_close(struct lab *l)
 	proc_free(l->echo);
 	if (l->lfd >= 0)
 		close(l->lfd);
+	if (l->disk_mnt >= 0)
+		close(l->disk_mnt);   /* the mount's last reference: the connection ends */
+	disk_close(l->disk, NULL, 0);
 	free(l);
 }
 
@@ -165,4 +178,39 @@ int lab_echo_connect(struct lab *l, char *err, size_t errlen)
 {
 	return netprobe_connect(l->topo, "client", l->topo->server->addr, LAB_ECHO_PORT,
 				LAB_WAIT_MS, err, errlen);
+}
+
+/* An empty tmpfs that no path leads to: a detached mount's fd, or -1 with err. */
+static int lab_anonymous_tmpfs(char *err, size_t errlen)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0)
+		return err_set(err, errlen, "fsopen(tmpfs): %s", strerror(errno));
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "16m", 0) != 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
+		err_set(err, errlen, "fsconfig(tmpfs): %s", strerror(errno));
+	else if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0)
+		err_set(err, errlen, "fsmount(tmpfs): %s", strerror(errno));
+	close(fs);
+	return mnt;
+}
+
+int lab_disk(struct lab *l, char *err, size_t errlen)
+{
+	int backing;
+
+	if (l->disk_mnt >= 0)
+		return 0;
+	if (l->disk_err[0] || disk_probe(l->disk_err, sizeof l->disk_err) == -1)
+		return err_set(err, errlen, "%s", l->disk_err);
+	backing = lab_anonymous_tmpfs(l->disk_err, sizeof l->disk_err);
+	if (backing >= 0 && disk_open(&l->disk, backing, l->exe, -1, l->disk_err,
+				      sizeof l->disk_err) == 0)
+		l->disk_mnt = disk_mount(l->disk, l->disk_err, sizeof l->disk_err);
+	if (backing >= 0)
+		close(backing);       /* the child holds the tmpfs now */
+	if (l->disk_mnt < 0 && !l->disk_err[0])
+		str_copy(l->disk_err, "the FUSE filesystem did not start", sizeof l->disk_err);
+	return l->disk_mnt >= 0 ? 0 : err_set(err, errlen, "%s", l->disk_err);
 }

@@ -9,6 +9,11 @@
  * through the router, applies its fault, and watches both ends with the
  * probes below. Every wait has a deadline: "nothing arrives" means nothing
  * within LAB_QUIET_MS, "it arrives" means within LAB_WAIT_MS.
+ *
+ * The storage faults prove themselves on files instead: lab_disk() starts
+ * acklab's FUSE filesystem (disk.h) over an anonymous tmpfs and keeps a
+ * detached mount of it, which proofs reach by openat() on its fd. Nothing
+ * is mounted anywhere, so the doctor leaves no files and no mounts.
  */
 #ifndef ACKLAB_LAB_H
 #define ACKLAB_LAB_H
@@ -29,6 +34,9 @@ struct lab {
 	struct proc *echo;            /* the echo role; NULL until started */
 	char exe[4096];               /* this program, to run `probe-echo` */
 	struct fault_env env;         /* "server" is the echo; restarting it starts a new one */
+	struct disk *disk;            /* the FUSE filesystem for storage proofs; NULL until lab_disk() */
+	int disk_mnt;                 /* its detached mount (-1 until lab_disk()) */
+	char disk_err[256];           /* why lab_disk() failed, once it has */
 };
 
 /* A client/server pair of connected sockets through the router (-1 when closed). */
@@ -67,6 +75,13 @@ void lab_drain(struct lab *l);
 
 /* Start the echo process again if it is not running and ready. 0 or -1 with err. */
 int lab_echo_running(struct lab *l, char *err, size_t errlen);
+
+/*
+ * The lab's FUSE filesystem, started on first use: 0 with l->disk and
+ * l->disk_mnt ready, or -1 with err saying why this machine cannot serve
+ * one (the same reason on every later call).
+ */
+int lab_disk(struct lab *l, char *err, size_t errlen);
 
 /* A connection from the client host to the echo process (caller closes), or -1 with err. */
 int lab_echo_connect(struct lab *l, char *err, size_t errlen);

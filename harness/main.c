@@ -21,6 +21,7 @@
 
 #include "capability.h"
 #include "collect.h"
+#include "disk.h"
 #include "doctor.h"
 #include "fault_table.h"
 #include "log.h"
@@ -873,6 +874,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "probe-echo") == 0 && argc == 3)
 		return doctor_probe_echo(argv[2]);
+	if (strcmp(cmd, "disk-serve") == 0 && argc == 2)
+		return diskfs_main();
 	paths_find(&p);
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(&p, argc - 1, argv + 1);

@@ -23,8 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "check.h"
 #include "collect.h"
+#include "disk.h"
 #include "log.h"
 #include "outdir.h"
 #include "report.h"
@@ -327,6 +329,27 @@ done:
 	return rc;
 }
 
+/*
+ * A cell whose scenario breaks the server's storage needs a machine that
+ * lets acklab serve FUSE: where it does not, the cell is n/a with the
+ * reason (probed once per run), not an error in every such cell.
+ */
+static void matrix_machine_fit(struct plan *p)
+{
+	static int fuse_ok = -1;
+	static char why[200];
+
+	if (p->na[0] || !(p->needs & CAP_STORAGE))
+		return;
+	if (fuse_ok < 0)
+		fuse_ok = disk_probe(why, sizeof why) == 0;
+	if (fuse_ok)
+		return;
+	snprintf(p->na, sizeof p->na, "this machine cannot serve FUSE, which storage faults need: %s",
+		 why);
+	json_object_set_new(p->doc, "na", json_string(p->na));      /* plan.json says so too */
+}
+
 static void matrix_free_jobs(const struct matrix_opts *o, struct job *jobs, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -408,6 +431,7 @@ int matrix_run(const struct matrix_opts *o)
 	}
 	run_dir = run.path;
 	for (int i = 0; i < njobs; i++) {
+		matrix_machine_fit(jobs[i].plan);
 		if (matrix_write_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
 			log_warnx("run: %s", err);
 			matrix_free_jobs(o, jobs, njobs);

@@ -4,7 +4,8 @@
  * it, so an "n/a" names its cause; a stack's offers are what it declares,
  * checked against its commands (failpoints need a {failpoints} word in the
  * server's command, a timer the scenario sets needs its {placeholder} in the
- * client's or listener's command).
+ * client's or listener's command, storage is offered by a server's command
+ * that names its data folder {dir}).
  */
 #include "plan.h"
 
@@ -114,6 +115,9 @@ static void plan_check_fit(struct plan *p)
 	p->offers = st->offers;
 	if ((p->offers & CAP_FAILPOINTS) && !plan_cmd_has(&st->server, "{failpoints}"))
 		p->offers &= ~CAP_FAILPOINTS;
+	/* Storage faults act on the server's data folder: a server that names none has no disk to break. */
+	if (plan_cmd_has(&st->server, "{dir}"))
+		p->offers |= CAP_STORAGE;
 	p->needs = plan_scenario_needs(s, why);
 	lack = p->needs & ~p->offers;
 	if (lack) {
@@ -340,6 +344,11 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
 	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
 		goto done;
+	/* What the machine lacked when the plan was run (FUSE, for storage faults) is recorded, not derived. */
+	if (!p->na[0] && json_is_string(json_object_get(doc, "na"))) {
+		str_copy(p->na, json_string_value(json_object_get(doc, "na")), sizeof p->na);
+		json_object_set_new(p->doc, "na", json_string(p->na));
+	}
 	*out = p;
 	p = NULL;
 	rc = 0;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,6 +56,8 @@ struct proc {
 	struct outdir log_dir;     /* the folder of the logs, held open; fd -1: no logs kept */
 	int netns_fd;              /* our own dup, or -1 */
 	bool want_stdin;
+	const char *mount_at;      /* the spec's, for the first life only (NULL after) */
+	int mount_fd;
 
 	pid_t pid;
 	int pidfd;                 /* -1 when the kernel has none or the life is over */
@@ -93,7 +96,7 @@ static void proc_unregister(struct proc *p)
 }
 
 /* What the child reports on the status pipe when a step fails. */
-enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT, STEP_TMP };
+enum proc_step { STEP_NETNS = 1, STEP_STDIO, STEP_EXEC, STEP_PARENT, STEP_TMP, STEP_MOUNT };
 
 struct proc_child_report {
 	int step;
@@ -156,6 +159,17 @@ static void __attribute__((noreturn)) proc_child(const struct proc *p, pid_t par
 		proc_child_fail(status_w, STEP_NETNS);
 	if (sandbox_private_tmp_enter() != 0)
 		proc_child_fail(status_w, STEP_TMP);
+	/*
+	 * The data folder's mount, in a namespace of this process's own (a second
+	 * unshare is harmless when the private /tmp made one). The fd is closed
+	 * at once: the mount must go with this namespace, not wait for the fd.
+	 */
+	if (p->mount_at) {
+		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    move_mount(p->mount_fd, "", AT_FDCWD, p->mount_at, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+			proc_child_fail(status_w, STEP_MOUNT);
+		close(p->mount_fd);
+	}
 
 	hi_in = fcntl(in_r, F_DUPFD, 10);
 	hi_out = fcntl(out_w, F_DUPFD, 10);
@@ -196,6 +210,10 @@ static void proc_describe_step(const struct proc *p, const struct proc_child_rep
 		break;
 	case STEP_TMP:
 		err_set(err, errlen, "role '%s': cannot give it a private /tmp: %s", p->role, strerror(r->err));
+		break;
+	case STEP_MOUNT:
+		err_set(err, errlen, "role '%s': cannot mount acklab's filesystem on its data folder: %s",
+			p->role, strerror(r->err));
 		break;
 	case STEP_PARENT:
 		err_set(err, errlen, "role '%s': acklab exited while starting it", p->role);
@@ -298,6 +316,12 @@ done:
 
 int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_t errlen)
 {
+	return proc_start_mounted(out, spec, -1, NULL, err, errlen);
+}
+
+int proc_start_mounted(struct proc **out, const struct proc_spec *spec, int mount_fd,
+		       const char *mount_at, char *err, size_t errlen)
+{
 	struct proc *p = NULL;
 	size_t argc = 0;
 
@@ -345,8 +369,11 @@ int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_
 			goto err;
 		}
 	}
+	p->mount_at = mount_at;
+	p->mount_fd = mount_fd;
 	if (proc_spawn(p, err, errlen) != 0)
 		goto err;
+	p->mount_at = NULL;           /* moved: a restart would have nothing to move */
 	*out = p;
 	return 0;
 err:

@@ -4,7 +4,8 @@
  *
  * One recipe for every child (relayd check_script.c): fork; in the child set
  * PR_SET_PDEATHSIG(SIGKILL), close every stray fd, enter the host's network
- * namespace, wire stdin to a pipe from acklab, stdout to a pipe to acklab,
+ * namespace (and, for a server whose data folder acklab serves, a mount
+ * namespace with that folder's mount in place), wire stdin to a pipe from acklab, stdout to a pipe to acklab,
  * stderr to <log_dir>/<role>.stderr.log, exec argv. acklab reads stdout line
  * by line (non-blocking, from its own poll loop): every line is appended to
  * <log_dir>/<role>.stdout.log and handed to the caller with the time it was
@@ -36,6 +37,16 @@ enum proc_state { PROC_RUNNING, PROC_PAUSED, PROC_EXITED };
 
 /* Start the role. On success *out is owned by the caller (proc_free). */
 int proc_start(struct proc **out, const struct proc_spec *spec, char *err, size_t errlen);
+
+/*
+ * proc_start(), with a detached mount (fsmount(), disk.h) that the child
+ * moves onto the folder mount_at in a mount namespace of its own before
+ * exec, so the role, and only it, sees that filesystem there. Only this
+ * life gets it (a mount moves once; proc_restart() starts without): the
+ * caller keeps mount_fd and closes it once this returns.
+ */
+int proc_start_mounted(struct proc **out, const struct proc_spec *spec, int mount_fd,
+		       const char *mount_at, char *err, size_t errlen);
 
 /* Start the same command again with the same files (the role must have exited or been killed first). */
 int proc_restart(struct proc *p, char *err, size_t errlen);

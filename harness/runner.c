@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "cell.h"
 #include "plan.h"
 #include "token.h"
@@ -227,6 +228,8 @@ static int cell_read_store(struct cell *c)
 
 static void cell_teardown(struct cell *c)
 {
+	char err[512];
+
 	for (int i = c->nroles - 1; i >= 0; i--) {
 		if (c->roles[i].proc && proc_state(c->roles[i].proc) != PROC_EXITED)
 			proc_stop(c->roles[i].proc, 1000);
@@ -239,6 +242,40 @@ static void cell_teardown(struct cell *c)
 	c->cap = NULL;
 	topo_free(c->topo);
 	c->topo = NULL;
+	/* After the server: what it left unsynced is written back, as at a clean shutdown. */
+	if (c->disk && disk_close(c->disk, err, sizeof err) == -1)
+		cell_fail(c, "the server's data folder: %s", err);
+	c->disk = NULL;
+}
+
+/*
+ * When the scenario breaks the server's storage: acklab's filesystem over
+ * the cell folder, where the server keeps its data ({dir}). Its log is
+ * disk.stderr.log. Returns 0 or -1 (the cell failed).
+ */
+static int cell_open_disk(struct cell *c)
+{
+	char err[1024], exe[PATH_MAX + 16];
+	int log_fd, rc;
+
+	if (!(c->plan->needs & CAP_STORAGE))
+		return 0;
+	if (disk_probe(err, sizeof err) == -1) {
+		cell_fail(c, "storage faults need a FUSE filesystem, and this machine refuses one: %s",
+			  err);
+		return -1;
+	}
+	log_fd = outdir_open_file(&c->out, "disk.stderr.log", OUTDIR_APPEND, err, sizeof err);
+	if (log_fd < 0) {
+		cell_fail(c, "%s", err);
+		return -1;
+	}
+	snprintf(exe, sizeof exe, "%s/acklab", c->o->bin_dir);
+	rc = disk_open(&c->disk, c->out.fd, exe, log_fd, err, sizeof err);
+	close(log_fd);
+	if (rc == -1)
+		cell_fail(c, "the server's data folder: %s", err);
+	return rc;
 }
 
 static int cell_setup(struct cell *c)
@@ -269,6 +306,8 @@ static int cell_setup(struct cell *c)
 			return -1;
 		}
 	}
+	if (cell_open_disk(c) == -1)
+		return -1;
 	/* The server boots while the capture opens; both are done before anyone connects. */
 	server = cell_add_role(c, "server", "server", &c->st->server);
 	from = c->nlog;

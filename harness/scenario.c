@@ -72,8 +72,10 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 		return scn_err(p, bad < 0 ? w->col : p->w[i + 1 + bad].col, "%s", msg);
 	f->nargs = nargs;
 	for (j = 0; j < nargs; j++)
-		if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),
-				 ops->arg_kind == FAULT_ARG_ROLE ? SCN_REF_ROLE : SCN_REF_HOST) == -1)
+		if (j > 0 && ops->arg_kind == FAULT_ARG_ROLE_THEN_VALUES)
+			str_copy(f->args[j], args[j], sizeof(f->args[j]));   /* a value, checked by validate */
+		else if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),
+				 ops->arg_kind == FAULT_ARG_HOST ? SCN_REF_HOST : SCN_REF_ROLE) == -1)
 			return -1;
 	return 0;
 }

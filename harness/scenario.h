@@ -45,7 +45,19 @@
  *                                       has never reported a connection (an HTTP
  *                                       client) has none to wait for: both hold at once
  *   wait DURATION
- *   fault FAULT ARGS...
+ *   fault FAULT ARGS...                 `acklab list` names them all; the storage faults act
+ *                                       on the server's data folder ({dir}) through acklab's
+ *                                       own FUSE filesystem and need no help from the server:
+ *                                         disk-full server           writes fail with ENOSPC
+ *                                         disk-error server [fsync|write|read]
+ *                                                                    they fail with EIO (all
+ *                                                                    three when none is named)
+ *                                         disk-slow server MS        each fsync waits MS (200 or 200ms)
+ *                                         lose-unsynced server       power cut: the server is killed
+ *                                                                    (SIGKILL) and every write it
+ *                                                                    had not fsynced is dropped;
+ *                                                                    restart it (a rule on its exit)
+ *                                       a stack offers them when its server command names {dir}
  *   heal [FAULT]
  *   settle DURATION                     the most to wait before reading the store
  *                                       (default 300ms); it ends early once every
@@ -59,7 +71,8 @@
  *        gives up where the scenario lets it succeed is a failure.
  *        attempts(m2)=1 (also >= and <=) checks how often the client tried.
  *        A fault that touched nothing (no packet dropped, no flow evicted,
- *        no process signalled) fails the cell, its clean being vacuous,
+ *        no process signalled, no file operation failed, delayed or
+ *        dropped) fails the cell, its clean being vacuous,
  *        unless the line says "may-miss" (e.g. ws-naive never waits for the
  *        reply that lost-ack drops). "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.

@@ -122,10 +122,10 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 		unsigned cap = cap_lookup(w[i].text);
 		const char *hint = cap ? NULL : cap_suggest(w[i].text);
 
-		if (!cap || cap == CAP_TIMERS)
+		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE)
 			return stack_err(err, errlen, file, lineno, w[i].col,
 					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
-					 "or catchup; timers follow from the commands' placeholders)",
+					 "or catchup; timers and storage follow from the commands' placeholders)",
 					 w[i].text, hint ? " (did you mean '" : "", hint ? hint : "",
 					 hint ? "'?)" : "");
 		s->offers |= cap;

@@ -27,6 +27,15 @@
  * error when the file is read. {failpoints} must be a word of its own: it
  * expands to the two words "--failpoints SPEC", or to nothing.
  *
+ * {dir} is the cell's folder, where the server keeps its data (chatd:
+ * --db {dir}/chat.db). When the scenario uses a storage fault (disk-full,
+ * disk-error, disk-slow, lose-unsynced), each life of the server sees that
+ * same path through acklab's FUSE filesystem, mounted in the server's own
+ * mount namespace and passing through to the real folder (disk.h); other
+ * roles, and acklab's logs, see the real folder. So a server command that
+ * names {dir} offers "storage"; one that keeps its data elsewhere does
+ * not, and scenarios with storage faults are n/a on it.
+ *
  * A .stack file is code, not data. Its commands are run as they are, with
  * acklab's privileges: the sandbox gives each role its own network, process
  * group and /tmp, but not its own files or users, so a stack run by root can

@@ -46,10 +46,15 @@ static void test_table_complete(void **state)
 		assert_true(ops->summary[0] != '\0');
 		assert_true(ops->min_args >= 1 && ops->min_args <= ops->max_args);
 		assert_true(ops->max_args <= FAULT_MAX_ARGS);
-		/* only restart needs the stack's cooperation */
-		assert_int_equal(ops->needs, strcmp(ops->name, "restart") == 0 ? CAP_RESTART : 0);
+		/* restart needs the stack's cooperation; storage faults a server data folder ({dir}) */
+		if (strcmp(ops->name, "restart") == 0)
+			assert_int_equal(ops->needs, CAP_RESTART);
+		else if (strncmp(ops->name, "disk-", 5) == 0 || strcmp(ops->name, "lose-unsynced") == 0)
+			assert_int_equal(ops->needs, CAP_STORAGE);
+		else
+			assert_int_equal(ops->needs, 0);
 	}
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 13);
 	assert_null(rows[n]);
 	assert_null(fault_lookup("heal"));
 	assert_null(fault_lookup("netem"));
@@ -126,6 +131,28 @@ static const struct validate_case validate_cases[] = {
 	  "unknown host 'recipient3' (expected a host: client, server, recipient1, recipient2)" },
 	{ "evict-nat", 1, { "client" }, 0, OK, NULL },
 	{ "evict-nat", 2, { "client", "server" }, 0, OK, NULL },
+	{ "disk-full", 1, { "client" }, UNKNOWN, 0,
+	  "fault 'disk-full' acts on the server's data folder ({dir}), and 'client' has none that acklab serves (expected: server)" },
+	{ "disk-full", 0, { NULL }, UNKNOWN, -1,
+	  "fault 'disk-full' takes 1 argument, got 0 (usage: disk-full server)" },
+	{ "disk-full", 1, { "server" }, 0, OK, NULL },
+	{ "disk-error", 2, { "server", "flush" }, UNKNOWN, 1,
+	  "unknown operation 'flush' for disk-error (expected fsync, write or read; none for all three)" },
+	{ "disk-error", 3, { "server", "read", "write" }, UNKNOWN, 2,
+	  "fault 'disk-error' takes 1 to 2 arguments, got 3 (usage: disk-error server [fsync|write|read])" },
+	{ "disk-error", 1, { "server" }, UNKNOWN, OK, NULL },
+	{ "disk-error", 2, { "server", "fsync" }, UNKNOWN, OK, NULL },
+	{ "disk-slow", 2, { "server", "soon" }, UNKNOWN, 1,
+	  "disk-slow: the delay of each fsync in milliseconds: 'soon' is not a number" },
+	{ "disk-slow", 2, { "server", "0" }, UNKNOWN, 1,
+	  "disk-slow: the delay of each fsync in milliseconds: '0' is out of range 1..60000" },
+	{ "disk-slow", 1, { "server" }, UNKNOWN, -1,
+	  "fault 'disk-slow' takes 2 arguments, got 1 (usage: disk-slow server MS)" },
+	{ "disk-slow", 2, { "server", "200ms" }, UNKNOWN, OK, NULL },
+	{ "disk-slow", 2, { "server", "200" }, UNKNOWN, OK, NULL },
+	{ "lose-unsynced", 1, { "recipient1" }, 1, 0,
+	  "fault 'lose-unsynced' acts on the server's data folder ({dir}), and 'recipient1' has none that acklab serves (expected: server)" },
+	{ "lose-unsynced", 1, { "server" }, 0, OK, NULL },
 };
 
 static void test_validate(void **state)
@@ -256,7 +283,7 @@ static void test_bit(void **state)
 static void test_process_faults(void **state)
 {
 	struct roles roles = { { "server", NULL, NULL }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL };
 	struct fault f;
 	char err[256], buf[160], *text;
 	json_t *touched;
@@ -281,7 +308,7 @@ static void test_process_faults(void **state)
 	assert_int_equal(roles.restarts, 1);
 	assert_int_equal(fault_touched(&f, &touched), 0);
 	text = json_dumps(touched, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "{\"bit\":true,\"flows\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
+	assert_string_equal(text, "{\"bit\":true,\"bytes\":0,\"flows\":0,\"ops\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
 	free(text);
 	json_decref(touched);
 
@@ -329,7 +356,7 @@ static void pause_three(struct fault_env *env, struct fault *faults)
 static void test_heal_order(void **state)
 {
 	struct roles roles = { { "server", "client", "recipient1" }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL };
 	struct fault faults[3];
 	struct heal_log log = { .n = 0 };
 	char err[256];

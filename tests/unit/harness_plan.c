@@ -211,6 +211,30 @@ static void test_plan_failpoints_need_placeholder(void **state)
 	plan_free(p);
 }
 
+/* Storage is offered by a server command that names its data folder {dir}, never declared. */
+static void test_plan_storage_needs_dir(void **state)
+{
+	static const char scn[] = "scenario a\nsend m1\nfault disk-full server\nexpect * clean\n";
+	char stk[1024], *d, want[512];
+	struct plan *p;
+
+	(void)state;
+	p = make_plan(scn, stack_text);
+	assert_string_equal(p->na, "");
+	assert_int_equal(p->needs & CAP_STORAGE, CAP_STORAGE);
+	assert_int_equal(p->offers & CAP_STORAGE, CAP_STORAGE);
+	plan_free(p);
+	/* the same server keeping its store elsewhere: no disk of its own to fill */
+	snprintf(stk, sizeof stk, "%s", stack_text);
+	d = strstr(stk, "{dir}/chat.db");
+	memcpy(d, "/var/x.db    ", 13);
+	p = make_plan(scn, stk);
+	snprintf(want, sizeof want, "stack http-nokey does not offer storage (%s/x.scn: line 3 uses "
+		 "disk-full, which needs storage)", dir);
+	assert_string_equal(p->na, want);
+	plan_free(p);
+}
+
 static void write_cell(const char *cell_json, const char *history, const char *store)
 {
 	struct plan *p = make_plan(scn_text, stack_text);
@@ -347,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan_na, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_na_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_failpoints_need_placeholder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_storage_needs_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_reads_the_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_untouched, setup, teardown),

@@ -223,6 +223,12 @@ static const struct bad_case bad_cases[] = {
 	  "bad.scn:3:19: fault 'drop' acts on a host's link, and the router has none of its own (expected a host: client, server or a recipient)" },
 	{ HEAD "fault reset server server\nexpect * clean\n",
 	  "bad.scn:3:20: fault 'reset' names 'server' twice (expected two different hosts: reset FROM-HOST TO-HOST)" },
+	{ HEAD "fault disk-slow server soon\nexpect * clean\n",
+	  "bad.scn:3:24: disk-slow: the delay of each fsync in milliseconds: 'soon' is not a number" },
+	{ HEAD "fault disk-error server flush\nexpect * clean\n",
+	  "bad.scn:3:25: unknown operation 'flush' for disk-error (expected fsync, write or read; none for all three)" },
+	{ HEAD "fault disk-full client\nexpect * clean\n",
+	  "bad.scn:3:17: fault 'disk-full' acts on the server's data folder ({dir}), and 'client' has none that acklab serves (expected: server)" },
 	{ HEAD "fault evict-nat nowhere\nexpect * clean\n",
 	  "bad.scn:3:17: unknown host 'nowhere' (expected a host: client, server, router, recipient1)" },
 	{ HEAD "await client done m9\nexpect * clean\n",
@@ -445,6 +451,24 @@ static void test_reply(void **state)
 	assert_null(s);
 }
 
+/* A storage fault names the server, then values: a delay, an operation (not roles). */
+static void test_storage_fault_values(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("d.scn", "scenario d\nsend m1\nfault disk-slow server 200ms\n"
+					       "fault disk-error server fsync\non exit server: lose-unsynced server\n"
+					       "expect * clean\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->steps[1].fault.nargs, 2);
+	assert_string_equal(s->steps[1].fault.args[0], "server");
+	assert_string_equal(s->steps[1].fault.args[1], "200ms");
+	assert_string_equal(s->steps[2].fault.args[1], "fsync");
+	assert_string_equal(s->rules[0].fault.name, "lose-unsynced");
+	scenario_free(s);
+}
+
 /* The connection forms of await: a role and a deadline, never a message. */
 static void test_await_connection(void **state)
 {
@@ -472,6 +496,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_storage_fault_values),
 		cmocka_unit_test(test_await_connection),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
