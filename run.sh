@@ -12,6 +12,7 @@ cd "$(dirname "$0")"
 PACKAGES=(gcc make pkg-config libc6-dev
           libwebsockets-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev
           libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
+          libnetfilter-queue-dev libnftnl-dev libmnl-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
           python3 python3-yaml
           clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes

@@ -132,8 +132,8 @@ void cell_record_faults_touched(struct cell *c)
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
-	const char *args[3];
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, c->plan->seed };
+	const char *args[FAULT_MAX_ARGS];
 	struct fault *f;
 	char err[512], what[512];
 	int64_t start = mono_ns();
@@ -183,7 +183,7 @@ static void cell_healed(void *arg, struct fault *f)
 /* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, c->plan->seed };
 	struct cell_healing h = { c, why, mono_ns() };
 	char err[512];
 

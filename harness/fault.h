@@ -6,7 +6,8 @@
  * arguments, at parse time), apply, heal, describe, and prove (the doctor's
  * demonstration on plain TCP, with the sentence it is held to). The rows
  * live with their kin (fault_proc.c: crash, pause, resume, restart;
- * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat) and the
+ * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat, partition;
+ * fault_queue.c: hold, delay, loss, duplicate, reorder) and the
  * table that names them is fault_table.c. This module knows no row: it
  * drives any of them through its life (init, apply, heal, describe) and
  * holds what a fault touched, so that a fault that touched nothing is never
@@ -20,6 +21,14 @@
  *   blackhole HOST        every packet in or out of HOST's link is lost
  *   reset A B             the A->B flows established now get a TCP reset on their next packet
  *   evict-nat A [B]       the router forgets the NAT/conntrack state of A->B flows
+ *   partition A B         every packet between A and B is lost, both ways
+ *   hold A B              the router keeps every packet from A to B until healed, then
+ *                         lets them go in order (none is lost)
+ *   delay A B MS [jitter MS]   every packet from A to B waits MS (plus or minus jitter)
+ *   loss A B P%           each packet from A to B is dropped with chance P
+ *   duplicate A B P%      each packet from A to B is delivered twice with chance P
+ *   reorder A B P% [by MS]     each packet from A to B waits MS (default 10ms) with
+ *                         chance P while the ones after it pass
  *   heal [NAME]           undo every active fault (or the active ones of NAME), last first
  */
 #ifndef ACKLAB_FAULT_H
@@ -37,7 +46,7 @@ struct topo;
 struct proc;
 struct lab;
 
-#define FAULT_MAX_ARGS 3
+#define FAULT_MAX_ARGS 5
 /* validate's recipients while a scenario is still being read (a later line may add some). */
 #define FAULT_RECIPIENTS_UNKNOWN (-1)
 
@@ -49,6 +58,8 @@ struct fault_env {
 	/* Restart a role (the runner re-expands its command: a restarted server runs without failpoints). */
 	int (*restart_role)(void *arg, const char *role, char *err, size_t errlen);
 	void *arg;
+	/* Where the random choices of shaping faults start (the cell's seed), so a run repeats. */
+	unsigned long seed;
 };
 
 /* What a fault acted on, counted by its apply and its heal. */
@@ -57,6 +68,9 @@ struct fault_touched {
 	int flows;                    /* flows: conntrack entries evicted, or flows a rule acts on */
 	int signalled;                /* processes signalled (crash, pause, resume) */
 	int started;                  /* processes started (restart) */
+	uint64_t held;                /* packets the router's queue kept until a heal or a fault */
+	uint64_t delayed;             /* packets it kept for a while (delay, reorder) */
+	uint64_t duplicated;          /* packets it had the kernel send twice */
 };
 
 /* One applied (or to-be-applied) fault. */
@@ -67,6 +81,7 @@ struct fault {
 	bool active;                  /* applied and not healed (for faults that can be healed) */
 	bool healed;                  /* heal ran: the counts are final */
 	struct nft_fault nft;         /* rules to remove on heal, and their counters */
+	int queue_rule;               /* the router queue's rule (pktq.h) to remove on heal, or 0 */
 	struct fault_touched touched;
 };
 
@@ -102,6 +117,11 @@ struct fault_ops {
 	/* The doctor's check: what it must see (one line), and the proof on the lab (lab.h). */
 	const char *proof;
 	void (*prove)(struct lab *lab, struct fault_proof *out);
+	/*
+	 * How many leading arguments name what arg_kind says; the rest are
+	 * values (80ms, 5%) that validate checks. 0: every argument is a name.
+	 */
+	int nnames;
 };
 
 /* ops->validate (which checks the count first, then what the arguments name). */
@@ -128,21 +148,27 @@ int fault_heal_all(struct fault *faults, int n, const char *name, struct fault_e
 void fault_describe(const struct fault *f, char *buf, size_t len);
 
 /*
- * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N} for
+ * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N,
+ * "held":N,"delayed":N,"duplicated":N} for
  * the history (final once healed). *out is the caller's. Returns 0, or -1
  * when out of memory.
  */
 int fault_touched(const struct fault *f, json_t **out);
 /*
  * Did f act on anything: a packet dropped or reset by its rules (for a fault
- * made of router rules, marking a flow is not enough), a conntrack entry
- * evicted, a process signalled or started? Also given as "bit" by
+ * made of router rules, marking a flow is not enough), a packet held,
+ * delayed or duplicated by the router's queue, a conntrack entry evicted, a
+ * process signalled or started? Also given as "bit" by
  * fault_touched(). A fault that did not bite makes a clean verdict vacuous.
  */
 bool fault_bit(const struct fault *f);
 
+/* How many of nargs arguments are names (ops->nnames, or all of them). */
+int fault_names_in(const struct fault_ops *ops, int nargs);
+
 /*
- * Validators rows share; both check the count against the row first.
+ * Validators rows share; both check the count against the row first, then
+ * the names among the arguments (fault_names_in).
  * fault_validate_roles: every argument names a role (client, server,
  * recipientN). fault_validate_hosts: every argument names a host with a
  * link (not the router), each a different one.

@@ -8,6 +8,7 @@
 
 #include "fault_net.h"
 #include "fault_proc.h"
+#include "fault_queue.h"
 #include "util.h"
 
 static const struct fault_ops *const fault_rows[] = {
@@ -20,6 +21,12 @@ static const struct fault_ops *const fault_rows[] = {
 	&fault_blackhole,
 	&fault_reset,
 	&fault_evict_nat,
+	&fault_partition,
+	&fault_hold,
+	&fault_delay,
+	&fault_loss,
+	&fault_duplicate,
+	&fault_reorder,
 	NULL,
 };
 

@@ -72,7 +72,7 @@ int lab_open(struct lab **out, struct topo *t, const char *bin_dir, char *err, s
 	if (!l)
 		return err_set(err, errlen, "lab: out of memory");
 	l->topo = t;
-	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l };
+	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l, LAB_SEED };
 	snprintf(l->exe, sizeof l->exe, "%s/acklab", bin_dir);
 	l->lfd = netprobe_listen(t, "server", LAB_PORT, err, errlen);
 	if (l->lfd < 0 || lab_start_echo(l, err, errlen) == -1) {

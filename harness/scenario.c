@@ -71,10 +71,15 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 	if (fault_validate(ops, args, nargs, FAULT_RECIPIENTS_UNKNOWN, &bad, msg, sizeof(msg)) == -1)
 		return scn_err(p, bad < 0 ? w->col : p->w[i + 1 + bad].col, "%s", msg);
 	f->nargs = nargs;
-	for (j = 0; j < nargs; j++)
+	for (j = 0; j < nargs; j++) {
+		if (j >= fault_names_in(ops, nargs)) {       /* a value the row's validate checked */
+			str_copy(f->args[j], p->w[i + 1 + j].text, sizeof(f->args[j]));
+			continue;
+		}
 		if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),
 				 ops->arg_kind == FAULT_ARG_ROLE ? SCN_REF_ROLE : SCN_REF_HOST) == -1)
 			return -1;
+	}
 	return 0;
 }
 

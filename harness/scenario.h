@@ -74,6 +74,7 @@
 #include <stddef.h>
 
 #include "checker_class.h"
+#include "fault.h"
 #include "trigger.h"
 
 #define SCN_NAME_MAX 64
@@ -90,7 +91,7 @@ struct scn_pos {
 
 struct scn_fault {
 	char name[32];
-	char args[3][32];
+	char args[FAULT_MAX_ARGS][32];
 	int nargs;
 	struct scn_pos pos;
 };
