@@ -259,6 +259,15 @@ static int st_rate(struct scn_parser *p)
 	return 0;
 }
 
+/* Word i names the host at one end of a packet: any host with a link (not the router). */
+static int scn_packet_host(struct scn_parser *p, int i, char *dst, size_t len)
+{
+	if (strcmp(p->w[i].text, "router") == 0)
+		return scn_err(p, p->w[i].col, "packets cross the router: '%s' names a host with a link "
+			       "(client, server or a recipient)", p->w[i - 1].text);
+	return scn_role_ref(p, i, dst, len, SCN_REF_HOST);
+}
+
 /* Words [1, colon) are the trigger. */
 static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
 {
@@ -298,6 +307,22 @@ static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
 			return scn_err(p, p->w[colon].col, "missing message after 'packet' (expected: packet MSG)");
 		if (scn_msg_ref(p, i++, tr->msg_id) == -1)
 			return -1;
+		while (i < colon && (strcmp(p->w[i].text, "from") == 0 || strcmp(p->w[i].text, "to") == 0)) {
+			bool from = strcmp(p->w[i].text, "from") == 0;
+			char *end = from ? tr->from : tr->to;
+
+			if (end[0])
+				return scn_err(p, p->w[i].col, "'%s' given twice in one trigger", p->w[i].text);
+			if (i + 1 >= colon)
+				return scn_err(p, p->w[colon].col, "missing host after '%s' (expected: %s HOST)",
+					       p->w[i].text, p->w[i].text);
+			if (scn_packet_host(p, i + 1, end, sizeof tr->from) == -1)
+				return -1;
+			i += 2;
+		}
+		if (tr->from[0] && strcmp(tr->from, tr->to) == 0)
+			return scn_err(p, p->w[i - 1].col, "a packet goes from '%s' to another host, not to "
+				       "itself", tr->from);
 	} else if (strcmp(w->text, "exit") == 0) {
 		tr->kind = TRIGGER_EXIT;
 		if (i >= colon)
@@ -319,9 +344,21 @@ static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
 		tr->count = (int)n;
 		i += 2;
 	}
+	if (i < colon && strcmp(p->w[i].text, "hold") == 0) {
+		if (tr->kind != TRIGGER_PACKET)
+			return scn_err(p, p->w[i].col, "'hold' is for packet triggers (expected: packet MSG "
+				       "[from HOST] [to HOST] hold: FAULT ARGS...)");
+		tr->hold = true;
+		if (++i < colon && strcmp(p->w[i].text, "drop") == 0) {
+			tr->hold_drop = true;
+			i++;
+		}
+	}
 	if (i < colon)
-		return scn_err(p, p->w[i].col, "unexpected '%s' in trigger (expected 'count N' or ':')",
-			       p->w[i].text);
+		return scn_err(p, p->w[i].col, "unexpected '%s' in trigger (expected %s)", p->w[i].text,
+			       tr->hold ? "':' after the hold" :
+			       tr->kind == TRIGGER_PACKET ? "from HOST, to HOST, 'count N', 'hold' or ':'"
+							  : "'count N' or ':'");
 	return 0;
 }
 
@@ -509,10 +546,65 @@ static int st_send(struct scn_parser *p)
 	return scn_no_more(p, i);
 }
 
+/* "within DURATION" at word i, if there. Returns the index after it, or -1. */
+static int scn_within(struct scn_parser *p, int i, int *ms)
+{
+	if (i < p->nw && strcmp(p->w[i].text, "within") == 0) {
+		if (scn_need(p, i + 1, "a duration after 'within'") == -1 ||
+		    scn_duration(p, i + 1, ms) == -1)
+			return -1;
+		i += 2;
+	}
+	return i;
+}
+
+/*
+ * await store has MSG [within D]: the stack's store command is run until
+ * its output holds MSG's token. await packet MSG at HOST [within D]: a
+ * packet carrying MSG left the router toward HOST. Neither asks anything
+ * of the server.
+ */
+static int st_await_neutral(struct scn_parser *p, struct scn_step *st)
+{
+	int i;
+
+	st->within_ms = 5000;
+	if (strcmp(p->w[1].text, "store") == 0) {
+		str_copy(st->role, "store", sizeof st->role);
+		str_copy(st->ev, "has", sizeof st->ev);
+		if (scn_need(p, 2, "'has'") == -1)
+			return -1;
+		if (strcmp(p->w[2].text, "has") != 0)
+			return scn_err(p, p->w[2].col, "unexpected '%s' (expected: await store has MSG "
+				       "[within DURATION])", p->w[2].text);
+		if (scn_need(p, 3, "a message id") == -1 || scn_msg_ref(p, 3, st->msg_id) == -1)
+			return -1;
+		i = scn_within(p, 4, &st->within_ms);
+		return i == -1 ? -1 : scn_no_more(p, i);
+	}
+	str_copy(st->role, "router", sizeof st->role);
+	str_copy(st->ev, "packet", sizeof st->ev);
+	if (scn_need(p, 2, "a message id") == -1 || scn_msg_ref(p, 2, st->msg_id) == -1 ||
+	    scn_need(p, 3, "'at HOST'") == -1)
+		return -1;
+	if (strcmp(p->w[3].text, "at") != 0)
+		return scn_err(p, p->w[3].col, "unexpected '%s' (expected: await packet MSG at HOST "
+			       "[within DURATION])", p->w[3].text);
+	if (scn_need(p, 4, "a host after 'at'") == -1 ||
+	    scn_packet_host(p, 4, st->host, sizeof st->host) == -1)
+		return -1;
+	i = scn_within(p, 5, &st->within_ms);
+	return i == -1 ? -1 : scn_no_more(p, i);
+}
+
 static int st_await(struct scn_parser *p)
 {
 	struct scn_step *st;
 	int i = 3;
+
+	if (p->nw > 1 && !p->w[1].quoted &&
+	    (strcmp(p->w[1].text, "store") == 0 || strcmp(p->w[1].text, "packet") == 0))
+		return (st = scn_new_step(p, SCN_AWAIT)) ? st_await_neutral(p, st) : -1;
 
 	if (scn_need(p, 1, "a role") == -1 || scn_need(p, 2, "an event") == -1 ||
 	    !(st = scn_new_step(p, SCN_AWAIT)) ||
@@ -601,7 +693,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "rate", st_rate, "rate HOST RATE" },
 	{ "on", st_on, "on TRIGGER: FAULT ARGS..." },
 	{ "send", st_send, "send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
-	{ "await", st_await, "await ROLE EV [MSG] [within DURATION]" },
+	{ "await", st_await, "await ROLE EV [MSG] [within DURATION], await store has MSG or await packet MSG at HOST" },
 	{ "wait", st_wait, "wait DURATION" },
 	{ "fault", st_fault, "fault FAULT ARGS..." },
 	{ "heal", st_heal, "heal [FAULT]" },

@@ -105,8 +105,9 @@ struct scn_step {
 	char reply_to[SCN_ID_MAX];    /* SEND: the parent message, or "" */
 	char channel[SCN_ID_MAX];     /* SEND; "" = the scenario's channel */
 	char text[256];               /* SEND; "" = default text */
-	char role[32];                /* AWAIT */
-	char ev[32];                  /* AWAIT */
+	char role[32];                /* AWAIT ("store": await store has; "router": await packet) */
+	char ev[32];                  /* AWAIT ("has", "packet" for those two) */
+	char host[32];                /* AWAIT packet: the host the packet went to */
 	int within_ms;                /* AWAIT; default 5000 */
 	int ms;                       /* WAIT */
 	struct scn_fault fault;       /* FAULT; HEAL (name may be "") */
