@@ -105,7 +105,8 @@ struct fault_ops {
 	 * name. args holds min(nargs, FAULT_MAX_ARGS) words. recipients is the
 	 * run's recipient count, or FAULT_RECIPIENTS_UNKNOWN, when names that
 	 * depend on it are the caller's to check. Returns 0, or -1 with err and
-	 * *bad_arg: the index of the argument at fault, -1 for the whole fault.
+	 * *bad_arg: the index of the argument at fault (nargs: one is missing
+	 * after the last), -1 for the whole fault.
 	 */
 	int (*validate)(const struct fault_ops *ops, const char *const *args, int nargs,
 			int recipients, int *bad_arg, char *err, size_t errlen);

@@ -109,7 +109,7 @@ static int queue_values(const struct fault_ops *ops, const char *const *args, in
 	if (!keyword || strcmp(args[3], keyword) != 0)
 		return err_set(err, errlen, "unexpected '%s' (usage: %s)", args[3], ops->usage);
 	if (nargs < 5) {
-		*bad_arg = -1;
+		*bad_arg = nargs;     /* just past the last argument */
 		return err_set(err, errlen, "missing duration after '%s' (usage: %s)", keyword, ops->usage);
 	}
 	*bad_arg = 4;

@@ -69,7 +69,7 @@ static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allo
 		args[j] = p->w[i + 1 + j].text;
 	/* Which recipients exist is known at the end of the file: scn_check_refs() checks those. */
 	if (fault_validate(ops, args, nargs, FAULT_RECIPIENTS_UNKNOWN, &bad, msg, sizeof(msg)) == -1)
-		return scn_err(p, bad < 0 ? w->col : p->w[i + 1 + bad].col, "%s", msg);
+		return scn_err(p, bad < 0 ? w->col : scn_pos_of(p, i + 1 + bad).col, "%s", msg);
 	f->nargs = nargs;
 	for (j = 0; j < nargs; j++) {
 		if (j >= fault_names_in(ops, nargs)) {       /* a value the row's validate checked */
@@ -569,6 +569,8 @@ static int st_await_neutral(struct scn_parser *p, struct scn_step *st)
 	int i;
 
 	st->within_ms = 5000;
+	p->usage = strcmp(p->w[1].text, "store") == 0 ? "await store has MSG [within DURATION]"
+						       : "await packet MSG at HOST [within DURATION]";
 	if (strcmp(p->w[1].text, "store") == 0) {
 		str_copy(st->role, "store", sizeof st->role);
 		str_copy(st->ev, "has", sizeof st->ev);

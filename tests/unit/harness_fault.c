@@ -136,7 +136,7 @@ static const struct validate_case validate_cases[] = {
 	  "bad duration '80' (expected a duration like 80ms or 2s)" },
 	{ "delay", 5, { "client", "server", "80ms", "jiter", "20ms" }, UNKNOWN, 3,
 	  "unexpected 'jiter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
-	{ "delay", 4, { "client", "server", "80ms", "jitter" }, UNKNOWN, -1,
+	{ "delay", 4, { "client", "server", "80ms", "jitter" }, UNKNOWN, 4,
 	  "missing duration after 'jitter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
 	{ "delay", 5, { "client", "server", "80ms", "jitter", "2min" }, UNKNOWN, 4,
 	  "bad duration '2min' (expected a duration like 80ms or 2s)" },
