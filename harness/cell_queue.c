@@ -146,13 +146,16 @@ static void cell_queue_fire(struct cell *c, struct pktq *q)
 	char err[512];
 	int hold;
 
-	for (int k = 0; k < c->nqueue_fired; k++)
-		cell_fire_rule(c, c->queue_fired[k]);
-	c->nqueue_fired = 0;
-	while (pktq_opened(q, &hold, &info) == 1) {
-		int i = info.tag;
+	for (;;) {
+		int i, k;
 		int64_t fired = 0, released;
 
+		for (k = 0; k < c->nqueue_fired; k++)
+			cell_fire_rule(c, c->queue_fired[k]);
+		c->nqueue_fired = 0;
+		if (pktq_opened(q, &hold, &info) != 1)
+			break;
+		i = info.tag;
 		if (i < 0 || i >= c->s->nrules) {
 			pktq_release(q, hold, false, NULL, err, sizeof err);
 			continue;
@@ -160,6 +163,9 @@ static void cell_queue_fire(struct cell *c, struct pktq *q)
 		cell_fire_rule(c, i);
 		if (!c->failed)
 			fired = mono_ns();
+		/* What came on the flow while the fault was applied joins the hold before it ends. */
+		if (pktq_read(q, err, sizeof err) == -1)
+			cell_fail(c, "router queue: %s", err);
 		if (pktq_release(q, hold, c->rules[i].hold_drop, &info, err, sizeof err) == -1) {
 			cell_fail(c, "%s:%d: %s", c->s->path, c->s->rules[i].pos.line, err);
 			continue;
