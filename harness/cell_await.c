@@ -56,8 +56,8 @@ static int cell_store_poll_once(struct cell *c, struct role *r, const char *chan
 		cell_fail(c, "stack %s: store (await store has): %s", c->st->name, err);
 		return -1;
 	}
-	while (!r->exited_recorded && !c->store_poll_found && mono_ns() < until && !c->failed &&
-	       !(c->o->stop && *c->o->stop))
+	/* To its exit, turning the loop: stopping it at once would block the loop (and the queue). */
+	while (!r->exited_recorded && mono_ns() < until && !c->failed && !(c->o->stop && *c->o->stop))
 		cell_turn(c, (int)((until - mono_ns() + 999999) / 1000000));
 	if (!r->exited_recorded) {
 		proc_stop(r->proc, 200);

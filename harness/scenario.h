@@ -51,7 +51,8 @@
  *                                       of the server but the read-back every stack has)
  *   await packet MSG at HOST [within DURATION]
  *                                       a packet carrying MSG has left the router
- *                                       toward HOST
+ *                                       toward HOST (seen by the capture, which can
+ *                                       miss packets on a machine under heavy load)
  *   await ROLE connected|disconnected [within DURATION]
  *                                       a client's or recipient's connection (no MSG):
  *                                       "disconnected" holds once ROLE has said so
