@@ -416,17 +416,15 @@ static void hold_prove(struct lab *lab, struct fault_proof *out)
 	struct pktq *q = queue_lab(lab, &p, out);
 	bool kept = false, released = false, dead = false;
 	double after_ms = -1;
+	int64_t healed;
 
 	if (q && queue_fault(lab, &f, &fault_hold, client_server, 2, err, sizeof err) == 0) {
 		netprobe_send(p.c, "held", 4, LAB_WAIT_MS, err, sizeof err);
 		kept = pktq_pump(q, p.s, LAB_QUIET_MS) == 0;
 		fault_heal(&f, &lab->env, err, sizeof err);
-		{
-			int64_t t = mono_ns();
-
-			released = queue_recv(q, p.s, buf, sizeof buf, LAB_WAIT_MS) == 4;
-			after_ms = ms_since(t);
-		}
+		healed = mono_ns();
+		released = queue_recv(q, p.s, buf, sizeof buf, LAB_WAIT_MS) == 4;
+		after_ms = ms_since(healed);
 		lab_pair_close(&p);
 		dead = hold_crash_before_read(lab, q, crash, sizeof crash);
 		snprintf(out->observed, sizeof out->observed, "link: %s for %d ms, %s %.1f ms after heal "

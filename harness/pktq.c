@@ -94,10 +94,12 @@ static int pktq_nft_add(struct pktq *q, const char *chain, const char *rule, uin
 	if (router_nft(q->rt, cmd, ROUTER_NFT_ECHO | ROUTER_NFT_HANDLES, &out, err, errlen) < 0)
 		return -1;
 	h = out ? strstr(out, "# handle ") : NULL;
-	if (!h || sscanf(h, "# handle %llu", &n) != 1)
+	if (!h || sscanf(h, "# handle %llu", &n) != 1) {
 		err_set(err, errlen, "router: nft: '%s': no handle in the echoed rule", rule);
-	else
-		*handle = n, rc = 0;
+	} else {
+		*handle = n;
+		rc = 0;
+	}
 	free(out);
 	return rc;
 }
