@@ -326,6 +326,8 @@ void shape_due(struct shape *s, int64_t now_ns, shape_release_fn fn, void *arg)
 
 	while (n < s->nsched && s->sched[n].due <= now_ns)
 		n++;
+	if (n == 0)
+		return;
 	for (size_t i = 0; i < n; i++)
 		fn(arg, s->sched[i].id, false, s->sched[i].duplicate);
 	memmove(s->sched, s->sched + n, (s->nsched - n) * sizeof *s->sched);
