@@ -575,7 +575,7 @@ const struct fault_ops fault_hold = {
 	.summary = "keep every packet from one host to another until healed, then deliver them in order",
 	.min_args = 2, .max_args = 2, .arg_kind = FAULT_ARG_HOST, .validate = queue_validate,
 	.apply = queue_apply, .heal = queue_heal, .describe = hold_describe,
-	.proof = "held: nothing delivered, then all; held request meets dead",
+	.proof = "held: nothing delivered, then all; lands on a dead server",
 	.prove = hold_prove,
 };
 
