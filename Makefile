@@ -23,7 +23,7 @@ SAN     ?=
 
 CC      ?= cc
 PKGS    := libwebsockets libcurl sqlite3 jansson libnl-3.0 libnl-route-3.0 \
-           libnl-nf-3.0 libnftables libpcap uuid libcrypto fuse3
+           libnl-nf-3.0 libnftables libpcap uuid libcrypto fuse3 libnetfilter_queue libnftnl libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation \
@@ -43,7 +43,7 @@ endif
 
 LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
 LIBS_chatc   := $(shell pkg-config --libs libwebsockets libcurl jansson uuid 2>/dev/null)
-LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl libcrypto fuse3 2>/dev/null)
+LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl libcrypto fuse3 libnetfilter_queue libnftnl libmnl 2>/dev/null)
 LIBS_common  :=
 LIBS_cmocka  := $(shell pkg-config --libs cmocka 2>/dev/null)
 

@@ -13,6 +13,7 @@ cd "$(dirname "$0")"
 PACKAGES=(gcc make pkg-config libc6-dev
           libwebsockets-dev libcurl4-openssl-dev libsqlite3-dev libjansson-dev
           libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev libpcap-dev
+          libnetfilter-queue-dev libnftnl-dev libmnl-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
           libfuse3-dev fuse3
           python3 python3-yaml

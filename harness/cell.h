@@ -6,6 +6,10 @@
  *   cell_loop.c   the poll loop: role output, packets and exits into the
  *                 history, rules and faults fired from it, awaits, starting
  *                 roles and waiting for them to be ready, the settle step
+ *   cell_await.c  awaits that ask nothing of the server: the store polled
+ *                 with the stack's store command, a packet seen at a host
+ *   cell_queue.c  the router's packet queue: hold rules and packet triggers
+ *                 with a direction, served from the loop
  *   cell_roles.c  a role's command expanded and started in its host, and
  *                 readiness by port for servers that print no ready line
  *   cell.c        the cell's state: lookups, failure, the arrival log and
@@ -48,6 +52,8 @@
  * catch-up a recipient does right after it reconnects.
  */
 #define CELL_QUIET_MS 50
+/* The role that runs the store command for `await store has` (cell_await.c). */
+#define CELL_STORE_POLL "store-poll"
 
 struct role {
 	char name[32];
@@ -73,6 +79,8 @@ struct cell {
 	int nroles;
 	struct trigger rules[SCN_MAX_RULES];
 	bool rule_failed;
+	int queue_fired[SCN_MAX_RULES];   /* rules the router's queue saw fire, not yet acted on */
+	int nqueue_fired;
 	struct fault *faults;         /* owned: room for every rule and every step */
 	char (*fault_why)[80];        /* owned: what applied faults[i] */
 	int nfaults, maxfaults;
@@ -89,6 +97,8 @@ struct cell {
 	char err[1024];
 	bool failed;
 	const char *channel_override; /* {channel} for the next role started, if set */
+	const char *store_poll_token; /* await store has: the token the store-poll role looks for */
+	bool store_poll_found;        /* ... and whether its output has held it */
 	/*
 	 * What cell_settled() has learned from the arrival log so far, so that each
 	 * turn of settle looks only at new arrivals (a cell may send thousands).
@@ -158,9 +168,37 @@ bool cell_role_ready_by_port(struct cell *c, const struct role *r);
  */
 int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen);
 
+/* --- cell_queue.c: the router's queue ------------------------------------------ */
+
+/*
+ * Open the router's queue for the rules that need it (holds, packet
+ * triggers with a direction): a watch for each, and the classify callback
+ * that counts their packets. Nothing when no rule needs it. 0, or -1 with
+ * the cell failed.
+ */
+int cell_queue_setup(struct cell *c);
+/*
+ * Serve the queue, if open: read it (when readable), release what is due,
+ * then fire what its rules noted, each hold's fault before its packets go.
+ */
+void cell_queue_service(struct cell *c, bool readable);
+/* The queue's fd to poll, or -1 when it is not open. */
+int cell_queue_fd(struct cell *c);
+/* ms, or less when a packet the queue keeps is due sooner. */
+int cell_queue_timeout(struct cell *c, int ms);
+
+/* --- cell_await.c: awaits that ask nothing of the server ----------------------- */
+
+/* await store has MSG: run the store command until its output holds MSG's token. 0 or -1. */
+int cell_await_store(struct cell *c, const char *msg, int ms);
+/* await packet MSG at HOST: a packet carrying MSG has left the router toward HOST. 0 or -1. */
+int cell_await_packet(struct cell *c, const char *msg, const char *host, int ms);
+
 /* --- cell_loop.c: the loop ---------------------------------------------------- */
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why);
+/* Rule i's trigger has fired: apply its fault (or heal), recording why. */
+void cell_fire_rule(struct cell *c, int i);
 void cell_heal(struct cell *c, const char *name, const char *why);
 /* One history entry "faults" listing every fault applied with what it touched in the end. */
 void cell_record_faults_touched(struct cell *c);

@@ -5,7 +5,8 @@
  * rules, which fire their faults right there, between two events. Awaits
  * are answered from the same arrivals. The loop sleeps in poll() on the
  * roles' stdout pipes, their pidfds (an exit wakes it at once), the
- * capture, and the next time rule; nothing waits on a fixed beat unless the
+ * capture, the router's packet queue when a cell uses it (cell_queue.c),
+ * and the next time rule or queued packet due; nothing waits on a fixed beat unless the
  * kernel offers no pidfd. Starting roles several at a time and the settle
  * step are turns of this loop too. Below it: cell_roles.c (starting a role)
  * and cell.c (the state and the questions asked of it).
@@ -139,8 +140,8 @@ void cell_record_faults_touched(struct cell *c)
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk };
-	const char *args[3];
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed };
+	const char *args[FAULT_MAX_ARGS];
 	struct fault *f;
 	char err[512], what[512];
 	int64_t start = mono_ns();
@@ -190,7 +191,7 @@ static void cell_healed(void *arg, struct fault *f)
 /* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed };
 	struct cell_healing h = { c, why, mono_ns() };
 	char err[512];
 
@@ -198,7 +199,7 @@ void cell_heal(struct cell *c, const char *name, const char *why)
 		cell_fail(c, "%s", err);
 }
 
-static void cell_fire_rule(struct cell *c, int i)
+void cell_fire_rule(struct cell *c, int i)
 {
 	char why[256], trig[200];
 
@@ -233,6 +234,12 @@ static void cell_on_line(void *arg, struct proc *p, const char *line, int64_t t)
 	const char *role = proc_role(p);
 	json_t *ev;
 
+	/* A poll of the store (await store has) is not the store the checker reads: no history. */
+	if (strcmp(role, CELL_STORE_POLL) == 0) {
+		c->store_poll_found = c->store_poll_found ||
+				      (c->store_poll_token && token_in_text(line, c->store_poll_token));
+		return;
+	}
 	if (strcmp(role, "store") == 0)
 		ev = history_add_store_line(c->hist, line, t);
 	else
@@ -241,11 +248,20 @@ static void cell_on_line(void *arg, struct proc *p, const char *line, int64_t t)
 		cell_on_entry(c, role, ev);
 }
 
+/* The host at the other end of the router's interface ifname, or NULL. */
+static const char *cell_host_on(struct cell *c, const char *ifname)
+{
+	for (int i = 0; i < c->topo->nhosts; i++)
+		if (c->topo->hosts[i].router_ifname[0] && strcmp(c->topo->hosts[i].router_ifname, ifname) == 0)
+			return c->topo->hosts[i].name;
+	return NULL;
+}
+
 static void cell_on_packet(void *arg, const struct capture_match *m)
 {
 	struct cell *c = arg;
-	json_t *o;
-	const char *id = "";
+	json_t *o, *ev;
+	const char *id = "", *host = cell_host_on(c, m->ifname);
 
 	for (int i = 0; i < c->s->nmsgs; i++)
 		if (strcmp(c->tokens[i], m->token) == 0)
@@ -256,15 +272,19 @@ static void cell_on_packet(void *arg, const struct capture_match *m)
 		      "frame", (json_int_t)m->frame);
 	if (!o)
 		return;
-	history_add(c->hist, "router", o, m->t_ns);
-	/* A packet the router forwarded will reach a role: that is movement; one it dropped is not. */
-	if (m->outgoing)
-		c->last_move_ns = mono_ns();
+	/* Arriving, it came from the host on that link; leaving, it goes to the host there. */
+	if (host)
+		json_object_set_new(o, m->outgoing ? "to" : "from", json_string(host));
+	ev = history_add(c->hist, "router", o, m->t_ns);
+	/* A packet the router forwarded will reach a role: that is movement (await packet MSG at HOST). */
+	if (m->outgoing && ev)
+		cell_log_arrival(c, "router", ev);
 	/* A forwarded packet is seen arriving and leaving: count each packet once. */
 	if (!c->workload_started || m->outgoing)
 		return;
+	/* Holds and triggers with a direction are the router queue's to count (cell_queue.c). */
 	for (int i = 0; i < c->s->nrules; i++)
-		if (trigger_on_packet(&c->rules[i], m->token))
+		if (!trigger_needs_queue(&c->rules[i]) && trigger_on_packet(&c->rules[i], m->token, NULL, NULL))
 			cell_fire_rule(c, i);
 }
 
@@ -318,10 +338,10 @@ static int cell_turn_timeout(struct cell *c, int max_ms, bool beat)
  */
 void cell_turn(struct cell *c, int max_ms)
 {
-	struct pollfd pfd[2 * RUNNER_MAX_ROLES + 1];
-	struct role *who[2 * RUNNER_MAX_ROLES + 1];
-	bool beat = false;
-	int n = 0;
+	struct pollfd pfd[2 * RUNNER_MAX_ROLES + 2];
+	struct role *who[2 * RUNNER_MAX_ROLES + 2];
+	bool beat = false, queue_readable = false;
+	int n = 0, qfd;
 
 	for (int i = 0; i < c->nroles; i++) {
 		struct role *r = &c->roles[i];
@@ -348,7 +368,13 @@ void cell_turn(struct cell *c, int max_ms)
 		pfd[n].events = POLLIN;
 		who[n++] = NULL;
 	}
-	if (poll(pfd, n, cell_turn_timeout(c, max_ms, beat)) > 0) {
+	if ((qfd = cell_queue_fd(c)) >= 0) {
+		pfd[n].fd = qfd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		who[n++] = NULL;
+	}
+	if (poll(pfd, n, cell_queue_timeout(c, cell_turn_timeout(c, max_ms, beat))) > 0) {
 		for (int i = 0; i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
@@ -357,9 +383,12 @@ void cell_turn(struct cell *c, int max_ms)
 					who[i]->eof = true;
 			} else if (c->cap && pfd[i].fd == capture_fd(c->cap)) {
 				capture_poll(c->cap, cell_on_packet, c);
+			} else if (pfd[i].fd == qfd) {
+				queue_readable = true;
 			}
 		}
 	}
+	cell_queue_service(c, queue_readable);
 	for (int i = 0; i < c->nroles; i++) {
 		struct role *r = &c->roles[i];
 

@@ -4,9 +4,9 @@
  *
  * First the kernel features, each probed for real inside the sandbox (user
  * and network namespaces, veth, nftables with NAT and conntrack, tbf,
- * packet capture). Then, on a real topology, the lab (lab.h) is set up and
+ * packet capture, the router's packet queue). Then, on a real topology, the lab (lab.h) is set up and
  * every row of the fault table proves itself (its prove function lives
- * next to its apply, in fault_proc.c or fault_net.c): evict-nat leaves the
+ * next to its apply, in fault_proc.c, fault_net.c or fault_queue.c): evict-nat leaves the
  * client's send() succeeding while the server never gets the bytes;
  * drop-replies lets the request in and the reply never out, while a new
  * connection works; crash makes the peer see a reset; the storage faults
@@ -40,12 +40,13 @@ const char doctor_usage[] =
 	"usage: acklab doctor [-v]\n"
 	"\n"
 	"Checks what this machine allows (user and network namespaces, veth,\n"
-	"nftables, conntrack, tbf, packet capture, FUSE), then builds the topology and\n"
-	"proves each fault primitive on plain TCP between two hosts (the storage\n"
-	"faults on a file through acklab's FUSE filesystem), printing\n"
-	"primitive, expected effect, observed effect and verdict. Exit 0 when all\n"
-	"hold, 1 when a primitive misbehaved, 4 when a needed feature is missing\n"
-	"(with the feature named and how to get it). Runs as root or a normal user.\n";
+	"nftables, conntrack, tbf, packet capture, the router's packet queue, FUSE),\n"
+	"then builds the topology and proves each fault primitive on plain TCP\n"
+	"between two hosts (the storage faults on a file through acklab's FUSE\n"
+	"filesystem), printing primitive, expected effect, observed effect and\n"
+	"verdict. Exit 0 when all hold, 1 when a primitive misbehaved, 4 when a\n"
+	"needed feature is missing (with the feature named and how to get it).\n"
+	"Runs as root or a normal user.\n";
 
 struct doctor {
 	struct topo *topo;
@@ -154,13 +155,19 @@ static int doctor_features(struct doctor *d)
 	}
 	capture_close(cap);
 	doctor_feature("packet capture", true, "libpcap on the router's interfaces");
+	if (!router_queue(d->topo->rt, err, sizeof err)) {
+		doctor_feature("packet queue", false, err);
+		return -1;
+	}
+	doctor_feature("packet queue", true, "NFQUEUE (xtables target) in the router, read by acklab");
 	/* Optional: without it, only the storage faults are out of reach. */
 	if (disk_probe(err, sizeof err) == 0)
 		doctor_feature("FUSE (/dev/fuse)", true, "a FUSE superblock made in the user namespace "
 			       "(storage faults)");
 	else
 		doctor_feature("FUSE (/dev/fuse)", false, err);
-	doctor_feature("netem", false, "absent here, and not needed: faults use nftables, conntrack, tbf");
+	doctor_feature("netem", false, "absent here, and not needed: the packet queue shapes, "
+		       "nftables drops, conntrack evicts, tbf limits");
 	return 0;
 }
 

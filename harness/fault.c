@@ -38,6 +38,13 @@ static int fault_check_count(const struct fault_ops *ops, int nargs, int *bad_ar
 		       nargs, ops->usage);
 }
 
+int fault_names_in(const struct fault_ops *ops, int nargs)
+{
+	if (ops->arg_kind == FAULT_ARG_ROLE_THEN_VALUES)
+		return nargs < 1 ? nargs : 1;
+	return ops->nnames > 0 && ops->nnames < nargs ? ops->nnames : nargs;
+}
+
 /* Is name client, server or recipient1..recipients? (any recipientN when unknown) */
 static bool fault_is_peer(const char *name, int recipients)
 {
@@ -71,7 +78,7 @@ int fault_validate_roles(const struct fault_ops *ops, const char *const *args, i
 	/* Until the recipients are known, which roles exist is the caller's to check. */
 	if (recipients == FAULT_RECIPIENTS_UNKNOWN)
 		return 0;
-	for (int i = 0; i < nargs; i++) {
+	for (int i = 0; i < fault_names_in(ops, nargs); i++) {
 		if (!fault_is_peer(args[i], recipients)) {
 			*bad_arg = i;
 			return err_set(err, errlen, "unknown role '%s' (expected a role: %s)", args[i],
@@ -88,7 +95,7 @@ int fault_validate_hosts(const struct fault_ops *ops, const char *const *args, i
 
 	if (fault_check_count(ops, nargs, bad_arg, err, errlen) == -1)
 		return -1;
-	for (int i = 0; i < nargs; i++) {
+	for (int i = 0; i < fault_names_in(ops, nargs); i++) {
 		*bad_arg = i;
 		/* Faults act on a host's link at the router; the router has none of its own. */
 		if (strcmp(args[i], "router") == 0)
@@ -169,17 +176,21 @@ bool fault_bit(const struct fault *f)
 {
 	const struct fault_touched *t = &f->touched;
 
+	bool queued = t->held > 0 || t->delayed > 0 || t->duplicated > 0;
+
 	if (f->nft.nrules > 0)
-		return t->packets > 0 || t->signalled > 0 || t->started > 0;
-	return t->packets > 0 || t->flows > 0 || t->signalled > 0 || t->started > 0 || t->ops > 0;
+		return t->packets > 0 || t->signalled > 0 || t->started > 0 || queued;
+	return t->packets > 0 || t->flows > 0 || t->signalled > 0 || t->started > 0 || t->ops > 0 ||
+	       queued;
 }
 
 int fault_touched(const struct fault *f, json_t **out)
 {
-	*out = json_pack("{s:I, s:i, s:i, s:i, s:I, s:I, s:b}", "packets",
+	*out = json_pack("{s:I, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:b}", "packets",
 			 (json_int_t)f->touched.packets, "flows", f->touched.flows, "signalled",
 			 f->touched.signalled, "started", f->touched.started, "ops",
-			 (json_int_t)f->touched.ops, "bytes", (json_int_t)f->touched.bytes, "bit",
-			 fault_bit(f));
+			 (json_int_t)f->touched.ops, "bytes", (json_int_t)f->touched.bytes, "held",
+			 (json_int_t)f->touched.held, "delayed", (json_int_t)f->touched.delayed,
+			 "duplicated", (json_int_t)f->touched.duplicated, "bit", fault_bit(f));
 	return *out ? 0 : -1;
 }

@@ -6,7 +6,8 @@
  * arguments, at parse time), apply, heal, describe, and prove (the doctor's
  * demonstration on plain TCP, with the sentence it is held to). The rows
  * live with their kin (fault_proc.c: crash, pause, resume, restart;
- * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat; fault_disk.c:
+ * fault_net.c: drop-replies, drop, blackhole, reset, evict-nat, partition;
+ * fault_queue.c: hold, delay, loss, duplicate, reorder; fault_disk.c:
  * disk-full, disk-error, disk-slow, lose-unsynced) and the
  * table that names them is fault_table.c. This module knows no row: it
  * drives any of them through its life (init, apply, heal, describe) and
@@ -21,6 +22,14 @@
  *   blackhole HOST        every packet in or out of HOST's link is lost
  *   reset A B             the A->B flows established now get a TCP reset on their next packet
  *   evict-nat A [B]       the router forgets the NAT/conntrack state of A->B flows
+ *   partition A B         every packet between A and B is lost, both ways
+ *   hold A B              the router keeps every packet from A to B until healed, then
+ *                         lets them go in order (none is lost)
+ *   delay A B MS [jitter MS]   every packet from A to B waits MS (plus or minus jitter)
+ *   loss A B P%           each packet from A to B is dropped with chance P
+ *   duplicate A B P%      each packet from A to B is delivered twice with chance P
+ *   reorder A B P% [by MS]     each packet from A to B waits MS (default 10ms) with
+ *                         chance P while the ones after it pass
  *   disk-full server      writes in the server's data folder fail with ENOSPC
  *   disk-error server [fsync|write|read]   they fail with EIO (all three when not named)
  *   disk-slow server MS   each fsync there waits MS first
@@ -43,7 +52,7 @@ struct proc;
 struct lab;
 struct disk;
 
-#define FAULT_MAX_ARGS 3
+#define FAULT_MAX_ARGS 5
 /* validate's recipients while a scenario is still being read (a later line may add some). */
 #define FAULT_RECIPIENTS_UNKNOWN (-1)
 
@@ -60,6 +69,8 @@ struct fault_env {
 	 * this run serves none for it (NULL itself: the run has no storage).
 	 */
 	struct disk *(*find_disk)(void *arg, const char *role);
+	/* Where the random choices of shaping faults start (the cell's seed), so a run repeats. */
+	unsigned long seed;
 };
 
 /* What a fault acted on, counted by its apply and its heal. */
@@ -70,6 +81,9 @@ struct fault_touched {
 	int started;                  /* processes started (restart) */
 	uint64_t ops;                 /* file operations failed or delayed; writes dropped (storage) */
 	uint64_t bytes;               /* bytes of unsynced writes dropped (lose-unsynced) */
+	uint64_t held;                /* packets the router's queue kept until a heal or a fault */
+	uint64_t delayed;             /* packets it kept for a while (delay, reorder) */
+	uint64_t duplicated;          /* packets it had the kernel send twice */
 };
 
 /* One applied (or to-be-applied) fault. */
@@ -80,6 +94,7 @@ struct fault {
 	bool active;                  /* applied and not healed (for faults that can be healed) */
 	bool healed;                  /* heal ran: the counts are final */
 	struct nft_fault nft;         /* rules to remove on heal, and their counters */
+	int queue_rule;               /* the router queue's rule (pktq.h) to remove on heal, or 0 */
 	struct fault_touched touched;
 };
 
@@ -105,7 +120,8 @@ struct fault_ops {
 	 * name. args holds min(nargs, FAULT_MAX_ARGS) words. recipients is the
 	 * run's recipient count, or FAULT_RECIPIENTS_UNKNOWN, when names that
 	 * depend on it are the caller's to check. Returns 0, or -1 with err and
-	 * *bad_arg: the index of the argument at fault, -1 for the whole fault.
+	 * *bad_arg: the index of the argument at fault (nargs: one is missing
+	 * after the last), -1 for the whole fault.
 	 */
 	int (*validate)(const struct fault_ops *ops, const char *const *args, int nargs,
 			int recipients, int *bad_arg, char *err, size_t errlen);
@@ -117,6 +133,11 @@ struct fault_ops {
 	/* The doctor's check: what it must see (one line), and the proof on the lab (lab.h). */
 	const char *proof;
 	void (*prove)(struct lab *lab, struct fault_proof *out);
+	/*
+	 * How many leading arguments name what arg_kind says; the rest are
+	 * values (80ms, 5%) that validate checks. 0: every argument is a name.
+	 */
+	int nnames;
 };
 
 /* ops->validate (which checks the count first, then what the arguments name). */
@@ -144,22 +165,27 @@ void fault_describe(const struct fault *f, char *buf, size_t len);
 
 /*
  * What f touched, as {"packets":N,"flows":N,"signalled":N,"started":N,
- * "ops":N,"bytes":N} for
+ * "ops":N,"bytes":N,"held":N,"delayed":N,"duplicated":N} for
  * the history (final once healed). *out is the caller's. Returns 0, or -1
  * when out of memory.
  */
 int fault_touched(const struct fault *f, json_t **out);
 /*
  * Did f act on anything: a packet dropped or reset by its rules (for a fault
- * made of router rules, marking a flow is not enough), a conntrack entry
- * evicted, a process signalled or started, a file operation failed, delayed
- * or dropped? Also given as "bit" by
+ * made of router rules, marking a flow is not enough), a packet held,
+ * delayed or duplicated by the router's queue, a conntrack entry evicted, a
+ * process signalled or started, a file operation failed, delayed or
+ * dropped? Also given as "bit" by
  * fault_touched(). A fault that did not bite makes a clean verdict vacuous.
  */
 bool fault_bit(const struct fault *f);
 
+/* How many of nargs arguments are names (ops->nnames, or all of them). */
+int fault_names_in(const struct fault_ops *ops, int nargs);
+
 /*
- * Validators rows share; both check the count against the row first.
+ * Validators rows share; both check the count against the row first, then
+ * the names among the arguments (fault_names_in).
  * fault_validate_roles: every argument names a role (client, server,
  * recipientN). fault_validate_hosts: every argument names a host with a
  * link (not the router), each a different one.

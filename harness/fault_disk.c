@@ -436,7 +436,7 @@ static void lose_prove(struct lab *lab, struct fault_proof *out)
 const struct fault_ops fault_disk_full = {
 	"disk-full", "disk-full server", "writes in the server's data folder fail with ENOSPC", 1, 1,
 	FAULT_ARG_ROLE, CAP_STORAGE, disk_validate, disk_apply, disk_heal, disk_full_describe,
-	"a write fails with ENOSPC; heal lets it through", disk_full_prove,
+	"a write fails with ENOSPC; heal lets it through", disk_full_prove, 0,
 };
 
 const struct fault_ops fault_disk_error = {
@@ -444,13 +444,13 @@ const struct fault_ops fault_disk_error = {
 	"fsyncs, writes or reads in the server's data folder fail with EIO", 1, 2,
 	FAULT_ARG_ROLE_THEN_VALUES,
 	CAP_STORAGE, disk_error_validate, disk_apply, disk_heal, disk_error_describe,
-	"write, read and fsync fail with EIO; heal ends it", disk_error_prove,
+	"write, read and fsync fail with EIO; heal ends it", disk_error_prove, 1,
 };
 
 const struct fault_ops fault_disk_slow = {
 	"disk-slow", "disk-slow server MS", "each fsync in the server's data folder waits MS first",
 	2, 2, FAULT_ARG_ROLE_THEN_VALUES, CAP_STORAGE, disk_slow_validate, disk_apply, disk_heal,
-	disk_slow_describe, "an fsync takes the delay; heal ends it", disk_slow_prove,
+	disk_slow_describe, "an fsync takes the delay; heal ends it", disk_slow_prove, 1,
 };
 
 /* A power cut is a crash too: the stack must be able to start the server again to matter. */
@@ -458,5 +458,5 @@ const struct fault_ops fault_lose_unsynced = {
 	"lose-unsynced", "lose-unsynced server",
 	"power cut: kill the server and drop every write it has not fsynced", 1, 1, FAULT_ARG_ROLE,
 	CAP_STORAGE, disk_validate, lose_apply, NULL, lose_describe,
-	"server dies; a synced write stays, an unsynced one goes", lose_prove,
+	"server dies; a synced write stays, an unsynced one goes", lose_prove, 0,
 };

@@ -57,6 +57,11 @@ static int drop_apply(struct fault *f, struct fault_env *env, char *err, size_t 
 	return net_applied(f, nft_drop(env->topo, f->args[0], f->args[1], &f->nft, err, errlen));
 }
 
+static int partition_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
+{
+	return net_applied(f, nft_partition(env->topo, f->args[0], f->args[1], &f->nft, err, errlen));
+}
+
 static int blackhole_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
 {
 	return net_applied(f, nft_blackhole(env->topo, f->args[0], &f->nft, err, errlen));
@@ -130,6 +135,14 @@ static void drop_describe(const struct fault *f, char *buf, size_t len)
 
 	snprintf(buf, len, "router drops every packet from %s to %s%s", f->args[0], f->args[1],
 		 net_count(f, "dropped", count, sizeof count));
+}
+
+static void partition_describe(const struct fault *f, char *buf, size_t len)
+{
+	char count[64];
+
+	snprintf(buf, len, "router drops every packet between %s and %s, both ways%s", f->args[0],
+		 f->args[1], net_count(f, "dropped", count, sizeof count));
 }
 
 static void blackhole_describe(const struct fault *f, char *buf, size_t len)
@@ -224,6 +237,30 @@ static void drop_prove(struct lab *lab, struct fault_proof *out)
 		snprintf(out->observed, sizeof out->observed, "%s", err);
 	}
 	out->ok = lost && back_ok && healed && f.touched.packets > 0;
+	lab_pair_close(&p);
+}
+
+static void partition_prove(struct lab *lab, struct fault_proof *out)
+{
+	struct lab_pair p = { -1, -1 };
+	struct fault f = { 0 };
+	char err[256];
+	bool there = false, back = false, healed = false;
+
+	if (lab_pair_open(lab, &p, NULL, 0, err, sizeof err) == 0 &&
+	    net_fault(lab, &f, &fault_partition, "client", "server", err, sizeof err) == 0) {
+		there = netprobe_send(p.c, "x", 1, LAB_WAIT_MS, err, sizeof err) == 0 && lab_quiet(p.s);
+		back = netprobe_send(p.s, "y", 1, LAB_WAIT_MS, err, sizeof err) == 0 && lab_quiet(p.c);
+		net_heal_in(lab, &f, err, sizeof err);
+		healed = lab_fresh_works(lab);
+		snprintf(out->observed, sizeof out->observed,
+			 "client->server %s; server->client %s (%" PRIu64 " dropped); after heal %s",
+			 there ? "lost" : "delivered", back ? "lost" : "delivered", f.touched.packets,
+			 healed ? "works" : "still broken");
+	} else {
+		snprintf(out->observed, sizeof out->observed, "%s", err);
+	}
+	out->ok = there && back && healed && f.touched.packets >= 2;
 	lab_pair_close(&p);
 }
 
@@ -330,31 +367,37 @@ const struct fault_ops fault_drop_replies = {
 	"lose the data packets of replies on the current (or next) FROM->TO flow", 2, 2,
 	FAULT_ARG_HOST, 0, fault_validate_hosts, drop_replies_apply, net_heal,
 	drop_replies_describe,
-	"request arrives, reply never does, a new connection works", drop_replies_prove,
+	"request arrives, reply never does, a new connection works", drop_replies_prove, 0,
 };
 
 const struct fault_ops fault_drop = {
 	"drop", "drop FROM-HOST TO-HOST", "lose every packet from one host to another", 2, 2,
 	FAULT_ARG_HOST, 0, fault_validate_hosts, drop_apply, net_heal, drop_describe,
-	"one direction lost, the other delivered; heal restores", drop_prove,
+	"one direction lost, the other delivered; heal restores", drop_prove, 0,
+};
+
+const struct fault_ops fault_partition = {
+	"partition", "partition HOST HOST", "lose every packet between two hosts, both ways", 2, 2,
+	FAULT_ARG_HOST, 0, fault_validate_hosts, partition_apply, net_heal, partition_describe,
+	"both directions lost; heal restores", partition_prove, 0,
 };
 
 const struct fault_ops fault_blackhole = {
 	"blackhole", "blackhole HOST", "lose every packet in or out of a host's link", 1, 1,
 	FAULT_ARG_HOST, 0, fault_validate_hosts, blackhole_apply, net_heal, blackhole_describe,
-	"nothing in or out of the server's link; heal restores", blackhole_prove,
+	"nothing in or out of the server's link; heal restores", blackhole_prove, 0,
 };
 
 const struct fault_ops fault_reset = {
 	"reset", "reset FROM-HOST TO-HOST",
 	"reset the FROM->TO TCP flows established now (new ones pass)", 2, 2, FAULT_ARG_HOST, 0,
 	fault_validate_hosts, reset_apply, net_heal, reset_describe,
-	"the flow's next packet gets a TCP reset; new flows pass", reset_prove,
+	"the flow's next packet gets a TCP reset; new flows pass", reset_prove, 0,
 };
 
 const struct fault_ops fault_evict_nat = {
 	"evict-nat", "evict-nat FROM-HOST [TO-HOST]",
 	"delete the router's conntrack/NAT entries of FROM->TO flows (half-open connections)", 1,
 	2, FAULT_ARG_HOST, 0, fault_validate_hosts, evict_apply, NULL, evict_describe,
-	"client send() succeeds at once, server never gets it", evict_prove,
+	"client send() succeeds at once, server never gets it", evict_prove, 0,
 };

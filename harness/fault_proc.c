@@ -11,6 +11,7 @@
 #include "fault_proc.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,9 +47,25 @@ static int proc_fault_signal(struct fault *f, struct fault_env *env, int sig, ch
 	return 0;
 }
 
+/* How long crash waits for the kernel to finish off the process it killed. */
+#define CRASH_DEAD_MS 1000
+
+/*
+ * SIGKILL, then wait (on the pidfd, without collecting the exit, which the
+ * loop records) until the process is gone and its sockets are closed: what
+ * comes after a crash, a held packet released say, meets a dead process.
+ */
 static int crash_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
 {
-	return proc_fault_signal(f, env, SIGKILL, err, errlen);
+	struct proc *p = proc_fault_role(f, env, err, errlen);
+	struct pollfd pfd;
+
+	if (!p || proc_fault_signal(f, env, SIGKILL, err, errlen) == -1)
+		return -1;
+	pfd = (struct pollfd){ proc_pidfd(p), POLLIN, 0 };
+	if (pfd.fd >= 0)
+		poll(&pfd, 1, CRASH_DEAD_MS);
+	return 0;
 }
 
 static int pause_apply(struct fault *f, struct fault_env *env, char *err, size_t errlen)
@@ -227,24 +244,24 @@ static void restart_prove(struct lab *lab, struct fault_proof *out)
 const struct fault_ops fault_crash = {
 	"crash", "crash ROLE", "kill a role's process with SIGKILL", 1, 1, FAULT_ARG_ROLE, 0,
 	fault_validate_roles, crash_apply, NULL, crash_describe,
-	"SIGKILL; the peer sees a reset", crash_prove,
+	"SIGKILL; the peer sees a reset", crash_prove, 0,
 };
 
 const struct fault_ops fault_pause = {
 	"pause", "pause ROLE", "freeze a role's process with SIGSTOP (heal resumes it)", 1, 1,
 	FAULT_ARG_ROLE, 0, fault_validate_roles, pause_apply, pause_heal, pause_describe,
-	"a paused server answers nothing; heal resumes it", pause_prove,
+	"a paused server answers nothing; heal resumes it", pause_prove, 0,
 };
 
 const struct fault_ops fault_resume = {
 	"resume", "resume ROLE", "resume a paused role with SIGCONT", 1, 1, FAULT_ARG_ROLE, 0,
 	fault_validate_roles, resume_apply, NULL, resume_describe,
-	"a paused server answers again", resume_prove,
+	"a paused server answers again", resume_prove, 0,
 };
 
 /* Restarting needs a stack whose server comes back on the same store. */
 const struct fault_ops fault_restart = {
 	"restart", "restart ROLE", "start a role again with the same command and files", 1, 1,
 	FAULT_ARG_ROLE, CAP_RESTART, fault_validate_roles, restart_apply, NULL, restart_describe,
-	"the same command starts again and serves", restart_prove,
+	"the same command starts again and serves", restart_prove, 0,
 };

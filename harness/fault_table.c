@@ -9,6 +9,7 @@
 #include "fault_disk.h"
 #include "fault_net.h"
 #include "fault_proc.h"
+#include "fault_queue.h"
 #include "util.h"
 
 static const struct fault_ops *const fault_rows[] = {
@@ -21,6 +22,12 @@ static const struct fault_ops *const fault_rows[] = {
 	&fault_blackhole,
 	&fault_reset,
 	&fault_evict_nat,
+	&fault_partition,
+	&fault_hold,
+	&fault_delay,
+	&fault_loss,
+	&fault_duplicate,
+	&fault_reorder,
 	&fault_disk_full,
 	&fault_disk_error,
 	&fault_disk_slow,

@@ -27,6 +27,7 @@
 #define LAB_ECHO_PORT 7001        /* the echo process's port */
 #define LAB_QUIET_MS 300
 #define LAB_WAIT_MS 2000
+#define LAB_SEED 20240611         /* the shaping faults' seed: a proof repeats */
 
 struct lab {
 	struct topo *topo;            /* borrowed */

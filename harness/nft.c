@@ -171,6 +171,28 @@ int nft_drop(struct topo *t, const char *from_host, const char *to_host, struct 
 	return nft_add_rule(t, out, rule, false, err, errlen);
 }
 
+int nft_partition(struct topo *t, const char *a_name, const char *b_name, struct nft_fault *out,
+		  char *err, size_t errlen)
+{
+	struct topo_host *a, *b;
+	char rule[128];
+
+	memset(out, 0, sizeof *out);
+	a = nft_host(t, a_name, "partition", err, errlen);
+	b = a ? nft_host(t, b_name, "partition", err, errlen) : NULL;
+	if (!b)
+		return -1;
+	snprintf(rule, sizeof rule, "ip saddr %s ip daddr %s counter drop", a->addr, b->addr);
+	if (nft_add_rule(t, out, rule, false, err, errlen) < 0)
+		return -1;
+	snprintf(rule, sizeof rule, "ip saddr %s ip daddr %s counter drop", b->addr, a->addr);
+	if (nft_add_rule(t, out, rule, false, err, errlen) < 0) {
+		nft_heal(t, out, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
 int nft_blackhole(struct topo *t, const char *host, struct nft_fault *out, char *err,
 		  size_t errlen)
 {

@@ -50,6 +50,10 @@ int nft_drop_replies(struct topo *t, const char *from_host, const char *to_host,
 int nft_drop(struct topo *t, const char *from_host, const char *to_host,
 	     struct nft_fault *out, char *err, size_t errlen);
 
+/* partition: every packet between a and b is dropped, both ways (two drop rules). */
+int nft_partition(struct topo *t, const char *a, const char *b, struct nft_fault *out,
+		  char *err, size_t errlen);
+
 /* blackhole: every packet in or out of host's link is dropped. */
 int nft_blackhole(struct topo *t, const char *host, struct nft_fault *out,
 		  char *err, size_t errlen);

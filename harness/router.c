@@ -11,6 +11,7 @@
 #include "router.h"
 
 #include "conntrack.h"
+#include "pktq.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -24,6 +25,7 @@ struct router {
 	int netns_fd;                 /* borrowed from the topology */
 	struct nft_ctx *nft;
 	struct ct_table *ct;          /* opened on first use */
+	struct pktq *queue;           /* opened on first use */
 	unsigned next_id;
 };
 
@@ -169,6 +171,7 @@ void router_free(struct router *r)
 {
 	if (!r)
 		return;
+	pktq_free(r->queue);          /* deletes its table: before the nft context goes */
 	ct_close(r->ct);
 	if (r->nft)
 		nft_ctx_free(r->nft);
@@ -184,6 +187,18 @@ struct ct_table *router_conntrack(struct router *r, char *err, size_t errlen)
 		return NULL;
 	}
 	return r->ct;
+}
+
+struct pktq *router_queue(struct router *r, char *err, size_t errlen)
+{
+	if (!r->queue && pktq_open(&r->queue, r, r->netns_fd, err, errlen) < 0)
+		return NULL;
+	return r->queue;
+}
+
+struct pktq *router_queue_opened(struct router *r)
+{
+	return r ? r->queue : NULL;
 }
 
 unsigned router_next_id(struct router *r)

@@ -15,8 +15,9 @@
  * and sets net.netfilter.nf_conntrack_tcp_loose=0, so a flow whose
  * conntrack entry is evicted stays dead: its next packets are invalid.
  *
- * The handles are a libnftables context and a conntrack table, both made
- * inside the router's namespace, so whatever sockets they open talk to the
+ * The handles are a libnftables context, a conntrack table and, for the
+ * cells that shape or hold packets, a packet queue, all made inside the
+ * router's namespace, so whatever sockets they open talk to the
  * router. The router knows its namespace by fd and nothing of the topology
  * around it: topo.c builds the links and then calls router_new().
  */
@@ -27,6 +28,7 @@
 
 struct router;
 struct ct_table;
+struct pktq;
 
 /* Where fault rules go: "add rule " ROUTER_NFT_TABLE " " ROUTER_NFT_FAULTS " ...". */
 #define ROUTER_NFT_TABLE "ip acklab"
@@ -59,6 +61,15 @@ int router_nft(struct router *r, const char *cmds, unsigned flags, char **out, c
 
 /* The router's conntrack table, opened on first use; NULL with err filled. Owned by r. */
 struct ct_table *router_conntrack(struct router *r, char *err, size_t errlen);
+
+/*
+ * The router's packet queue (pktq.h), opened on first use: its table is
+ * installed then, so a cell that never asks queues nothing. NULL with err
+ * filled. Owned by r.
+ */
+struct pktq *router_queue(struct router *r, char *err, size_t errlen);
+/* The queue if it has been opened, else NULL (a loop polls it only then). */
+struct pktq *router_queue_opened(struct router *r);
 
 /* A number not returned before by this router: names the sets and marks of fault rules. */
 unsigned router_next_id(struct router *r);

@@ -116,9 +116,19 @@ static void cell_step(struct cell *c, const struct scn_step *st)
 		break;
 	case SCN_AWAIT: {
 		size_t from = st->msg_id[0] ? 0 : c->await_from;
-
 		size_t at;
+		int rc;
 
+		/* The awaits that ask nothing of the server: the store, and a packet at a host. */
+		if (strcmp(st->role, "store") == 0 || strcmp(st->role, "router") == 0) {
+			rc = st->role[0] == 's' ? cell_await_store(c, st->msg_id, st->within_ms)
+						: cell_await_packet(c, st->msg_id, st->host, st->within_ms);
+			if (rc == -1)
+				cell_fail(c, "%s:%d: gave up waiting for %s %s%s%s within %d ms", c->s->path,
+					  st->pos.line, st->role[0] == 's' ? "the store to have" : "a packet carrying",
+					  st->msg_id, st->host[0] ? " at " : "", st->host, st->within_ms);
+			break;
+		}
 		if (cell_wait_for(c, st->role, st->ev, st->msg_id, from, st->within_ms) == -1)
 			cell_fail(c, "%s:%d: gave up waiting for %s %s%s%s within %d ms", c->s->path,
 				  st->pos.line, st->role, st->ev, st->msg_id[0] ? " " : "", st->msg_id,
@@ -335,7 +345,7 @@ static int cell_setup(struct cell *c)
 		others[n++] = cell_add_role(c, name, name, &c->st->listen);
 	}
 	others[n++] = cell_add_role(c, "client", "client", &c->st->client);
-	if (cell_start_all(c, others, n) == -1)
+	if (cell_start_all(c, others, n) == -1 || cell_queue_setup(c) == -1)
 		return -1;
 	c->fault_from = c->nlog;
 	return 0;
@@ -458,7 +468,7 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 	}
 	c->hist = history_new();
 	c->tokens = p->tokens;
-	c->maxfaults = s->nrules + s->nsteps;
+	c->maxfaults = 2 * s->nrules + s->nsteps;     /* a hold rule records its hold and its fault */
 	c->faults = calloc((size_t)c->maxfaults + 1, sizeof *c->faults);
 	c->fault_why = calloc((size_t)c->maxfaults + 1, sizeof *c->fault_why);
 	if (!c->faults || !c->fault_why) {

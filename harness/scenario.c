@@ -33,53 +33,6 @@ static const char *const scn_setting_keys[] = {
 	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
 };
 
-/* Words [i, nw) are FAULT ARGS...; "heal [FAULT]" is accepted when allow_heal. */
-static int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allow_heal)
-{
-	const struct fault_ops *ops;
-	const struct scn_word *w;
-	const char *args[FAULT_MAX_ARGS];
-	char dym[96], msg[512];
-	int nargs, j, bad;
-
-	if (scn_need(p, i, "a fault") == -1)
-		return -1;
-	w = &p->w[i];
-	f->pos.line = p->line;
-	f->pos.col = w->col;
-	if (allow_heal && strcmp(w->text, "heal") == 0) {
-		str_copy(f->name, "heal", sizeof(f->name));
-		if (i + 1 < p->nw) {
-			if (!fault_lookup(p->w[i + 1].text))
-				return scn_err(p, p->w[i + 1].col, "unknown fault '%s'%s", p->w[i + 1].text,
-					       scn_did_you_mean(scn_fault_suggest(p->w[i + 1].text), dym,
-								sizeof(dym)));
-			str_copy(f->args[0], p->w[i + 1].text, sizeof(f->args[0]));
-			f->nargs = 1;
-		}
-		return scn_no_more(p, i + 2);
-	}
-	ops = fault_lookup(w->text);
-	if (!ops)
-		return scn_err(p, w->col, "unknown fault '%s'%s", w->text,
-			       scn_did_you_mean(scn_fault_suggest(w->text), dym, sizeof(dym)));
-	str_copy(f->name, ops->name, sizeof(f->name));
-	nargs = p->nw - i - 1;
-	for (j = 0; j < nargs && j < FAULT_MAX_ARGS; j++)
-		args[j] = p->w[i + 1 + j].text;
-	/* Which recipients exist is known at the end of the file: scn_check_refs() checks those. */
-	if (fault_validate(ops, args, nargs, FAULT_RECIPIENTS_UNKNOWN, &bad, msg, sizeof(msg)) == -1)
-		return scn_err(p, bad < 0 ? w->col : p->w[i + 1 + bad].col, "%s", msg);
-	f->nargs = nargs;
-	for (j = 0; j < nargs; j++)
-		if (j > 0 && ops->arg_kind == FAULT_ARG_ROLE_THEN_VALUES)
-			str_copy(f->args[j], args[j], sizeof(f->args[j]));   /* a value, checked by validate */
-		else if (scn_role_ref(p, i + 1 + j, f->args[j], sizeof(f->args[j]),
-				 ops->arg_kind == FAULT_ARG_HOST ? SCN_REF_HOST : SCN_REF_ROLE) == -1)
-			return -1;
-	return 0;
-}
-
 static int st_scenario(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "the scenario's name") == -1 ||
@@ -256,120 +209,6 @@ static int st_rate(struct scn_parser *p)
 	return 0;
 }
 
-/* Words [1, colon) are the trigger. */
-static int scn_trigger(struct scn_parser *p, int colon, struct trigger *tr)
-{
-	static const char *const kinds[] = { "at", "event", "packet", "exit", NULL };
-	const struct scn_word *w = &p->w[1];
-	char dym[96];
-	int i = 2, ms;
-	long n;
-
-	memset(tr, 0, sizeof(*tr));
-	tr->count = 1;
-	if (colon < 2)
-		return scn_err(p, p->w[colon].col, "missing trigger before ':' (expected: %s)", p->usage);
-	if (strcmp(w->text, "at") == 0) {
-		tr->kind = TRIGGER_AT;
-		if (i >= colon)
-			return scn_err(p, p->w[colon].col, "missing duration after 'at' (expected: at DURATION)");
-		if (scn_duration(p, i++, &ms) == -1)
-			return -1;
-		tr->at_ms = ms;
-	} else if (strcmp(w->text, "event") == 0) {
-		tr->kind = TRIGGER_EVENT;
-		if (i + 1 >= colon)
-			return scn_err(p, p->w[colon].col,
-				       "missing %s after 'event' (expected: event ROLE EV [MSG])",
-				       i >= colon ? "role and event" : "event");
-		if (scn_role_ref(p, i++, tr->role, sizeof(tr->role), SCN_REF_ROLE) == -1 ||
-		    scn_ident(p, i++, "event", tr->ev, sizeof(tr->ev)) == -1 ||
-		    scn_event_ref(p, i - 1, tr->role, tr->ev, false) == -1)
-			return -1;
-		if (i < colon && strcmp(p->w[i].text, "count") != 0 &&
-		    scn_msg_ref(p, i++, tr->msg_id) == -1)
-			return -1;
-	} else if (strcmp(w->text, "packet") == 0) {
-		tr->kind = TRIGGER_PACKET;
-		if (i >= colon)
-			return scn_err(p, p->w[colon].col, "missing message after 'packet' (expected: packet MSG)");
-		if (scn_msg_ref(p, i++, tr->msg_id) == -1)
-			return -1;
-	} else if (strcmp(w->text, "exit") == 0) {
-		tr->kind = TRIGGER_EXIT;
-		if (i >= colon)
-			return scn_err(p, p->w[colon].col, "missing role after 'exit' (expected: exit ROLE)");
-		if (scn_role_ref(p, i++, tr->role, sizeof(tr->role), SCN_REF_ROLE) == -1)
-			return -1;
-	} else {
-		const char *sug = scn_suggest(w->text, kinds);
-
-		return scn_err(p, w->col, "unknown trigger '%s'%s", w->text,
-			       sug ? scn_did_you_mean(sug, dym, sizeof(dym))
-				   : " (expected at, event, packet or exit)");
-	}
-	if (i < colon && strcmp(p->w[i].text, "count") == 0) {
-		if (i + 1 >= colon)
-			return scn_err(p, p->w[colon].col, "missing number after 'count' (expected: count N)");
-		if (scn_number(p, i + 1, 1, 1000000, "count", &n) == -1)
-			return -1;
-		tr->count = (int)n;
-		i += 2;
-	}
-	if (i < colon)
-		return scn_err(p, p->w[i].col, "unexpected '%s' in trigger (expected 'count N' or ':')",
-			       p->w[i].text);
-	return 0;
-}
-
-static int st_on(struct scn_parser *p)
-{
-	struct scn_rule *r;
-	int colon, i;
-
-	if (p->s->nrules == SCN_MAX_RULES)
-		return scn_err(p, p->w[0].col, "too many rules (at most %d)", SCN_MAX_RULES);
-	r = &p->s->rules[p->s->nrules];
-	if (scn_need(p, 1, "a trigger") == -1)
-		return -1;
-	/* The colon is a word of its own or ends the trigger's last word. */
-	for (colon = 1; colon < p->nw; colon++) {
-		struct scn_word *w = &p->w[colon];
-		size_t n = strlen(w->text);
-
-		if (strcmp(w->text, ":") == 0)
-			break;
-		if (!w->quoted && n > 1 && w->text[n - 1] == ':') {
-			/* Split "500ms:" into "500ms" and ":". */
-			if (p->nw == SCN_MAX_WORDS)
-				return scn_err(p, w->col, "too many words on one line");
-			for (i = p->nw; i > colon + 1; i--)
-				p->w[i] = p->w[i - 1];
-			p->nw++;
-			w->text[n - 1] = '\0';
-			p->w[colon + 1] = *w;
-			strcpy(p->w[colon + 1].text, ":");
-			p->w[colon + 1].col = w->col + (int)n - 1;
-			colon++;
-			break;
-		}
-	}
-	if (colon == p->nw) {
-		for (i = 2; i < p->nw; i++)
-			if (fault_lookup(p->w[i].text) || strcmp(p->w[i].text, "heal") == 0)
-				return scn_err(p, p->w[i].col, "missing ':' before '%s' (expected: %s)",
-					       p->w[i].text, p->usage);
-		return scn_err(p, p->end_col + 1, "missing ':' after the trigger (expected: %s)", p->usage);
-	}
-	if (scn_trigger(p, colon, &r->trigger) == -1)
-		return -1;
-	if (scn_fault(p, colon + 1, &r->fault, true) == -1)
-		return -1;
-	r->pos = scn_pos_of(p, 0);
-	p->s->nrules++;
-	return 0;
-}
-
 static struct scn_step *scn_new_step(struct scn_parser *p, enum scn_step_kind kind)
 {
 	struct scn_step *st;
@@ -506,10 +345,67 @@ static int st_send(struct scn_parser *p)
 	return scn_no_more(p, i);
 }
 
+/* "within DURATION" at word i, if there. Returns the index after it, or -1. */
+static int scn_within(struct scn_parser *p, int i, int *ms)
+{
+	if (i < p->nw && strcmp(p->w[i].text, "within") == 0) {
+		if (scn_need(p, i + 1, "a duration after 'within'") == -1 ||
+		    scn_duration(p, i + 1, ms) == -1)
+			return -1;
+		i += 2;
+	}
+	return i;
+}
+
+/*
+ * await store has MSG [within D]: the stack's store command is run until
+ * its output holds MSG's token. await packet MSG at HOST [within D]: a
+ * packet carrying MSG left the router toward HOST. Neither asks anything
+ * of the server.
+ */
+static int st_await_neutral(struct scn_parser *p, struct scn_step *st)
+{
+	int i;
+
+	st->within_ms = 5000;
+	p->usage = strcmp(p->w[1].text, "store") == 0 ? "await store has MSG [within DURATION]"
+						       : "await packet MSG at HOST [within DURATION]";
+	if (strcmp(p->w[1].text, "store") == 0) {
+		str_copy(st->role, "store", sizeof st->role);
+		str_copy(st->ev, "has", sizeof st->ev);
+		if (scn_need(p, 2, "'has'") == -1)
+			return -1;
+		if (strcmp(p->w[2].text, "has") != 0)
+			return scn_err(p, p->w[2].col, "unexpected '%s' (expected: await store has MSG "
+				       "[within DURATION])", p->w[2].text);
+		if (scn_need(p, 3, "a message id") == -1 || scn_msg_ref(p, 3, st->msg_id) == -1)
+			return -1;
+		i = scn_within(p, 4, &st->within_ms);
+		return i == -1 ? -1 : scn_no_more(p, i);
+	}
+	str_copy(st->role, "router", sizeof st->role);
+	str_copy(st->ev, "packet", sizeof st->ev);
+	if (scn_need(p, 2, "a message id") == -1 || scn_msg_ref(p, 2, st->msg_id) == -1 ||
+	    scn_need(p, 3, "'at HOST'") == -1)
+		return -1;
+	if (strcmp(p->w[3].text, "at") != 0)
+		return scn_err(p, p->w[3].col, "unexpected '%s' (expected: await packet MSG at HOST "
+			       "[within DURATION])", p->w[3].text);
+	if (scn_need(p, 4, "a host after 'at'") == -1 ||
+	    scn_packet_host(p, 4, st->host, sizeof st->host) == -1)
+		return -1;
+	i = scn_within(p, 5, &st->within_ms);
+	return i == -1 ? -1 : scn_no_more(p, i);
+}
+
 static int st_await(struct scn_parser *p)
 {
 	struct scn_step *st;
 	int i = 3;
+
+	if (p->nw > 1 && !p->w[1].quoted &&
+	    (strcmp(p->w[1].text, "store") == 0 || strcmp(p->w[1].text, "packet") == 0))
+		return (st = scn_new_step(p, SCN_AWAIT)) ? st_await_neutral(p, st) : -1;
 
 	if (scn_need(p, 1, "a role") == -1 || scn_need(p, 2, "an event") == -1 ||
 	    !(st = scn_new_step(p, SCN_AWAIT)) ||
@@ -596,9 +492,9 @@ static const struct scn_statement scn_statements[] = {
 	{ "listen", st_listen, "listen KEY VALUE [KEY VALUE...]" },
 	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
 	{ "rate", st_rate, "rate HOST RATE" },
-	{ "on", st_on, "on TRIGGER: FAULT ARGS..." },
+	{ "on", scn_st_on, "on TRIGGER: FAULT ARGS..." },
 	{ "send", st_send, "send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
-	{ "await", st_await, "await ROLE EV [MSG] [within DURATION]" },
+	{ "await", st_await, "await ROLE EV [MSG] [within DURATION], await store has MSG or await packet MSG at HOST" },
 	{ "wait", st_wait, "wait DURATION" },
 	{ "fault", st_fault, "fault FAULT ARGS..." },
 	{ "heal", st_heal, "heal [FAULT]" },

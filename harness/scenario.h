@@ -26,8 +26,18 @@
  *                                       the key up and checks the value's shape)
  *   rate HOST RATE                      tbf limit on HOST's link, e.g. 1mbit
  *   on TRIGGER: FAULT ARGS...           a rule, armed for the whole run:
- *        at DURATION | event ROLE EV [MSG] | packet MSG | exit ROLE,
- *        each optionally followed by "count N"
+ *        at DURATION | event ROLE EV [MSG] | packet MSG [from HOST] [to HOST]
+ *        | exit ROLE, each optionally followed by "count N"
+ *   on packet MSG [from HOST] [to HOST] [count N] hold [drop]: FAULT ARGS...
+ *                                       the router holds the packet carrying MSG
+ *                                       (and every later packet of its flow) until
+ *                                       FAULT has been applied, then lets them go
+ *                                       (or drops them: "hold drop"); with
+ *                                       "crash server" the bytes meet a dead server.
+ *                                       "from"/"to" name the hosts a packet goes
+ *                                       between, on any packet trigger; holds and
+ *                                       directions are decided in the router's
+ *                                       packet queue, the rest from its capture
  *   send MSG [reply-to MSG] [to CHANNEL] ["TEXT"]
  *   send m1..m1000 [every DURATION] [to CHANNEL]
  *                                       a range: one send per id, DURATION apart
@@ -35,6 +45,14 @@
  *                                       points at the parent as recipient1 saw it):
  *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed; without
  *                                       MSG, an event said since the previous await
+ *   await store has MSG [within DURATION]
+ *                                       the stack's store command, run from the client
+ *                                       host until its output holds MSG (asks nothing
+ *                                       of the server but the read-back every stack has)
+ *   await packet MSG at HOST [within DURATION]
+ *                                       a packet carrying MSG has left the router
+ *                                       toward HOST (seen by the capture, which can
+ *                                       miss packets on a machine under heavy load)
  *   await ROLE connected|disconnected [within DURATION]
  *                                       a client's or recipient's connection (no MSG):
  *                                       "disconnected" holds once ROLE has said so
@@ -45,7 +63,13 @@
  *                                       has never reported a connection (an HTTP
  *                                       client) has none to wait for: both hold at once
  *   wait DURATION
- *   fault FAULT ARGS...                 `acklab list` names them all; the storage faults act
+ *   fault FAULT ARGS...                 FAULT as `acklab list` shows: process faults
+ *                                       (crash, pause, ...), router rules (drop,
+ *                                       partition, evict-nat, ...) and the router's
+ *                                       queue (hold A B, delay A B 80ms [jitter 20ms],
+ *                                       loss A B 5%, duplicate A B 5%, reorder A B 5%
+ *                                       [by 10ms], drawn from the cell's seed)
+ *                                       and storage faults: they act
  *                                       on the server's data folder ({dir}) through acklab's
  *                                       own FUSE filesystem and need no help from the server:
  *                                         disk-full server           writes fail with ENOSPC
@@ -70,9 +94,9 @@
  *        Classes not named must be empty, failed-visible too: a stack that
  *        gives up where the scenario lets it succeed is a failure.
  *        attempts(m2)=1 (also >= and <=) checks how often the client tried.
- *        A fault that touched nothing (no packet dropped, no flow evicted,
- *        no process signalled, no file operation failed, delayed or
- *        dropped) fails the cell, its clean being vacuous,
+ *        A fault that touched nothing (no packet dropped, held, delayed or
+ *        duplicated, no flow evicted, no process signalled, no file
+ *        operation failed, delayed or dropped) fails the cell, its clean being vacuous,
  *        unless the line says "may-miss" (e.g. ws-naive never waits for the
  *        reply that lost-ack drops). "*" covers every default stack not named;
  *        naming a stack outside the defaults adds it as an extra cell.
@@ -87,6 +111,7 @@
 #include <stddef.h>
 
 #include "checker_class.h"
+#include "fault.h"
 #include "trigger.h"
 
 #define SCN_NAME_MAX 64
@@ -103,7 +128,7 @@ struct scn_pos {
 
 struct scn_fault {
 	char name[32];
-	char args[3][32];
+	char args[FAULT_MAX_ARGS][32];
 	int nargs;
 	struct scn_pos pos;
 };
@@ -117,8 +142,9 @@ struct scn_step {
 	char reply_to[SCN_ID_MAX];    /* SEND: the parent message, or "" */
 	char channel[SCN_ID_MAX];     /* SEND; "" = the scenario's channel */
 	char text[256];               /* SEND; "" = default text */
-	char role[32];                /* AWAIT */
-	char ev[32];                  /* AWAIT */
+	char role[32];                /* AWAIT ("store": await store has; "router": await packet) */
+	char ev[32];                  /* AWAIT ("has", "packet" for those two) */
+	char host[32];                /* AWAIT packet: the host the packet went to */
 	int within_ms;                /* AWAIT; default 5000 */
 	int ms;                       /* WAIT */
 	struct scn_fault fault;       /* FAULT; HEAL (name may be "") */

@@ -3,8 +3,9 @@
  * not an interface for other modules: scenario_lex.c owns the words of a
  * line, their values (names, durations, numbers), errors with positions,
  * suggestions and the names checked after the whole file is read;
- * scenario.c owns the statements; scenario_expect.c the expect statement and
- * scenario_failpoint.c the failpoint spec grammar.
+ * scenario.c owns the statements; scenario_rule.c the on statement and the
+ * FAULT ARGS it shares with the fault statement; scenario_expect.c the
+ * expect statement and scenario_failpoint.c the failpoint spec grammar.
  */
 #ifndef ACKLAB_SCENARIO_PRIV_H
 #define ACKLAB_SCENARIO_PRIV_H
@@ -96,6 +97,13 @@ int scn_check_refs(struct scn_parser *p);
  */
 int scn_grow(struct scn_parser *p, void **v, int n, int *cap, size_t size, int limit, const char *what,
 	     int col);
+
+/* Words [i, nw) are FAULT ARGS...; "heal [FAULT]" is accepted when allow_heal (scenario_rule.c). */
+int scn_fault(struct scn_parser *p, int i, struct scn_fault *f, bool allow_heal);
+/* The on statement (scenario_rule.c). */
+int scn_st_on(struct scn_parser *p);
+/* Word i names the host at one end of a packet: any host with a link (not the router). */
+int scn_packet_host(struct scn_parser *p, int i, char *dst, size_t len);
 
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);

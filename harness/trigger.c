@@ -2,6 +2,11 @@
  * trigger: deciding when a fault fires, from the stream of things the runner
  * sees (role events, packets carrying a token, the clock, process exits).
  *
+ * A packet trigger may name the hosts a packet goes from and to; the caller
+ * says where each packet went (the router's queue knows, with the hosts' own
+ * addresses on both sides of the NAT), and a packet whose end is not known
+ * never matches a trigger that asks for one.
+ *
  * Everything here is pure: a trigger is a small struct the runner fills from
  * the scenario, and each trigger_on_*() call counts one observation and says
  * whether this is the moment. A trigger fires once, on its count-th match
@@ -64,13 +69,26 @@ bool trigger_on_event(struct trigger *tr, const char *role, json_t *ev)
 	return trigger_count(tr);
 }
 
-bool trigger_on_packet(struct trigger *tr, const char *token)
+/* Does a packet's end (host, NULL when not known) pass the trigger's filter want ("" = any)? */
+static bool trigger_end_matches(const char *want, const char *host)
+{
+	return !want[0] || (host && strcmp(want, host) == 0);
+}
+
+bool trigger_on_packet(struct trigger *tr, const char *token, const char *from, const char *to)
 {
 	if (tr->kind != TRIGGER_PACKET || tr->fired || !token || !tr->token[0])
 		return false;
 	if (strcmp(token, tr->token) != 0)
 		return false;
+	if (!trigger_end_matches(tr->from, from) || !trigger_end_matches(tr->to, to))
+		return false;
 	return trigger_count(tr);
+}
+
+bool trigger_needs_queue(const struct trigger *tr)
+{
+	return tr->kind == TRIGGER_PACKET && (tr->hold || tr->from[0] || tr->to[0]);
 }
 
 bool trigger_on_time(struct trigger *tr, int64_t elapsed_ms)
@@ -129,8 +147,12 @@ void trigger_describe(const struct trigger *tr, char *buf, size_t len)
 			 tr->msg_id[0] ? " for " : "", tr->msg_id);
 		break;
 	case TRIGGER_PACKET:
-		snprintf(buf, len, "the %s packet carrying %s through the router", nth,
-			 tr->msg_id[0] ? tr->msg_id : tr->token);
+		snprintf(buf, len, "the %s packet carrying %s%s%s%s%s %s%s", nth,
+			 tr->msg_id[0] ? tr->msg_id : tr->token, tr->from[0] ? " from " : "", tr->from,
+			 tr->to[0] ? " to " : "", tr->to,
+			 tr->from[0] || tr->to[0] ? "across the router" : "through the router",
+			 !tr->hold ? "" : tr->hold_drop ? " (held until its fault fired, then dropped)"
+							: " (held until its fault fired)");
 		break;
 	case TRIGGER_EXIT:
 		if (tr->count <= 1)

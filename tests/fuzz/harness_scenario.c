@@ -31,7 +31,7 @@ static void check_scenario(const struct scenario *s)
 	FUZZ_CHECK(FUZZ_TERMINATED(s->title) && s->title[0], "no title");
 	FUZZ_CHECK(FUZZ_TERMINATED(s->lesson) && FUZZ_TERMINATED(s->channel) &&
 		   FUZZ_TERMINATED(s->failpoints), "unterminated string");
-	FUZZ_CHECK(s->recipients >= 0 && s->recipients <= 8, "recipients %d", s->recipients);
+	FUZZ_CHECK(s->recipients >= 0 && s->recipients <= 64, "recipients %d", s->recipients);
 	FUZZ_CHECK(s->nclient >= 0 && s->nclient <= SCN_MAX_SETTINGS, "nclient %d", s->nclient);
 	FUZZ_CHECK(s->nlisten >= 0 && s->nlisten <= SCN_MAX_SETTINGS, "nlisten %d", s->nlisten);
 	FUZZ_CHECK(s->nsysctls >= 0 && s->nsysctls <= 8, "nsysctls %d", s->nsysctls);
@@ -48,7 +48,10 @@ static void check_scenario(const struct scenario *s)
 	for (int i = 0; i < s->nrules; i++) {
 		const struct scn_rule *r = &s->rules[i];
 
-		FUZZ_CHECK(r->fault.nargs >= 0 && r->fault.nargs <= 3, "rule %d: %d args", i, r->fault.nargs);
+		FUZZ_CHECK(r->fault.nargs >= 0 && r->fault.nargs <= FAULT_MAX_ARGS, "rule %d: %d args", i,
+			   r->fault.nargs);
+		FUZZ_CHECK(FUZZ_TERMINATED(r->trigger.from) && FUZZ_TERMINATED(r->trigger.to) &&
+			   (!r->trigger.hold || r->trigger.kind == TRIGGER_PACKET), "rule %d: direction or hold", i);
 		FUZZ_CHECK(r->trigger.count >= 1, "rule %d: count %d", i, r->trigger.count);
 		FUZZ_CHECK(FUZZ_TERMINATED(r->trigger.msg_id) && FUZZ_TERMINATED(r->trigger.role),
 			   "rule %d: unterminated", i);
@@ -60,7 +63,8 @@ static void check_scenario(const struct scenario *s)
 
 		FUZZ_CHECK(FUZZ_TERMINATED(st->msg_id) && FUZZ_TERMINATED(st->reply_to) &&
 			   FUZZ_TERMINATED(st->channel) && FUZZ_TERMINATED(st->text) &&
-			   FUZZ_TERMINATED(st->role) && FUZZ_TERMINATED(st->ev), "step %d: unterminated", i);
+			   FUZZ_TERMINATED(st->role) && FUZZ_TERMINATED(st->ev) && FUZZ_TERMINATED(st->host),
+			   "step %d: unterminated", i);
 		FUZZ_CHECK(st->pos.line >= 1 && st->pos.col >= 1, "step %d: position %d:%d", i,
 			   st->pos.line, st->pos.col);
 		FUZZ_CHECK(!st->msg_id[0] || is_sent(s, st->msg_id), "step %d: message '%s' is never sent",

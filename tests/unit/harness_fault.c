@@ -54,7 +54,7 @@ static void test_table_complete(void **state)
 		else
 			assert_int_equal(ops->needs, 0);
 	}
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 19);
 	assert_null(rows[n]);
 	assert_null(fault_lookup("heal"));
 	assert_null(fault_lookup("netem"));
@@ -77,7 +77,7 @@ static void test_suggestions(void **state)
 struct validate_case {
 	const char *fault;
 	int nargs;
-	const char *args[4];
+	const char *args[5];
 	int recipients;               /* FAULT_RECIPIENTS_UNKNOWN while a scenario is read */
 	int bad_arg;                  /* -2: accepted */
 	const char *err;
@@ -153,11 +153,47 @@ static const struct validate_case validate_cases[] = {
 	{ "lose-unsynced", 1, { "recipient1" }, 1, 0,
 	  "fault 'lose-unsynced' acts on the server's data folder ({dir}), and 'recipient1' has none that acklab serves (expected: server)" },
 	{ "lose-unsynced", 1, { "server" }, 0, OK, NULL },
+	{ "partition", 2, { "client", "client" }, UNKNOWN, 1,
+	  "fault 'partition' names 'client' twice (expected two different hosts: partition HOST HOST)" },
+	{ "partition", 2, { "recipient1", "server" }, 1, OK, NULL },
+	{ "hold", 3, { "client", "server", "5ms" }, UNKNOWN, 2,
+	  "fault 'hold' takes 2 arguments, got 3 (usage: hold FROM-HOST TO-HOST)" },
+	{ "hold", 2, { "client", "server" }, 0, OK, NULL },
+	{ "delay", 3, { "client", "server", "80" }, UNKNOWN, 2,
+	  "bad duration '80' (expected a duration like 80ms or 2s)" },
+	{ "delay", 5, { "client", "server", "80ms", "jiter", "20ms" }, UNKNOWN, 3,
+	  "unexpected 'jiter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
+	{ "delay", 4, { "client", "server", "80ms", "jitter" }, UNKNOWN, 4,
+	  "missing duration after 'jitter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
+	{ "delay", 5, { "client", "server", "80ms", "jitter", "2min" }, UNKNOWN, 4,
+	  "bad duration '2min' (expected a duration like 80ms or 2s)" },
+	{ "delay", 3, { "client", "server", "61s" }, UNKNOWN, 2,
+	  "duration '61s' is too long (at most 60 s)" },
+	{ "delay", 3, { "router", "server", "80ms" }, 1, 0,
+	  "fault 'delay' acts on a host's link, and the router has none of its own (expected a host: client, server, recipient1)" },
+	{ "delay", 3, { "client", "server", "1s" }, 0, OK, NULL },
+	{ "delay", 5, { "client", "server", "80ms", "jitter", "20ms" }, 0, OK, NULL },
+	{ "loss", 3, { "client", "server", "5" }, UNKNOWN, 2,
+	  "bad chance '5' (expected a percentage like 5% or 0.5%)" },
+	{ "loss", 3, { "client", "server", "0%" }, UNKNOWN, 2,
+	  "chance '0%' is out of range (expected more than 0% and at most 100%)" },
+	{ "loss", 3, { "client", "server", "100.5%" }, UNKNOWN, 2,
+	  "chance '100.5%' is out of range (expected more than 0% and at most 100%)" },
+	{ "loss", 3, { "client", "server", "0.5%" }, 0, OK, NULL },
+	{ "duplicate", 2, { "client", "server" }, UNKNOWN, -1,
+	  "fault 'duplicate' takes 3 arguments, got 2 (usage: duplicate FROM-HOST TO-HOST PERCENT)" },
+	{ "duplicate", 3, { "server", "client", "100%" }, 0, OK, NULL },
+	{ "reorder", 5, { "client", "server", "25%", "by", "x" }, UNKNOWN, 4,
+	  "bad duration 'x' (expected a duration like 80ms or 2s)" },
+	{ "reorder", 5, { "client", "server", "25%", "jitter", "5ms" }, UNKNOWN, 3,
+	  "unexpected 'jitter' (usage: reorder FROM-HOST TO-HOST PERCENT [by DURATION])" },
+	{ "reorder", 3, { "client", "server", "25%" }, 0, OK, NULL },
+	{ "reorder", 5, { "client", "server", "25%", "by", "30ms" }, 0, OK, NULL },
 };
 
 static void test_validate(void **state)
 {
-	bool seen[16] = { false };
+	bool seen[32] = { false };
 	const struct fault_ops *const *rows = fault_table();
 
 	(void)state;
@@ -283,7 +319,7 @@ static void test_bit(void **state)
 static void test_process_faults(void **state)
 {
 	struct roles roles = { { "server", NULL, NULL }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
 	struct fault f;
 	char err[256], buf[160], *text;
 	json_t *touched;
@@ -308,7 +344,7 @@ static void test_process_faults(void **state)
 	assert_int_equal(roles.restarts, 1);
 	assert_int_equal(fault_touched(&f, &touched), 0);
 	text = json_dumps(touched, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "{\"bit\":true,\"bytes\":0,\"flows\":0,\"ops\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
+	assert_string_equal(text, "{\"bit\":true,\"bytes\":0,\"delayed\":0,\"duplicated\":0,\"flows\":0,\"held\":0,\"ops\":0,\"packets\":0,\"signalled\":0,\"started\":1}");
 	free(text);
 	json_decref(touched);
 
@@ -356,7 +392,7 @@ static void pause_three(struct fault_env *env, struct fault *faults)
 static void test_heal_order(void **state)
 {
 	struct roles roles = { { "server", "client", "recipient1" }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
 	struct fault faults[3];
 	struct heal_log log = { .n = 0 };
 	char err[256];

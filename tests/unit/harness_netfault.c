@@ -379,7 +379,7 @@ static void test_drop_counts_packets(void **state)
  */
 static void test_rows_record_what_they_touched(void **state)
 {
-	struct fault_env env = { topo, NULL, NULL, NULL, NULL };
+	struct fault_env env = { topo, NULL, NULL, NULL, NULL, 0 };
 	const char *args[] = { "client", "server" };
 	struct conn c = { -1, -1, -1, 7191 };
 	struct fault f;
@@ -398,7 +398,7 @@ static void test_rows_record_what_they_touched(void **state)
 	assert_string_equal(what, "router drops every packet from client to server; it dropped 4 packets");
 	assert_int_equal(fault_touched(&f, &touched), 0);
 	text = json_dumps(touched, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "{\"bit\":true,\"bytes\":0,\"flows\":0,\"ops\":0,\"packets\":4,\"signalled\":0,\"started\":0}");
+	assert_string_equal(text, "{\"bit\":true,\"bytes\":0,\"delayed\":0,\"duplicated\":0,\"flows\":0,\"held\":0,\"ops\":0,\"packets\":4,\"signalled\":0,\"started\":0}");
 	free(text);
 	json_decref(touched);
 

@@ -326,6 +326,57 @@ static const struct bad_case bad_cases[] = {
 	{ "# le\xc3\n" HEAD, "bad.scn:1:5: invalid UTF-8 (byte 0xc3; scenario files are UTF-8 text)" },
 	{ HEAD "title \"\xed\xa0\x80\"\n",
 	  "bad.scn:3:8: invalid UTF-8 (byte 0xed; scenario files are UTF-8 text)" },
+	/* Packet triggers with a direction and holds, the awaits that ask nothing of the server, queue faults. */
+	{ HEAD "on packet m1 from router hold: crash server\n",
+	  "bad.scn:3:19: packets cross the router: 'from' names a host with a link (client, server or a recipient)" },
+	{ HEAD "on packet m1 from client from server: crash server\n",
+	  "bad.scn:3:26: 'from' given twice in one trigger" },
+	{ HEAD "on packet m1 from client to client: crash server\n",
+	  "bad.scn:3:29: a packet goes from 'client' to another host, not to itself" },
+	{ HEAD "on packet m1 to: crash server\n",
+	  "bad.scn:3:16: missing host after 'to' (expected: to HOST)" },
+	{ HEAD "on event client sent m1 hold: crash server\n",
+	  "bad.scn:3:25: 'hold' is for packet triggers (expected: packet MSG [from HOST] [to HOST] hold: FAULT ARGS...)" },
+	{ HEAD "on packet m1 hold please: crash server\n",
+	  "bad.scn:3:19: unexpected 'please' in trigger (expected ':' after the hold)" },
+	{ HEAD "on packet m1 form client: crash server\n",
+	  "bad.scn:3:14: unexpected 'form' in trigger (expected from HOST, to HOST, 'count N', 'hold' or ':')" },
+	{ HEAD "on packet m1 from clinet: crash server\nexpect * clean\n",
+	  "bad.scn:3:19: unknown host 'clinet' (did you mean 'client'?) (expected a host: client, server, router, recipient1)" },
+	{ HEAD "on packet m1 hold drop drop: crash server\n",
+	  "bad.scn:3:24: unexpected 'drop' in trigger (expected ':' after the hold)" },
+	{ HEAD "await store hsa m1\n",
+	  "bad.scn:3:13: unexpected 'hsa' (expected: await store has MSG [within DURATION])" },
+	{ HEAD "await store has m9\nexpect * clean\n",
+	  "bad.scn:3:17: message 'm9' is never sent (did you mean 'm1'?) (expected an id defined by a send: m1)" },
+	{ HEAD "await packet m1 on server\n",
+	  "bad.scn:3:17: unexpected 'on' (expected: await packet MSG at HOST [within DURATION])" },
+	{ HEAD "await packet m1 at router\n",
+	  "bad.scn:3:20: packets cross the router: 'at' names a host with a link (client, server or a recipient)" },
+	{ HEAD "await packet m1 at\n",
+	  "bad.scn:3:20: missing a host after 'at' (expected: await packet MSG at HOST [within DURATION])" },
+	{ HEAD "await store has m1 within\n",
+	  "bad.scn:3:27: missing a duration after 'within' (expected: await store has MSG [within DURATION])" },
+	{ HEAD "await packet m1 at server within 2x\n",
+	  "bad.scn:3:34: bad duration '2x' (expected a duration like 250ms or 2s)" },
+	{ HEAD "fault delay client server 80\n",
+	  "bad.scn:3:27: bad duration '80' (expected a duration like 80ms or 2s)" },
+	{ HEAD "fault delay client server 80ms jiter 5ms\n",
+	  "bad.scn:3:32: unexpected 'jiter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
+	{ HEAD "fault delay client server 80ms jitter\n",
+	  "bad.scn:3:39: missing duration after 'jitter' (usage: delay FROM-HOST TO-HOST DURATION [jitter DURATION])" },
+	{ HEAD "fault loss client server\n",
+	  "bad.scn:3:7: fault 'loss' takes 3 arguments, got 2 (usage: loss FROM-HOST TO-HOST PERCENT)" },
+	{ HEAD "fault loss client server 200%\n",
+	  "bad.scn:3:26: chance '200%' is out of range (expected more than 0% and at most 100%)" },
+	{ HEAD "fault reorder client server 10% by\n",
+	  "bad.scn:3:36: missing duration after 'by' (usage: reorder FROM-HOST TO-HOST PERCENT [by DURATION])" },
+	{ HEAD "fault partition client\n",
+	  "bad.scn:3:7: fault 'partition' takes 2 arguments, got 1 (usage: partition HOST HOST)" },
+	{ HEAD "fault hold client server 1s\n",
+	  "bad.scn:3:26: fault 'hold' takes 2 arguments, got 3 (usage: hold FROM-HOST TO-HOST)" },
+	{ HEAD "fault duplicate client srever 5%\nexpect * clean\n",
+	  "bad.scn:3:24: unknown host 'srever' (did you mean 'server'?) (expected a host: client, server, router, recipient1)" },
 	{ HEAD "expect .. clean\n",
 	  "bad.scn:3:8: bad stack name '..' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 };
@@ -491,6 +542,52 @@ static void test_await_connection(void **state)
 	scenario_free(s);
 }
 
+/* Holds, directions, the server-neutral awaits and a queue fault with values, parsed into data. */
+static void test_hold_and_neutral_awaits(void **state)
+{
+	struct scenario *s = NULL;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("h.scn", "scenario h\nrecipients 2\n"
+					       "on packet m1 from client to server hold: crash server\n"
+					       "on packet m1 to recipient2 count 2 hold drop: heal\n"
+					       "on packet m1 from server: drop client server\n"
+					       "on packet m1: evict-nat client\n"
+					       "send m1\nawait store has m1 within 2s\nawait packet m1 at recipient1\n"
+					       "fault delay client server 80ms jitter 20ms\nfault loss server client 0.5%\n"
+					       "expect * clean\n", &s, err, sizeof(err)), 0);
+	assert_int_equal(s->nrules, 4);
+	assert_int_equal(s->rules[0].trigger.kind, TRIGGER_PACKET);
+	assert_string_equal(s->rules[0].trigger.from, "client");
+	assert_string_equal(s->rules[0].trigger.to, "server");
+	assert_true(s->rules[0].trigger.hold);
+	assert_false(s->rules[0].trigger.hold_drop);
+	assert_string_equal(s->rules[0].fault.name, "crash");
+	assert_string_equal(s->rules[1].trigger.from, "");
+	assert_string_equal(s->rules[1].trigger.to, "recipient2");
+	assert_int_equal(s->rules[1].trigger.count, 2);
+	assert_true(s->rules[1].trigger.hold && s->rules[1].trigger.hold_drop);
+	assert_string_equal(s->rules[1].fault.name, "heal");
+	assert_true(trigger_needs_queue(&s->rules[2].trigger));
+	assert_false(s->rules[2].trigger.hold);
+	assert_false(trigger_needs_queue(&s->rules[3].trigger));
+	assert_string_equal(s->steps[1].role, "store");
+	assert_string_equal(s->steps[1].ev, "has");
+	assert_string_equal(s->steps[1].msg_id, "m1");
+	assert_int_equal(s->steps[1].within_ms, 2000);
+	assert_string_equal(s->steps[2].role, "router");
+	assert_string_equal(s->steps[2].ev, "packet");
+	assert_string_equal(s->steps[2].host, "recipient1");
+	assert_int_equal(s->steps[2].within_ms, 5000);
+	assert_string_equal(s->steps[3].fault.name, "delay");
+	assert_int_equal(s->steps[3].fault.nargs, 5);
+	assert_string_equal(s->steps[3].fault.args[2], "80ms");
+	assert_string_equal(s->steps[3].fault.args[4], "20ms");
+	assert_string_equal(s->steps[4].fault.args[2], "0.5%");
+	scenario_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_storage_fault_values),
 		cmocka_unit_test(test_await_connection),
+		cmocka_unit_test(test_hold_and_neutral_awaits),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_file),

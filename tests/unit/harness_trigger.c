@@ -19,8 +19,8 @@ enum obs_kind { OBS_EVENT, OBS_PACKET, OBS_TIME, OBS_EXIT };
 
 struct obs {
 	enum obs_kind kind;
-	const char *role;     /* OBS_EVENT, OBS_EXIT */
-	const char *json;     /* OBS_EVENT */
+	const char *role;     /* OBS_EVENT, OBS_EXIT; OBS_PACKET: the host it came from (NULL: not known) */
+	const char *json;     /* OBS_EVENT; OBS_PACKET: the host it went to (NULL: not known) */
 	const char *token;    /* OBS_PACKET */
 	int64_t ms;           /* OBS_TIME */
 };
@@ -72,6 +72,24 @@ static const struct tcase cases[] = {
 	  { { OBS_PACKET, 0, 0, TOK4, 0 },
 	    { OBS_PACKET, 0, 0, TOK3, 0 },
 	    { OBS_PACKET, 0, 0, TOK3, 0 } }, 3, 1 },
+	{ "packet from a host: other directions and unknown ends do not count",
+	  { .kind = TRIGGER_PACKET, .msg_id = "m3", .token = TOK3, .from = "client", .count = 1 },
+	  { { OBS_PACKET, "server", "client", TOK3, 0 },
+	    { OBS_PACKET, 0, "server", TOK3, 0 },
+	    { OBS_PACKET, "client", "server", TOK4, 0 },
+	    { OBS_PACKET, "client", "server", TOK3, 0 } }, 4, 3 },
+	{ "packet from and to, 2nd",
+	  { .kind = TRIGGER_PACKET, .msg_id = "m3", .token = TOK3, .from = "server", .to = "recipient2",
+	    .hold = true, .count = 2 },
+	  { { OBS_PACKET, "server", "recipient2", TOK3, 0 },
+	    { OBS_PACKET, "server", "recipient1", TOK3, 0 },
+	    { OBS_PACKET, "server", 0, TOK3, 0 },
+	    { OBS_PACKET, "server", "recipient2", TOK3, 0 },
+	    { OBS_PACKET, "server", "recipient2", TOK3, 0 } }, 5, 3 },
+	{ "packet to a host, from anyone",
+	  { .kind = TRIGGER_PACKET, .msg_id = "m3", .token = TOK3, .to = "server", .count = 1 },
+	  { { OBS_PACKET, "server", "client", TOK3, 0 },
+	    { OBS_PACKET, 0, "server", TOK3, 0 } }, 2, 1 },
 	{ "packet, 3rd",
 	  { .kind = TRIGGER_PACKET, .msg_id = "m3", .token = TOK3, .count = 3 },
 	  { { OBS_PACKET, 0, 0, TOK3, 0 },
@@ -107,7 +125,7 @@ static bool observe(struct trigger *tr, const struct obs *o)
 		json_decref(ev);
 		return fired;
 	case OBS_PACKET:
-		return trigger_on_packet(tr, o->token);
+		return trigger_on_packet(tr, o->token, o->role, o->json);
 	case OBS_TIME:
 		return trigger_on_time(tr, o->ms);
 	case OBS_EXIT:
@@ -152,11 +170,19 @@ static void test_describe(void **state)
 		  "the 23rd recv event of server for m1" },
 		{ { .kind = TRIGGER_PACKET, .msg_id = "m3", .token = TOK3, .count = 1 },
 		  "the first packet carrying m3 through the router" },
+		{ { .kind = TRIGGER_PACKET, .msg_id = "m3", .from = "client", .to = "server", .hold = true,
+		    .count = 1 },
+		  "the first packet carrying m3 from client to server across the router (held until its "
+		  "fault fired)" },
+		{ { .kind = TRIGGER_PACKET, .msg_id = "m3", .to = "recipient1", .hold = true, .hold_drop = true,
+		    .count = 2 },
+		  "the 2nd packet carrying m3 to recipient1 across the router (held until its fault fired, "
+		  "then dropped)" },
 		{ { .kind = TRIGGER_AT, .at_ms = 500 }, "500 ms after start" },
 		{ { .kind = TRIGGER_EXIT, .role = "server", .count = 1 }, "server exiting" },
 		{ { .kind = TRIGGER_EXIT, .role = "server", .count = 2 }, "server exiting for the 2nd time" },
 	};
-	char buf[128];
+	char buf[200];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
