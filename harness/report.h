@@ -36,6 +36,10 @@ struct reporter_ops {
 		   char *err, size_t errlen);
 };
 
+/* begin and cell for a reporter that works only in end(), from every cell at once. */
+int report_begin_nothing(void **state, const struct run_info *run, char *err, size_t errlen);
+int report_cell_nothing(void *state, const struct cell_result *cell, char *err, size_t errlen);
+
 /* NULL-terminated table: json, junit, markdown, html. */
 extern const struct reporter_ops *const report_table[];
 extern const struct reporter_ops report_json_ops, report_junit_ops, report_md_ops, report_html_ops;
