@@ -510,6 +510,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	const char *plan_path = NULL;
 	long seed = 1;
 	bool force = false;
+	char out_abs[PATH_MAX];
 	struct stack_set stacks = { NULL, 0 };
 	struct scenario **scns = NULL;
 	char *stack_list = NULL, *only[32];
@@ -630,6 +631,21 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
 	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir, force) == -1)
 		goto done;
+	/*
+	 * Roles see the run folder by path, some from a mount namespace of their own
+	 * (a private /tmp, the storage faults' mount), where a relative path would
+	 * resolve against the working folder as it was before those mounts.
+	 */
+	if (mo.out_dir && mo.out_dir[0] != '/') {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof cwd) ||
+		    snprintf(out_abs, sizeof out_abs, "%s/%s", cwd, mo.out_dir) >= (int)sizeof out_abs) {
+			log_warnx("run: --out %s: cannot make it an absolute path", mo.out_dir);
+			goto done;
+		}
+		mo.out_dir = out_abs;
+	}
 	if (force && mo.out_dir && is_dir(mo.out_dir) && outdir_clear_run(mo.out_dir, err, sizeof err) == -1) {
 		log_warnx("run: --force: %s", err);
 		goto done;

@@ -98,5 +98,13 @@ for _ in $(seq 1 100); do [ "$(session_left "$pid")" -eq 0 ] && { gone=yes; brea
 [ "$(fuse_mounts)" -eq "$before" ] && ok "after SIGKILL the machine's mount table has no FUSE mount of the run" ||
 	bad "after SIGKILL: $(grep ' - fuse' /proc/self/mountinfo)"
 
+# A relative --out from a working folder under /tmp: roles see the run folder through a
+# private /tmp and the storage mount, where a relative path would miss it.
+( cd "$work" && "$acklab" run disk-full --stack http --out rel-out >"$work/rel.out" 2>&1 )
+rc=$?
+[ $rc -eq 0 ] && [ "$(jq -r '.cells[0].status' "$work/rel-out/results.json" 2>/dev/null)" = met ] &&
+	ok "disk-full bites with a relative --out under /tmp" ||
+	{ bad "relative --out under /tmp: exit $rc"; tail -3 "$work/rel.out"; }
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
