@@ -73,8 +73,10 @@ static const char usage_run[] =
 	"Each cell goes through the stages plan (plan.json), run (history.jsonl,\n"
 	"store.jsonl, cell.json), check and report, with its folder between them.\n"
 	"\n"
-	"  --stack S,...   only these stacks (see `acklab list`); a stack named here\n"
-	"                  runs even when its file says `default no`\n"
+	"  --stack S,...   only these stacks: names (see `acklab list`) or paths to\n"
+	"                  .stack files of your own; a stack named here runs even\n"
+	"                  when its file says `default no`. A .stack file is code: its\n"
+	"                  commands run with acklab's privileges.\n"
 	"  --out DIR       write the run to DIR (default: reports/<time>-<id>, and\n"
 	"                  reports/latest points at it); DIR must be new or empty\n"
 	"  --force         clear a non-empty --out first (only a run's own layout:\n"
@@ -482,10 +484,26 @@ done:
  * (made here, 0700, if missing), the programs and the scenario and stack
  * files.
  */
-static int run_private_tmp(const struct paths *p, const char *out, char *err, size_t errlen)
+static int run_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
+			   char *err, size_t errlen)
 {
-	const char *keep[] = { out, p->bin, p->scenarios, p->stacks, NULL };
+	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
+	char folders[4][PATH_MAX];
+	int nkeep = 4, nfolders = 0;
 	struct outdir d;
+
+	/* The folders of stack files given by path: their commands may name files beside them. */
+	for (int i = 0; i < stacks->n && nfolders < 4; i++) {      /* the sandbox keeps 8 in all */
+		char *slash;
+
+		if (!realpath(stacks->stacks[i].path, folders[nfolders]) ||
+		    !(slash = strrchr(folders[nfolders], '/')))
+			continue;
+		*slash = '\0';
+		if (strcmp(folders[nfolders], p->stacks) != 0 && folders[nfolders][0])
+			keep[nkeep++] = folders[nfolders++];
+	}
+	keep[nkeep] = NULL;
 
 	if (outdir_make_parents(out, err, errlen) == -1)
 		return -1;
@@ -493,6 +511,35 @@ static int run_private_tmp(const struct paths *p, const char *out, char *err, si
 		return -1;
 	outdir_close(&d);
 	return sandbox_private_tmp(keep, err, errlen);
+}
+
+/*
+ * Parse the stack file at path and add it to stacks; its name goes to name
+ * (64 bytes). A name the installed stacks already use is an error.
+ */
+static int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err,
+			      size_t errlen)
+{
+	struct stack *st = NULL, *v;
+
+	if (stack_parse_file(path, &st, err, errlen) == -1)
+		return -1;
+	if (stack_find(stacks, st->name)) {
+		err_set(err, errlen, "%s: stack '%s' is also defined in %s (rename one)", path, st->name,
+			stack_find(stacks, st->name)->path);
+		stack_free(st);
+		return -1;
+	}
+	v = realloc(stacks->stacks, (size_t)(stacks->n + 1) * sizeof *v);
+	if (!v) {
+		stack_free(st);
+		return err_set(err, errlen, "out of memory");
+	}
+	stacks->stacks = v;
+	stacks->stacks[stacks->n++] = *st;      /* the commands move with the copy */
+	str_copy(name, st->name, 64);
+	free(st);
+	return 0;
 }
 
 static int cmd_run(const struct paths *p, int argc, char **argv)
@@ -513,7 +560,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 	char out_abs[PATH_MAX];
 	struct stack_set stacks = { NULL, 0 };
 	struct scenario **scns = NULL;
-	char *stack_list = NULL, *only[32];
+	char *stack_list = NULL, *only[32], only_names[32][64];
 	char err[1024], path[PATH_MAX];
 	char **files = NULL;
 	int c, nscn = 0, rc = EXIT_USAGE;
@@ -577,8 +624,21 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		int n = 0;
 
 		for (char *tok = strtok(stack_list, ","); tok && n < 31; tok = strtok(NULL, ",")) {
+			size_t len = strlen(tok);
+
+			/* A path to a .stack file of one's own: loaded beside the installed stacks. */
+			if (strchr(tok, '/') || (len > 6 && strcmp(tok + len - 6, ".stack") == 0)) {
+				if (run_add_stack_file(&stacks, tok, only_names[n], err, sizeof err) == -1) {
+					log_warnx("run: --stack: %s", err);
+					goto done;
+				}
+				only[n] = only_names[n];
+				n++;
+				continue;
+			}
 			if (!stack_find(&stacks, tok)) {
-				log_warnx("run: --stack: unknown stack '%s' (see `acklab list`)", tok);
+				log_warnx("run: --stack: unknown stack '%s' (see `acklab list`, or give a path to "
+					  "a .stack file)", tok);
 				goto done;
 			}
 			only[n++] = tok;
@@ -659,7 +719,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
-	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, err, sizeof err) == -1) {
+	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
 		log_warnx("run: %s", err);
 		goto done;
 	}

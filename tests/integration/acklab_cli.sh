@@ -216,6 +216,21 @@ expect_rc 2 "--force refuses a folder deeper than a run's" "$acklab" run lost-ac
 [ -d "$work/again/lost-ack/http/deeper" ] && [ -s "$work/again/results.json" ] &&
 	ok "and removed nothing" || bad "--force removed something before refusing"
 
+# --- a stack file of one's own, by path (a vendor's), with a helper beside it ------
+mkdir -p "$work/vendor"
+printf '#!/bin/sh\n# a wrapper of the vendor'"'"'s, next to its stack file\nexec "$@"\n' >"$work/vendor/wrap.sh"
+chmod +x "$work/vendor/wrap.sh"
+sed -e 's/^stack .*/stack   vendor/' -e 's/^default .*/default no/' -e "s|^server  |server  $work/vendor/wrap.sh |" \
+    "$src/scenarios/stacks/http.stack" >"$work/vendor/vendor.stack"
+expect_rc 0 "--stack PATH runs a stack file of one's own (default no), its folder reachable" \
+	"$acklab" run lost-ack --stack "$work/vendor/vendor.stack" --out "$work/vendor-out"
+[ "$(jq -r '.cells[0].stack' "$work/vendor-out/results.json")" = vendor ] && ok "the cell is the vendor's stack" ||
+	bad "the cell's stack is $(jq -r '.cells[0].stack' "$work/vendor-out/results.json")"
+cp "$src/scenarios/stacks/http.stack" "$work/vendor/http.stack"
+expect_rc 2 "--stack PATH with an installed stack's name is refused" \
+	"$acklab" run lost-ack --stack "$work/vendor/http.stack" --out "$work/vendor-out2"
+grep -qF "stack 'http' is also defined in" "$work/err" && ok "and says which file has the name" || bad "$(cat "$work/err")"
+
 # --- a report that cannot be written ---------------------------------------------
 # (a run into a fresh folder, then summary.md made a folder and the reports written again)
 expect_rc 0 "a run to report again" "$acklab" run lost-ack --stack http --out "$work/noreport"
