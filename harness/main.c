@@ -56,6 +56,11 @@ static const char usage_main[] =
 	"  doctor              check this machine and prove every fault primitive on TCP\n"
 	"  help COMMAND        help on one command\n"
 	"\n"
+	"options for every command:\n"
+	"  --scenarios-dir DIR  the scenarios (default: the project's scenarios/, or\n"
+	"                       $ACKLAB_SCENARIOS); the stacks are DIR/stacks unless\n"
+	"  --stacks-dir DIR     says where they are\n"
+	"\n"
 	"exit status: 0 every cell met its expectation, 1 one did not (or a report\n"
 	"could not be written), 2 usage or scenario error, 4 this machine cannot run\n"
 	"it (the reason is printed), 130 interrupted (SIGINT/SIGTERM; everything it\n"
@@ -146,6 +151,47 @@ struct paths {
 	char stacks[PATH_MAX];
 	char reports[PATH_MAX];
 };
+
+static bool is_dir(const char *p);
+
+/*
+ * --scenarios-dir DIR and --stacks-dir DIR, for every command: where the
+ * scenarios and the stacks are (default: the project's scenarios/ and
+ * scenarios/stacks/, or $ACKLAB_SCENARIOS and its stacks/). Taken out of argv
+ * before the command reads its own options. -1 (said) on a bad folder.
+ */
+static int paths_from_args(struct paths *p, int *argc, char **argv)
+{
+	bool stk_given = false;
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		bool scn = strcmp(argv[i], "--scenarios-dir") == 0, stk = strcmp(argv[i], "--stacks-dir") == 0;
+		char real[PATH_MAX];
+
+		if (!scn && !stk) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc || !is_dir(argv[i + 1]) || !realpath(argv[i + 1], real)) {
+			log_warnx("%s: %s is not a folder", argv[i], i + 1 < *argc ? argv[i + 1] : "(nothing)");
+			return -1;
+		}
+		if (scn) {
+			str_copy(p->scenarios, real, sizeof p->scenarios);
+			/* The stacks follow the scenarios unless --stacks-dir says otherwise. */
+			if (!stk_given)
+				snprintf(p->stacks, sizeof p->stacks, "%.*s/stacks", PATH_MAX - 8, real);
+		} else {
+			str_copy(p->stacks, real, sizeof p->stacks);
+			stk_given = true;
+		}
+		i++;
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
 
 static bool is_dir(const char *p)
 {
@@ -953,6 +999,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "disk-serve") == 0 && argc == 2)
 		return diskfs_main();
 	paths_find(&p);
+	if (paths_from_args(&p, &argc, argv) == -1)
+		return EXIT_USAGE;
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)

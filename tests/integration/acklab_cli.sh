@@ -231,6 +231,15 @@ expect_rc 2 "--stack PATH with an installed stack's name is refused" \
 	"$acklab" run lost-ack --stack "$work/vendor/http.stack" --out "$work/vendor-out2"
 grep -qF "stack 'http' is also defined in" "$work/err" && ok "and says which file has the name" || bad "$(cat "$work/err")"
 
+# --- --scenarios-dir and --stacks-dir, for every command -------------------------
+expect_rc 0 "list --stacks-dir shows the stacks of that folder" "$acklab" list --stacks-dir "$work/vendor"
+grep -q "^| vendor | control |" "$work/out" && ok "the vendor's stack is listed" || bad "$(grep '^| ' "$work/out" | head -3)"
+expect_rc 0 "run --scenarios-dir runs the scenarios of that folder" \
+	"$acklab" run --scenarios-dir "$work/tmpprobe" --stack probe --out "$work/sdir-out"
+[ "$(jq -r '.cells[0].scenario' "$work/sdir-out/results.json")" = one ] && ok "the cell is that folder's scenario" ||
+	bad "scenarios-dir cell: $(jq -c '.cells[0].scenario' "$work/sdir-out/results.json")"
+expect_rc 2 "--scenarios-dir that is not a folder" "$acklab" check --scenarios-dir "$work/none"
+
 # --- a report that cannot be written ---------------------------------------------
 # (a run into a fresh folder, then summary.md made a folder and the reports written again)
 expect_rc 0 "a run to report again" "$acklab" run lost-ack --stack http --out "$work/noreport"
