@@ -168,25 +168,6 @@ bool cell_role_ready_by_port(struct cell *c, const struct role *r);
  */
 int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen);
 
-/* --- cell_queue.c: the router's queue ------------------------------------------ */
-
-/*
- * Open the router's queue for the rules that need it (holds, packet
- * triggers with a direction): a watch for each, and the classify callback
- * that counts their packets. Nothing when no rule needs it. 0, or -1 with
- * the cell failed.
- */
-int cell_queue_setup(struct cell *c);
-/*
- * Serve the queue, if open: read it (when readable), release what is due,
- * then fire what its rules noted, each hold's fault before its packets go.
- */
-void cell_queue_service(struct cell *c, bool readable);
-/* The queue's fd to poll, or -1 when it is not open. */
-int cell_queue_fd(struct cell *c);
-/* ms, or less when a packet the queue keeps is due sooner. */
-int cell_queue_timeout(struct cell *c, int ms);
-
 /* --- cell_await.c: awaits that ask nothing of the server ----------------------- */
 
 /* await store has MSG: run the store command until its output holds MSG's token. 0 or -1. */
@@ -199,6 +180,8 @@ int cell_await_packet(struct cell *c, const char *msg, const char *host, int ms)
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why);
 /* Rule i's trigger has fired: apply its fault (or heal), recording why. */
 void cell_fire_rule(struct cell *c, int i);
+/* What the router's queue calls to fire rule i of the cell (cell_fire_rule, from the loop). */
+typedef void (*cell_fire_fn)(struct cell *c, int rule);
 void cell_heal(struct cell *c, const char *name, const char *why);
 /* One history entry "faults" listing every fault applied with what it touched in the end. */
 void cell_record_faults_touched(struct cell *c);

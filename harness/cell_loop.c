@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cell.h"
+#include "cell_queue.h"
 #include "fault_table.h"
 #include "token.h"
 #include "log.h"
@@ -388,7 +389,7 @@ void cell_turn(struct cell *c, int max_ms)
 			}
 		}
 	}
-	cell_queue_service(c, queue_readable);
+	cell_queue_service(c, queue_readable, cell_fire_rule);
 	for (int i = 0; i < c->nroles; i++) {
 		struct role *r = &c->roles[i];
 

@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "capture.h"
+#include "cell_queue.h"
+
 #include "cell.h"
 #include "fault_queue.h"
 #include "log.h"
@@ -83,7 +85,7 @@ int cell_queue_setup(struct cell *c)
 
 		if (!trigger_needs_queue(tr))
 			continue;
-		if (!q && !(q = router_queue(c->topo->rt, err, sizeof err))) {
+		if (!q && !(q = pktq_of(c->topo->rt, err, sizeof err))) {
 			cell_fail(c, "%s:%d: %s", c->s->path, c->s->rules[i].pos.line, err);
 			return -1;
 		}
@@ -140,7 +142,7 @@ static void cell_record_hold(struct cell *c, int i, const struct shape_flow_info
 }
 
 /* Fire what the last read noted: the rules first, then every hold with its fault before its release. */
-static void cell_queue_fire(struct cell *c, struct pktq *q)
+static void cell_queue_fire(struct cell *c, struct pktq *q, cell_fire_fn fire)
 {
 	struct shape_flow_info info;
 	char err[512];
@@ -151,7 +153,7 @@ static void cell_queue_fire(struct cell *c, struct pktq *q)
 		int64_t fired = 0, released;
 
 		for (k = 0; k < c->nqueue_fired; k++)
-			cell_fire_rule(c, c->queue_fired[k]);
+			fire(c, c->queue_fired[k]);
 		c->nqueue_fired = 0;
 		if (pktq_opened(q, &hold, &info) != 1)
 			break;
@@ -160,7 +162,7 @@ static void cell_queue_fire(struct cell *c, struct pktq *q)
 			pktq_release(q, hold, false, NULL, err, sizeof err);
 			continue;
 		}
-		cell_fire_rule(c, i);
+		fire(c, i);
 		if (!c->failed)
 			fired = mono_ns();
 		/* What came on the flow while the fault was applied joins the hold before it ends. */
@@ -176,9 +178,9 @@ static void cell_queue_fire(struct cell *c, struct pktq *q)
 	}
 }
 
-void cell_queue_service(struct cell *c, bool readable)
+void cell_queue_service(struct cell *c, bool readable, cell_fire_fn fire)
 {
-	struct pktq *q = c->topo ? router_queue_opened(c->topo->rt) : NULL;
+	struct pktq *q = c->topo ? pktq_if_open(c->topo->rt) : NULL;
 	char err[512];
 
 	if (!q)
@@ -186,19 +188,19 @@ void cell_queue_service(struct cell *c, bool readable)
 	if (readable && pktq_read(q, err, sizeof err) == -1)
 		cell_fail(c, "router queue: %s", err);
 	pktq_service(q);
-	cell_queue_fire(c, q);
+	cell_queue_fire(c, q, fire);
 }
 
 int cell_queue_fd(struct cell *c)
 {
-	struct pktq *q = c->topo ? router_queue_opened(c->topo->rt) : NULL;
+	struct pktq *q = c->topo ? pktq_if_open(c->topo->rt) : NULL;
 
 	return q ? pktq_fd(q) : -1;
 }
 
 int cell_queue_timeout(struct cell *c, int ms)
 {
-	struct pktq *q = c->topo ? router_queue_opened(c->topo->rt) : NULL;
+	struct pktq *q = c->topo ? pktq_if_open(c->topo->rt) : NULL;
 	int64_t due = q ? pktq_next_due(q) : INT64_MAX, now = mono_ns();
 
 	if (due == INT64_MAX)

@@ -72,5 +72,11 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
 		struct chk_result *out, char *err, size_t errlen);
 void chk_result_free(struct chk_result *r);
+/*
+ * Compare the classes in r with exp (NULL: expect clean), filling r->pass,
+ * verdict, expected and reason (checker_expect.c). checker_run_at() does it;
+ * it stands alone so a result can be compared again.
+ */
+void chk_compare(struct chk_result *r, const struct scn_expect *exp);
 
 #endif

@@ -31,6 +31,7 @@
 #include "fault_table.h"
 #include "lab.h"
 #include "log.h"
+#include "pktq.h"
 #include "router.h"
 #include "sandbox.h"
 #include "topo.h"
@@ -155,7 +156,7 @@ static int doctor_features(struct doctor *d)
 	}
 	capture_close(cap);
 	doctor_feature("packet capture", true, "libpcap on the router's interfaces");
-	if (!router_queue(d->topo->rt, err, sizeof err)) {
+	if (!pktq_of(d->topo->rt, err, sizeof err)) {
 		doctor_feature("packet queue", false, err);
 		return -1;
 	}

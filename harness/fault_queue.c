@@ -182,7 +182,7 @@ static int queue_apply(struct fault *f, struct fault_env *env, char *err, size_t
 	r.jitter_ms = v.jitter_ms;
 	r.ppm = v.ppm;
 	r.seed = queue_seed(f, env->seed);
-	q = router_queue(env->topo->rt, err, errlen);
+	q = pktq_of(env->topo->rt, err, errlen);
 	if (!q || pktq_rule_add(q, &r, b->router_ifname, &f->queue_rule, err, errlen) == -1)
 		return -1;
 	f->active = true;
@@ -199,7 +199,7 @@ static void queue_touched(struct fault *f, const struct shape_counts *c)
 
 static int queue_heal(struct fault *f, struct fault_env *env, char *err, size_t errlen)
 {
-	struct pktq *q = router_queue_opened(env->topo->rt);
+	struct pktq *q = pktq_if_open(env->topo->rt);
 	struct shape_counts c;
 
 	if (!q)
@@ -337,7 +337,7 @@ static const char *const client_server[] = { "client", "server" };
 static struct pktq *queue_lab(struct lab *lab, struct lab_pair *p, struct fault_proof *out)
 {
 	char err[256];
-	struct pktq *q = router_queue(lab->topo->rt, err, sizeof err);
+	struct pktq *q = pktq_of(lab->topo->rt, err, sizeof err);
 
 	if (!q || lab_pair_open(lab, p, NULL, 0, err, sizeof err) == -1) {
 		snprintf(out->observed, sizeof out->observed, "%s", err);

@@ -609,3 +609,25 @@ void pktq_free(struct pktq *q)
 	free(q->buf);
 	free(q);
 }
+
+static void pktq_free_attached(void *q)
+{
+	pktq_free(q);
+}
+
+struct pktq *pktq_of(struct router *r, char *err, size_t errlen)
+{
+	struct pktq *q = router_attached(r);
+
+	if (q)
+		return q;
+	if (pktq_open(&q, r, router_netns(r), err, errlen) < 0)
+		return NULL;
+	router_attach(r, q, pktq_free_attached);
+	return q;
+}
+
+struct pktq *pktq_if_open(const struct router *r)
+{
+	return router_attached(r);
+}

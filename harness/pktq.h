@@ -67,6 +67,15 @@ struct pktq_packet {
 typedef int (*pktq_classify_fn)(void *arg, const struct pktq_packet *p);
 
 /*
+ * The router's queue, opened on first use: its table is installed then (so
+ * a cell that never asks queues nothing) and the router keeps it until it
+ * is freed. NULL with err filled.
+ */
+struct pktq *pktq_of(struct router *r, char *err, size_t errlen);
+/* The router's queue if it has been opened, else NULL (a loop polls it only then). */
+struct pktq *pktq_if_open(const struct router *r);
+
+/*
  * Install the table and bind queue 1 in the router whose namespace is
  * netns_fd. r runs the nft commands. *out is the caller's (pktq_free).
  */

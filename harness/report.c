@@ -281,7 +281,10 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_info *run,
 			   const char *name, char *err, size_t errlen)
 {
-	if (fclose(f) != 0)
+	/* A stream that failed on the way (out of memory) holds a cut document: never write that. */
+	bool failed = ferror(f) != 0;
+
+	if (fclose(f) != 0 || failed)
 		return err_set(err, errlen, "%s/%s: out of memory", run->dir, name);
 	return report_write_file(run, name, *doc, *len, err, errlen);
 }

@@ -581,13 +581,7 @@ static int rh_end(void *state, const struct run_info *run, const struct cell_res
 			if (report_has_story(&cells[i]) && cell_met(&cells[i]) == (pass == 1))
 				rh_story(f, &cells[i], cells, ncells);
 	fputs("</body></html>\n", f);
-	if (ferror(f)) {
-		fclose(f);
-		err_set(err, errlen, "report.html: out of memory");
-		goto done;
-	}
 	rc = report_write_memstream(f, &doc, &doclen, run, "report.html", err, errlen);
-done:
 	free(doc);
 	return rc;
 }

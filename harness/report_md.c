@@ -360,11 +360,6 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 		for (i = 0; i < ncells; i++)
 			if (report_has_story(&cells[i]) && cell_met(&cells[i]) == (pass == 1))
 				rm_story(f, &cells[i], cells, ncells);
-	if (ferror(f)) {
-		fclose(f);
-		err_set(err, errlen, "summary.md: out of memory");
-		goto done;
-	}
 	rc = report_write_memstream(f, &doc, &doclen, run, "summary.md", err, errlen);
 done:
 	free(doc);

@@ -11,7 +11,6 @@
 #include "router.h"
 
 #include "conntrack.h"
-#include "pktq.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -25,7 +24,8 @@ struct router {
 	int netns_fd;                 /* borrowed from the topology */
 	struct nft_ctx *nft;
 	struct ct_table *ct;          /* opened on first use */
-	struct pktq *queue;           /* opened on first use */
+	void *attached;               /* the packet queue, once opened (router_attach) */
+	void (*attached_free)(void *);
 	unsigned next_id;
 };
 
@@ -171,7 +171,8 @@ void router_free(struct router *r)
 {
 	if (!r)
 		return;
-	pktq_free(r->queue);          /* deletes its table: before the nft context goes */
+	if (r->attached && r->attached_free)
+		r->attached_free(r->attached);   /* the queue deletes its table: before the nft context goes */
 	ct_close(r->ct);
 	if (r->nft)
 		nft_ctx_free(r->nft);
@@ -189,16 +190,20 @@ struct ct_table *router_conntrack(struct router *r, char *err, size_t errlen)
 	return r->ct;
 }
 
-struct pktq *router_queue(struct router *r, char *err, size_t errlen)
+void router_attach(struct router *r, void *thing, void (*free_fn)(void *thing))
 {
-	if (!r->queue && pktq_open(&r->queue, r, r->netns_fd, err, errlen) < 0)
-		return NULL;
-	return r->queue;
+	r->attached = thing;
+	r->attached_free = free_fn;
 }
 
-struct pktq *router_queue_opened(struct router *r)
+void *router_attached(const struct router *r)
 {
-	return r ? r->queue : NULL;
+	return r ? r->attached : NULL;
+}
+
+int router_netns(const struct router *r)
+{
+	return r->netns_fd;
 }
 
 unsigned router_next_id(struct router *r)

@@ -63,13 +63,15 @@ int router_nft(struct router *r, const char *cmds, unsigned flags, char **out, c
 struct ct_table *router_conntrack(struct router *r, char *err, size_t errlen);
 
 /*
- * The router's packet queue (pktq.h), opened on first use: its table is
- * installed then, so a cell that never asks queues nothing. NULL with err
- * filled. Owned by r.
+ * Something the router keeps for as long as it lives, freed before its nft
+ * context goes (the packet queue, pktq.h, which deletes its own table):
+ * attached once by its owner module, which knows its type; the router only
+ * frees it. router_attached() is NULL when nothing was attached.
  */
-struct pktq *router_queue(struct router *r, char *err, size_t errlen);
-/* The queue if it has been opened, else NULL (a loop polls it only then). */
-struct pktq *router_queue_opened(struct router *r);
+void router_attach(struct router *r, void *thing, void (*free_fn)(void *thing));
+void *router_attached(const struct router *r);
+/* The router's namespace fd (not owned by the caller). */
+int router_netns(const struct router *r);
 
 /* A number not returned before by this router: names the sets and marks of fault rules. */
 unsigned router_next_id(struct router *r);

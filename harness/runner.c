@@ -31,6 +31,7 @@
 
 #include "capability.h"
 #include "cell.h"
+#include "cell_queue.h"
 #include "plan.h"
 #include "token.h"
 #include "version.h"

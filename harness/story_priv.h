@@ -66,6 +66,7 @@ struct story_ctx {
 	bool *push_used;              /* by packet: a delivered push already told with a display */
 };
 
+/* story_base.c */
 const char *story_str(json_t *o, const char *key);
 double story_t(const struct story_ctx *x, json_t *e);
 /* The affected message whose id, token or text e carries, or -1. */

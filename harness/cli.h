@@ -1,0 +1,43 @@
+/*
+ * cli: the command line's shared pieces. main.c parses and dispatches;
+ * cli_usage.c holds every --help text; cli_report.c is `acklab report`,
+ * which needs no sandbox and nothing of the other commands.
+ */
+#ifndef ACKLAB_CLI_H
+#define ACKLAB_CLI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define EXIT_SKIP 4
+
+struct paths {
+	char bin[PATH_MAX];
+	char scenarios[PATH_MAX];
+	char stacks[PATH_MAX];
+	char reports[PATH_MAX];
+};
+
+/* Where the programs, scenarios, stacks and reports are (cli_paths.c): the
+ * source tree around the executable, or an installed share/acklab. */
+void paths_find(struct paths *p);
+/*
+ * --scenarios-dir DIR and --stacks-dir DIR, for every command, taken out of
+ * argv before the command reads its own options. -1 (said) on a bad folder.
+ */
+int paths_from_args(struct paths *p, int *argc, char **argv);
+/* Is p a folder (following links)? */
+bool is_dir(const char *p);
+
+extern const char usage_main[], usage_run[], usage_report[], usage_check[], usage_list[];
+/* usage_run, with this machine's default -j and why. */
+void usage_run_print(FILE *f);
+
+/* acklab report DIR... [--out DIR] [--summary FILE]: argv[0] is "report". Returns the exit status. */
+int cmd_report(int argc, char **argv);
+
+#endif
