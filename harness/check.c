@@ -161,7 +161,6 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
-	const struct scn_expect *exp = scenario_expect_for(s, p->st->name, p->st->is_default);
 
 	str_copy(out->scenario, s->name, sizeof out->scenario);
 	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
@@ -173,7 +172,8 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;
 	out->client = json_incref(json_object_get(p->doc, "client"));
-	out->expect_line = exp ? exp->pos.line : 0;
+	out->expect_line = p->expect ? p->expect_line : 0;
+	str_copy(out->expect_path, p->expect_file ? p->expect_file : "", sizeof out->expect_path);
 }
 
 int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,
@@ -219,7 +219,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		goto done;
 	}
 	check_measure(out);
-	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
+	exp = p->expect;
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);
 	if ((!(error && *error) || access(path, F_OK) == 0) &&

@@ -34,8 +34,10 @@ struct cell_result {
 	char lesson[2048];
 	char scenario_path[512];
 	char scenario_sha256[65];
-	int expect_line;              /* the line of the scenario's expect statement this cell is held
-	                                 to; 0 when none names it (then it must come out clean) */
+	int expect_line;              /* the line of the expect statement this cell is held to; 0 when
+	                                 none applies (then it must come out clean) */
+	char expect_path[512];        /* the file of that line: the stack's own expect line wins, then
+	                                 the scenario's for the stack, then its '*'; "" when none */
 	char stack[64];
 	int scenario_order, stack_order;   /* the matrix's row and column order */
 	enum cell_status status;

@@ -458,6 +458,13 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 					  scns[k]->path, scns[i]->path);
 				goto done;
 			}
+	/* A stack's own expect lines: their messages must be the scenario's; with every scenario loaded,
+	   a scenario that is not there is a typo. */
+	for (int i = 0; i < stacks.n; i++)
+		if (stack_check_expects(&stacks.stacks[i], scns, nscn, optind == argc && !plan, err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
 	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
 	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir, force) == -1)
 		goto done;
@@ -545,6 +552,28 @@ static void check_title(const struct scenario *s, const char *file, char (*title
 	(*n)++;
 }
 
+/* A stack's own expect lines against every scenario in the scenarios folder (those that parse). */
+static int check_stack_expects(const struct paths *p, const struct stack *st, char *err, size_t errlen)
+{
+	char **files = st->nexpects ? list_files(p->scenarios, ".scn") : NULL, perr[1024];
+	struct scenario **scns = NULL;
+	int n = 0, rc;
+
+	for (int i = 0; files && files[i]; i++) {
+		struct scenario **v = realloc(scns, (size_t)(n + 1) * sizeof *scns);
+
+		if (!v)
+			break;
+		scns = v;
+		if (scenario_parse_file(files[i], &scns[n], perr, sizeof perr) == 0)
+			n++;
+	}
+	rc = stack_check_expects(st, scns, n, true, err, errlen);
+	scenarios_free(scns, n);
+	free_list(files);
+	return rc;
+}
+
 static int cmd_check(const struct paths *p, int argc, char **argv)
 {
 	char **files, **stacks_files = NULL, err[1024];
@@ -585,6 +614,8 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 				struct stack *st = NULL;
 
 				rc = stack_parse_file(list[i], &st, err, sizeof err);
+				if (rc == 0)
+					rc = check_stack_expects(p, st, err, sizeof err);
 				stack_free(st);
 				if (!in_folder(list[i], p->stacks))
 					log_warnx("warning: %s is not in %s: a .stack file is code, its commands run "

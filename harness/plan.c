@@ -211,6 +211,30 @@ static json_t *plan_file_json(const char *path, const char *text)
 	return json_pack("{s:s, s:s, s:s}", "path", path, "sha256", hex, "text", text);
 }
 
+/* Which expect line holds for the cell: the stack's own, the scenario's for the stack, its '*'. */
+static void plan_pick_expect(struct plan *p)
+{
+	const struct stack_expect *own = stack_expect_for(p->st, p->s->name);
+	const struct scn_expect *e;
+
+	p->expect_by = "none";
+	if (own) {
+		p->expect = &own->e;
+		p->expect_file = p->st->path;
+		p->expect_line = own->line;
+		p->expect_by = "stack";
+		return;
+	}
+	/* '*' holds for every stack the scenario does not name: which stacks run is another matter. */
+	e = scenario_expect_for(p->s, p->st->name, true);
+	if (!e)
+		return;
+	p->expect = e;
+	p->expect_file = p->s->path;
+	p->expect_line = e->pos.line;
+	p->expect_by = strcmp(e->stack, "*") == 0 ? "scenario *" : "scenario";
+}
+
 /* Fill the derived fields of p from p->s, p->st, nonce and seed. */
 static int plan_resolve(struct plan *p, char *err, size_t errlen)
 {
@@ -230,21 +254,27 @@ static int plan_resolve(struct plan *p, char *err, size_t errlen)
 						       plan_timers[i].def);
 	}
 	plan_check_fit(p);
+	plan_pick_expect(p);
 	return 0;
 }
 
 static int plan_build_doc(struct plan *p, const char *scn_text, const char *stack_text)
 {
 	const struct scenario *s = p->s;
-	json_t *tokens = json_object();
+	json_t *tokens = json_object(), *expect;
 	char needs[128], offers[128];
 
 	for (int i = 0; i < s->nmsgs; i++)
 		json_object_set_new(tokens, s->msg_ids[i], json_string(p->tokens[i]));
 	cap_format(p->needs, needs, sizeof needs);
 	cap_format(p->offers, offers, sizeof offers);
+	expect = p->expect ? json_pack("{s:s, s:s, s:i, s:o}", "by", p->expect_by, "file", p->expect_file,
+				       "line", p->expect_line,
+				       "source", plan_source_line(strcmp(p->expect_by, "stack") == 0 ? stack_text
+								  : scn_text, p->expect_line))
+			   : json_pack("{s:s}", "by", "none");
 	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
-			   " s:s, s:s, s:o, s:o, s:o}",
+			   " s:s, s:s, s:o, s:o, s:o, s:o}",
 			   "plan", 1, "acklab", ACKLAB_VERSION, "cell", p->cell, "scenario_name", s->name,
 			   "stack_name", p->st->name, "seed", (json_int_t)p->seed, "nonce", (int)p->nonce,
 			   "tokens", tokens,
@@ -253,7 +283,7 @@ static int plan_build_doc(struct plan *p, const char *scn_text, const char *stac
 			   "faults", plan_faults_json(s, scn_text),
 			   "settle_ms", s->settle_ms, "recipients", s->recipients, "channel", s->channel,
 			   "failpoints", s->failpoints, "needs", needs, "offers", offers,
-			   "na", p->na[0] ? json_string(p->na) : json_null(),
+			   "na", p->na[0] ? json_string(p->na) : json_null(), "expect", expect,
 			   "scenario", plan_file_json(s->path, scn_text),
 			   "stack", plan_file_json(p->st->path, stack_text));
 	return p->doc ? 0 : -1;
@@ -265,6 +295,7 @@ static int plan_from_texts(struct plan *p, const char *scn_path, const char *scn
 {
 	if (scenario_parse_string(scn_path, scn_text, &p->s, err, errlen) == -1 ||
 	    stack_parse_string(stack_path, stack_text, &p->st, err, errlen) == -1 ||
+	    stack_check_expects(p->st, &p->s, 1, false, err, errlen) == -1 ||
 	    plan_resolve(p, err, errlen) == -1)
 		return -1;
 	if (plan_build_doc(p, scn_text, stack_text) == -1)

@@ -39,6 +39,16 @@ struct plan {
 	long client_timers[16], listen_timers[16];   /* by plan_timers index, defaults applied */
 	unsigned needs, offers;       /* capability bits (capability.h) */
 	char na[256];                 /* why this stack cannot run this scenario, or "" */
+	/*
+	 * The expectation the cell is held to, and where it is written: the
+	 * stack's own line for the scenario wins, then the scenario's line for
+	 * the stack, then the scenario's '*' line. NULL when none applies (the
+	 * cell must come out clean); points into s or st.
+	 */
+	const struct scn_expect *expect;
+	const char *expect_file;      /* the file of that line (s->path or st->path), or NULL */
+	int expect_line;
+	const char *expect_by;        /* "stack", "scenario", "scenario *" or "none" */
 	json_t *doc;                  /* the plan as written to plan.json; owned */
 };
 

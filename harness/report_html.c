@@ -429,7 +429,10 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 	if (c->ran) {
 		fputs("Expected <b>", f);
 		rh_text(f, c->chk.expected);
-		fputs("</b>, observed <b>", f);
+		report_expect_where(c, where, sizeof where);
+		fputs("</b> (<code>", f);
+		rh_text(f, where);
+		fputs("</code>), observed <b>", f);
 		rh_text(f, c->chk.verdict);
 		fputs("</b>. ", f);
 	} else {

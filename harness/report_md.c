@@ -216,10 +216,10 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 			return;
 		fprintf(f, "What happened to each message until then:\n\n");
 	}
+	report_expect_where(c, where, sizeof where);
 	if (c->ran)
-		fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
+		fprintf(f, "Expected %s (`%s`), observed %s.\n\n", c->chk.expected, where, c->chk.verdict);
 	if (!cell_met(c)) {
-		report_expect_where(c, where, sizeof where);
 		report_rerun(c, rerun, sizeof rerun);
 		if (c->ran)
 			fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);

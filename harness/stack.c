@@ -104,6 +104,7 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->listen);
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
+	stack_expects_free(s);
 	free(s);
 }
 
@@ -279,7 +280,7 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, port, ready, offers, order or default)", kw);
+				 "server, store, port, ready, offers, order, default or expect)", kw);
 	}
 	return 0;
 }
@@ -344,6 +345,11 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		if (s->name[0] && strcmp(w[0].text, "stack") == 0) {
 			stack_err(err, errlen, name, lineno, w[0].col, "second 'stack' statement");
 			goto done;
+		}
+		if (strcmp(w[0].text, "expect") == 0) {
+			if (stack_expect_add(s, name, lineno, buf, err, errlen) == -1)
+				goto done;
+			continue;
 		}
 		if (stack_statement(s, name, lineno, w, n, err, errlen) == -1)
 			goto done;
@@ -464,6 +470,7 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].listen);
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
+		stack_expects_free(&set->stacks[i]);
 	}
 	free(set->stacks);
 	set->stacks = NULL;

@@ -16,6 +16,9 @@
  *                               # a scenario that needs more is n/a on this stack
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
+ *   expect lost-ack duplicate={m3}
+ *                               # the stack's own expectation for a scenario, in the scenario's
+ *                               # expect grammar; it wins over the scenario's lines (stack_expect.c)
  *
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
@@ -50,7 +53,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "scenario.h"
+
 #define STACK_MAX_ARGS 48
+#define STACK_MAX_EXPECTS 256
+
+/* expect SCENARIO ...: the stack's own expectation for one scenario (stack_expect.c). */
+struct stack_expect {
+	char scenario[64];            /* the scenario it is for */
+	int line, col;                /* where it is in the stack file (col: the scenario's name) */
+	char *text;                   /* the whole line, owned: checked again against the scenario */
+	struct scn_expect e;          /* e.stack is this stack's name; its ids are owned */
+};
 
 struct stack_cmd {
 	char *words[STACK_MAX_ARGS];  /* template words, owned */
@@ -68,6 +82,8 @@ struct stack {
 	unsigned offers;              /* capability bits (capability.h) */
 	bool is_default;
 	int order;                    /* column position: lower first */
+	struct stack_expect *expects; /* owned; in file order */
+	int nexpects;
 };
 
 struct stack_set {
@@ -84,6 +100,22 @@ void stack_free(struct stack *s);
 int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t errlen);
 void stack_set_free(struct stack_set *set);
 struct stack *stack_find(struct stack_set *set, const char *name);
+
+/*
+ * The stack's own expectations (stack_expect.c). stack_expect_add parses one
+ * "expect SCENARIO ..." line (the scenario language's grammar) into s;
+ * stack_expect_for finds the one for a scenario, or NULL. stack_check_expects
+ * checks them against the scenarios known (scns, n): the message ids each
+ * names must be that scenario's, and when complete (scns is every scenario
+ * there is) a scenario that is not there is an error with a suggestion:
+ * "mine.stack:9:8: unknown scenario 'lost-ak' (did you mean 'lost-ack'?)".
+ */
+int stack_expect_add(struct stack *s, const char *file, int lineno, const char *text, char *err,
+		     size_t errlen);
+const struct stack_expect *stack_expect_for(const struct stack *st, const char *scenario);
+int stack_check_expects(const struct stack *st, struct scenario *const *scns, int n, bool complete,
+			char *err, size_t errlen);
+void stack_expects_free(struct stack *s);
 
 /* Variables for expansion: NULL-terminated pairs {"server","198.18.2.2", ..., NULL}. */
 typedef const char *const *stack_vars;

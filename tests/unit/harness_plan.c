@@ -235,9 +235,11 @@ static void test_plan_storage_needs_dir(void **state)
 	plan_free(p);
 }
 
+static const char *cell_stack = stack_text;     /* the stack the canned cells were planned with */
+
 static void write_cell(const char *cell_json, const char *history, const char *store)
 {
-	struct plan *p = make_plan(scn_text, stack_text);
+	struct plan *p = make_plan(scn_text, cell_stack);
 	char err[256], path[256];
 
 	snprintf(path, sizeof path, "%s/plan.json", dir);
@@ -285,6 +287,106 @@ static void test_check_reads_the_folder(void **state)
 		   ROW("m1", "1.1") ROW("m2", "1.2"));
 	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
 	assert_int_equal(r.status, CELL_UNMET);
+	cell_result_release(&r);
+}
+
+/*
+ * Which expect line holds: the stack's own for the scenario, then the
+ * scenario's for the stack's name, then the scenario's '*' (for any stack,
+ * one that is not a default column too). The plan says which, and where.
+ */
+static void test_plan_expect_precedence(void **state)
+{
+	char stk[2048], path[256];
+	struct plan *p;
+	json_t *e;
+
+	(void)state;
+	p = make_plan(scn_text, stack_text);         /* the scenario names http-nokey on line 12 */
+	snprintf(path, sizeof path, "%s/x.scn", dir);
+	assert_string_equal(p->expect_by, "scenario");
+	assert_string_equal(p->expect_file, path);
+	assert_int_equal(p->expect_line, 12);
+	assert_true(p->expect->cls[CHK_DUPLICATE].named);
+	e = json_object_get(p->doc, "expect");
+	assert_string_equal(json_string_value(json_object_get(e, "source")), "expect http-nokey duplicate={m2}");
+	plan_free(p);
+
+	snprintf(stk, sizeof stk, "%sexpect other-scenario lost=1\nexpect lost-ack lost={m2} attempts(m2)>=2\n",
+		 stack_text);
+	p = make_plan(scn_text, stk);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_string_equal(p->expect_by, "stack");
+	assert_string_equal(p->expect_file, path);
+	assert_int_equal(p->expect_line, 9);
+	assert_true(p->expect->cls[CHK_LOST].named);
+	assert_false(p->expect->cls[CHK_DUPLICATE].named);
+	e = json_object_get(p->doc, "expect");
+	assert_string_equal(json_string_value(json_object_get(e, "by")), "stack");
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 9);
+	assert_string_equal(json_string_value(json_object_get(e, "source")),
+			    "expect lost-ack lost={m2} attempts(m2)>=2");
+	plan_free(p);
+
+	/* A stack the scenario does not name, not a default column: the scenario's '*' (line 13). */
+	snprintf(stk, sizeof stk, "%s", stack_text);
+	memcpy(strstr(stk, "http-nokey"), "vendor-xy0", 10);
+	p = make_plan(scn_text, stk);
+	assert_string_equal(p->expect_by, "scenario *");
+	assert_int_equal(p->expect_line, 13);
+	plan_free(p);
+}
+
+/* A plan refuses a stack expect line naming a message its scenario never sends. */
+static void test_plan_stack_expect_messages(void **state)
+{
+	struct scenario *s = NULL;
+	struct stack *st = NULL;
+	struct plan *p = (struct plan *)1;
+	char err[512] = "", path[256], stk[2048], want[512];
+
+	(void)state;
+	snprintf(stk, sizeof stk, "%sexpect lost-ack lost={m7}\n", stack_text);
+	write_file("x.scn", scn_text);
+	write_file("x.stack", stk);
+	snprintf(path, sizeof path, "%s/x.scn", dir);
+	assert_int_equal(scenario_parse_file(path, &s, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_int_equal(stack_parse_file(path, &st, err, sizeof err), 0);
+	assert_int_equal(plan_make(s, st, 1, 1, &p, err, sizeof err), -1);
+	assert_null(p);
+	snprintf(want, sizeof want, "%s/x.stack:8:23: message 'm7' is never sent", dir);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("err '%s' does not start with '%s'", err, want);
+	scenario_free(s);
+	stack_free(st);
+}
+
+/* The check holds a cell to the stack's own line, and says where that line is. */
+static void test_check_stack_expect(void **state)
+{
+	static const char history[] = SEND("m1", 1000) SENT("m1", 2000) RECV("m1", "1.1", 2100)
+		SEND("m2", 3000) SENT("m2", 4000) RECV("m2", "1.2", 4100);
+	char stk[2048], err[256], path[256];
+	struct cell_result r;
+
+	(void)state;
+	/* Clean, where the scenario's own line for http-nokey wants duplicate={m2}: not as expected. */
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":1}", history, ROW("m1", "1.1") ROW("m2", "1.2"));
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_UNMET);
+	assert_int_equal(r.expect_line, 12);
+	cell_result_release(&r);
+	/* The stack says clean for this scenario: its line wins. */
+	snprintf(stk, sizeof stk, "%sexpect lost-ack clean\n", stack_text);
+	cell_stack = stk;
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":1}", history, ROW("m1", "1.1") ROW("m2", "1.2"));
+	cell_stack = stack_text;
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_MET);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_string_equal(r.expect_path, path);
+	assert_int_equal(r.expect_line, 8);
 	cell_result_release(&r);
 }
 
@@ -375,6 +477,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_reads_the_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_expect_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_stack_expect_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_stack_expect, setup, teardown),
 		cmocka_unit_test(test_shards_partition),
 	};
 
