@@ -74,6 +74,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
 	vars[nv++] = "port"; vars[nv++] = port;
 	vars[nv++] = "dir"; vars[nv++] = c->dir;
+	vars[nv++] = "stackdir"; vars[nv++] = c->plan->stackdir;
 	vars[nv++] = "channel"; vars[nv++] = c->channel_override ? c->channel_override : c->s->channel;
 	vars[nv++] = "failpoints"; vars[nv++] = failpoints;
 	snprintf(seed, sizeof seed, "%lu", c->plan->seed);

@@ -255,15 +255,19 @@ static int parse_shard(const char *arg, int *index, int *total, char *err, size_
  * files.
  */
 static int run_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
-			   char *err, size_t errlen)
+			   const struct plan *plan, char *err, size_t errlen)
 {
 	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
 	char folders[4][PATH_MAX];
 	int nkeep = 4, nfolders = 0;
 	struct outdir d;
 
+	/* A plan run again: its stack's folder, as the plan recorded it ({stackdir}). */
+	if (plan && plan->stackdir[0] && strcmp(plan->stackdir, p->stacks) != 0)
+		keep[nkeep++] = plan->stackdir;
+
 	/* The folders of stack files given by path: their commands may name files beside them. */
-	for (int i = 0; i < stacks->n && nfolders < 4; i++) {      /* the sandbox keeps 8 in all */
+	for (int i = 0; i < stacks->n && nfolders < 3; i++) {      /* the sandbox keeps 8 in all */
 		char *slash;
 
 		if (!realpath(stacks->stacks[i].path, folders[nfolders]) ||
@@ -496,7 +500,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
-	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
+	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, plan, err, sizeof err) == -1) {
 		log_warnx("run: %s", err);
 		goto done;
 	}

@@ -9,10 +9,12 @@
  */
 #include "plan.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capability.h"
 #include "fault_table.h"
@@ -235,12 +237,39 @@ static void plan_pick_expect(struct plan *p)
 	p->expect_by = strcmp(e->stack, "*") == 0 ? "scenario *" : "scenario";
 }
 
+/*
+ * The folder of the stack file at path, absolute, into out ({stackdir}):
+ * its commands may name scripts beside it, from any working folder. The
+ * folder exists when a plan is made; when it does not (a plan loaded on
+ * another machine), it is made absolute by the working folder alone.
+ */
+static void plan_stackdir(const char *path, char *out, size_t len)
+{
+	char folder[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		str_copy(folder, ".", sizeof folder);
+	else if (slash == path)
+		str_copy(folder, "/", sizeof folder);
+	else
+		snprintf(folder, sizeof folder, "%.*s", (int)(slash - path), path);
+	if (realpath(folder, real))
+		str_copy(out, real, len);
+	else if (folder[0] != '/' && getcwd(cwd, sizeof cwd))
+		snprintf(out, len, "%s/%s", cwd, folder);
+	else
+		str_copy(out, folder, len);
+}
+
 /* Fill the derived fields of p from p->s, p->st, nonce and seed. */
 static int plan_resolve(struct plan *p, char *err, size_t errlen)
 {
 	const struct scenario *s = p->s;
 
 	snprintf(p->cell, sizeof p->cell, "%s/%s", s->name, p->st->name);
+	if (!p->stackdir[0])
+		plan_stackdir(p->st->path, p->stackdir, sizeof p->stackdir);
 	p->tokens = calloc((size_t)s->nmsgs + 1, sizeof *p->tokens);
 	if (!p->tokens)
 		return err_set(err, errlen, "out of memory");
@@ -273,10 +302,11 @@ static int plan_build_doc(struct plan *p, const char *scn_text, const char *stac
 				       "source", plan_source_line(strcmp(p->expect_by, "stack") == 0 ? stack_text
 								  : scn_text, p->expect_line))
 			   : json_pack("{s:s}", "by", "none");
-	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
+	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
 			   " s:s, s:s, s:o, s:o, s:o, s:o}",
 			   "plan", 1, "acklab", ACKLAB_VERSION, "cell", p->cell, "scenario_name", s->name,
-			   "stack_name", p->st->name, "seed", (json_int_t)p->seed, "nonce", (int)p->nonce,
+			   "stack_name", p->st->name, "stackdir", p->stackdir, "seed", (json_int_t)p->seed,
+			   "nonce", (int)p->nonce,
 			   "tokens", tokens,
 			   "client", plan_settings_json(p->client_timers),
 			   "listen", plan_settings_json(p->listen_timers),
@@ -373,6 +403,8 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 	}
 	p->nonce = (unsigned)json_integer_value(json_object_get(doc, "nonce"));
 	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
+	if (json_is_string(json_object_get(doc, "stackdir")))
+		str_copy(p->stackdir, json_string_value(json_object_get(doc, "stackdir")), sizeof p->stackdir);
 	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
 		goto done;
 	/* What the machine lacked when the plan was run (FUSE, for storage faults) is recorded, not derived. */

@@ -33,6 +33,8 @@ struct plan {
 	struct scenario *s;           /* owned: parsed from the plan's own scenario text */
 	struct stack *st;             /* owned: parsed from the plan's own stack text */
 	char cell[160];               /* "lost-ack/http": the cell's folder under the run folder */
+	char stackdir[4096];          /* the stack file's folder, absolute ({stackdir}); recorded in
+	                                 plan.json, so a rerun from elsewhere finds the same folder */
 	unsigned nonce;               /* makes tokens unique per run */
 	unsigned long seed;           /* every random choice of the roles ({seed}) */
 	char (*tokens)[96];           /* tokens[i] for s->msg_ids[i] */

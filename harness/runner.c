@@ -368,8 +368,18 @@ static int cell_open_dir(struct cell *c, char *err, size_t errlen)
 	outdir_close(&scenario_dir);
 	if (rc == 0 && (rc = outdir_clear(&c->out, err, errlen)) == -1)
 		outdir_close(&c->out);
-	if (rc == 0)
+	if (rc == 0 && c->out.path[0] != '/') {
+		/* {dir} is absolute: a role may change its working folder, or see it from another mount. */
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof cwd) ||
+		    snprintf(c->dir, sizeof c->dir, "%s/%s", cwd, c->out.path) >= (int)sizeof c->dir) {
+			outdir_close(&c->out);
+			return err_set(err, errlen, "%s: cannot make it an absolute path", c->out.path);
+		}
+	} else if (rc == 0) {
 		str_copy(c->dir, c->out.path, sizeof c->dir);
+	}
 	return rc;
 }
 

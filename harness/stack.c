@@ -140,7 +140,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
  * may use no others, which is checked when it is parsed.
  */
 static const char *const stack_placeholders[] = {
-	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role",
+	"bin", "server", "addr", "port", "dir", "stackdir", "channel", "failpoints", "seed", "role",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
 	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
 };
@@ -197,7 +197,8 @@ static int stack_check_placeholders(const char *file, int lineno, const struct s
 					 "unknown placeholder {%.*s} (did you mean {%s}?)", (int)len, name, best);
 		return stack_err(err, errlen, file, lineno, col,
 				 "unknown placeholder {%.*s} (expected one of {bin} {server} {addr} {port} {dir} "
-				 "{channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})",
+				 "{stackdir} {channel} {failpoints} {seed} {role} or a client setting like "
+				 "{timeout-ms})",
 				 (int)len, name);
 	}
 	return 0;

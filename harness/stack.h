@@ -22,15 +22,18 @@
  *
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
- * each expands within its word: {bin} {server} {addr} {port} {dir} {channel}
- * {failpoints} {seed} {role}, and the scenario's client settings (for
+ * each expands within its word: {bin} {server} {addr} {port} {dir}
+ * {stackdir} {channel} {failpoints} {seed} {role}, and the scenario's client settings (for
  * listen, its recipient settings) {timeout-ms} {attempts} {backoff-base-ms}
  * {backoff-cap-ms} {heartbeat-ms} {tcp-user-timeout-ms}
  * {connect-timeout-ms}, with acklab's defaults when unset. Any other is an
  * error when the file is read. {failpoints} must be a word of its own: it
  * expands to the two words "--failpoints SPEC", or to nothing.
  *
- * {dir} is the cell's folder, where the server keeps its data (chatd:
+ * {stackdir} is the stack file's folder, absolute (a vendor's adapter lives
+ * beside the stack file); the plan records it, so a rerun from its plan.json
+ * finds it from any working folder. {dir} is the cell's folder, absolute,
+ * where the server keeps its data (chatd:
  * --db {dir}/chat.db). When the scenario uses a storage fault (disk-full,
  * disk-error, disk-slow, lose-unsynced), each life of the server sees that
  * same path through acklab's FUSE filesystem, mounted in the server's own

@@ -125,7 +125,7 @@ static const struct bad_case bad_cases[] = {
 	{ "stack a\nclient {bin}/chatc --timeout-ms {timeout} --seed {seed}\n",
 	  "b.stack:2:33: unknown placeholder {timeout} (did you mean {timeout-ms}?)" },
 	{ "stack a\nserver \"{bin}/chatd {dir}/x {nothing-like-it}\"\n",
-	  "b.stack:2:29: unknown placeholder {nothing-like-it} (expected one of {bin} {server} {addr} {port} {dir} {channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})" },
+	  "b.stack:2:29: unknown placeholder {nothing-like-it} (expected one of {bin} {server} {addr} {port} {dir} {stackdir} {channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})" },
 	{ "stack a\nserver chatd --fp={failpoints}\n",
 	  "b.stack:2:19: {failpoints} must be a word of its own (it becomes the two words --failpoints SPEC, or nothing)" },
 	{ "stack a\ndescribe \"\xff\"\n", "b.stack:2:11: invalid UTF-8 (byte 0xff; stack files are UTF-8 text)" },
