@@ -104,6 +104,7 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->listen);
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
+	stack_cmd_clear(&s->setup);
 	stack_expects_free(s);
 	free(s);
 }
@@ -221,6 +222,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->server;
 	else if (strcmp(kw, "store") == 0)
 		cmd = &s->store;
+	else if (strcmp(kw, "setup") == 0)
+		cmd = &s->setup;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
@@ -266,6 +269,13 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[1].col,
 					 "bad readiness '%s' (expected line or port)", w[1].text);
 		s->ready_port = strcmp(w[1].text, "port") == 0;
+	} else if (strcmp(kw, "setup-timeout-ms") == 0) {
+		long ms;
+
+		if (parse_long(w[1].text, 1, 600000, &ms, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad setup timeout '%s' (expected milliseconds, 1..600000)", w[1].text);
+		s->setup_timeout_ms = (int)ms;
 	} else if (strcmp(kw, "order") == 0) {
 		long order;
 
@@ -281,7 +291,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, port, ready, offers, order, default or expect)", kw);
+				 "server, store, setup, setup-timeout-ms, port, ready, offers, order, default "
+				 "or expect)", kw);
 	}
 	return 0;
 }
@@ -314,6 +325,7 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 	}
 	str_copy(s->path, name, sizeof(s->path));
 	s->order = 100;
+	s->setup_timeout_ms = STACK_SETUP_TIMEOUT_MS;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -471,6 +483,7 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].listen);
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
+		stack_cmd_clear(&set->stacks[i].setup);
 		stack_expects_free(&set->stacks[i]);
 	}
 	free(set->stacks);

@@ -9,6 +9,11 @@
  *   listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel} ...
  *   server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --ws-mode ack --events - {failpoints}
  *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
+ *   setup  {stackdir}/make-users.sh http://{server}:{port}
+ *                               # optional: once per cell, in the server's host, after the
+ *                               # server is first ready and before recipients and client start
+ *                               # (users, sessions, channels); a failure or a run longer than
+ *   setup-timeout-ms 10000      # this (default 10 s) makes the cell an error with its stderr's end
  *   port   8080
  *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
  *   offers failpoints events restart catchup
@@ -60,6 +65,7 @@
 
 #define STACK_MAX_ARGS 48
 #define STACK_MAX_EXPECTS 256
+#define STACK_SETUP_TIMEOUT_MS 10000
 
 /* expect SCENARIO ...: the stack's own expectation for one scenario (stack_expect.c). */
 struct stack_expect {
@@ -80,6 +86,8 @@ struct stack {
 	char name[64];
 	char describe[256];
 	struct stack_cmd client, listen, server, store;
+	struct stack_cmd setup;       /* optional: run once, after the server is first ready */
+	int setup_timeout_ms;         /* the most setup may take (default STACK_SETUP_TIMEOUT_MS) */
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
 	unsigned offers;              /* capability bits (capability.h) */
