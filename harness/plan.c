@@ -163,6 +163,16 @@ static json_t *plan_settings_json(const long *values)
 	return o;
 }
 
+/* Where each timer's value came from: "stack", "scenario" or "default". */
+static json_t *plan_timer_from_json(const char *const *from)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < plan_ntimers; i++)
+		json_object_set_new(o, plan_timers[i].key, json_string(from[i] ? from[i] : "default"));
+	return o;
+}
+
 /* The source line number line of text, trimmed, as a JSON string. */
 static json_t *plan_source_line(const char *text, int line)
 {
@@ -282,12 +292,22 @@ static int plan_resolve(struct plan *p, char *err, size_t errlen)
 	for (int i = 0; i < s->nmsgs; i++)
 		snprintf(p->tokens[i], sizeof p->tokens[i], "acklab-%04x-%s", p->nonce & 0xffff,
 			 s->msg_ids[i]);
-	for (size_t i = 0; i < plan_ntimers; i++) {
-		p->client_timers[i] = scenario_setting(s->client, s->nclient, plan_timers[i].key,
-						       plan_timers[i].def);
-		p->listen_timers[i] = scenario_setting(s->listen, s->nlisten, plan_timers[i].key,
-						       plan_timers[i].def);
-	}
+	/* Each timer: the stack's own value, else the scenario's, else acklab's default. */
+	for (size_t i = 0; i < plan_ntimers; i++)
+		for (int listener = 0; listener < 2; listener++) {
+			const struct scn_setting *set = listener ? s->listen : s->client;
+			int n = listener ? s->nlisten : s->nclient;
+			long own = stack_timer(p->st, listener, plan_timers[i].key, NULL);
+			long v = scenario_setting(set, n, plan_timers[i].key, -1);
+			const char **from = listener ? &p->listen_timer_from[i] : &p->client_timer_from[i];
+
+			*from = own >= 0 ? "stack" : v >= 0 ? "scenario" : "default";
+			v = own >= 0 ? own : v >= 0 ? v : plan_timers[i].def;
+			if (listener)
+				p->listen_timers[i] = v;
+			else
+				p->client_timers[i] = v;
+		}
 	plan_check_fit(p);
 	plan_pick_expect(p);
 	return 0;
@@ -308,7 +328,7 @@ static int plan_build_doc(struct plan *p, const char *scn_text, const char *stac
 				       "source", plan_source_line(strcmp(p->expect_by, "stack") == 0 ? stack_text
 								  : scn_text, p->expect_line))
 			   : json_pack("{s:s}", "by", "none");
-	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
+	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
 			   " s:s, s:s, s:o, s:o, s:o, s:o}",
 			   "plan", 1, "acklab", ACKLAB_VERSION, "cell", p->cell, "scenario_name", s->name,
 			   "stack_name", p->st->name, "stackdir", p->stackdir, "seed", (json_int_t)p->seed,
@@ -316,6 +336,8 @@ static int plan_build_doc(struct plan *p, const char *scn_text, const char *stac
 			   "tokens", tokens,
 			   "client", plan_settings_json(p->client_timers),
 			   "listen", plan_settings_json(p->listen_timers),
+			   "timers_from", json_pack("{s:o, s:o}", "client", plan_timer_from_json(p->client_timer_from),
+						    "listen", plan_timer_from_json(p->listen_timer_from)),
 			   "faults", plan_faults_json(s, scn_text),
 			   "settle_ms", s->settle_ms, "recipients", s->recipients, "channel", s->channel,
 			   "failpoints", s->failpoints, "needs", needs, "offers", offers,

@@ -38,7 +38,9 @@ struct plan {
 	unsigned nonce;               /* makes tokens unique per run */
 	unsigned long seed;           /* every random choice of the roles ({seed}) */
 	char (*tokens)[96];           /* tokens[i] for s->msg_ids[i] */
-	long client_timers[16], listen_timers[16];   /* by plan_timers index, defaults applied */
+	long client_timers[16], listen_timers[16];   /* by plan_timers index: the stack's own value
+	                                                wins, then the scenario's, then the default */
+	const char *client_timer_from[16], *listen_timer_from[16];  /* "stack", "scenario", "default" */
 	unsigned needs, offers;       /* capability bits (capability.h) */
 	char na[256];                 /* why this stack cannot run this scenario, or "" */
 	/*

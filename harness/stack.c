@@ -205,6 +205,120 @@ static int stack_check_placeholders(const char *file, int lineno, const struct s
 	return 0;
 }
 
+/* The timers a stack (and a scenario) can set: the placeholders from {timeout-ms} on. */
+static const char *const *stack_timer_keys(void)
+{
+	for (int i = 0; stack_placeholders[i]; i++)
+		if (strcmp(stack_placeholders[i], "timeout-ms") == 0)
+			return &stack_placeholders[i];
+	return NULL;
+}
+
+/* timers [client|listen] KEY VALUE...: checked against the commands once the file is read. */
+static int stack_timers(struct stack *s, const char *file, int lineno, struct stack_word *w, int n,
+			char *err, size_t errlen)
+{
+	const char *const *keys = stack_timer_keys();
+	bool client = true, listen = true;
+	int i = 1;
+
+	if (n > 1 && (strcmp(w[1].text, "client") == 0 || strcmp(w[1].text, "listen") == 0)) {
+		client = w[1].text[0] == 'c';
+		listen = !client;
+		i = 2;
+	}
+	if (i >= n)
+		return stack_err(err, errlen, file, lineno, i < n ? w[i].col : w[n - 1].col,
+				 "missing timer after '%s' (expected timers [client|listen] KEY VALUE..., e.g. "
+				 "timers timeout-ms 1500)", w[n - 1].text);
+	for (; i < n; i += 2) {
+		struct stack_timer *t;
+		const char *best = NULL;
+		int k, best_d = 4;
+		long v;
+
+		for (k = 0; keys[k] && strcmp(keys[k], w[i].text) != 0; k++) {
+			int d = edit_distance(w[i].text, keys[k]);
+
+			if (d < best_d) {
+				best_d = d;
+				best = keys[k];
+			}
+		}
+		if (!keys[k]) {
+			if (best)
+				return stack_err(err, errlen, file, lineno, w[i].col,
+						 "unknown timer '%s' (did you mean '%s'?)", w[i].text, best);
+			return stack_err(err, errlen, file, lineno, w[i].col,
+					 "unknown timer '%s' (expected timeout-ms, attempts, backoff-base-ms, "
+					 "backoff-cap-ms, heartbeat-ms, tcp-user-timeout-ms or connect-timeout-ms)",
+					 w[i].text);
+		}
+		if (i + 1 >= n)
+			return stack_err(err, errlen, file, lineno, w[i].col, "missing value after '%s'",
+					 w[i].text);
+		if (parse_long(w[i + 1].text, 0, 3600000, &v, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[i + 1].col,
+					 "bad value '%s' (expected a number of milliseconds, 0..3600000)",
+					 w[i + 1].text);
+		if (s->ntimers == STACK_MAX_TIMERS)
+			return stack_err(err, errlen, file, lineno, w[i].col, "too many timers (at most %d)",
+					 STACK_MAX_TIMERS);
+		t = &s->timers[s->ntimers++];
+		str_copy(t->key, w[i].text, sizeof t->key);
+		t->value = v;
+		t->client = client;
+		t->listen = listen;
+		t->line = lineno;
+		t->col = w[i].col;
+	}
+	return 0;
+}
+
+static bool stack_cmd_takes(const struct stack_cmd *cmd, const char *key)
+{
+	char ph[48];
+
+	snprintf(ph, sizeof ph, "{%s}", key);
+	for (int i = 0; i < cmd->nwords; i++)
+		if (strstr(cmd->words[i], ph))
+			return true;
+	return false;
+}
+
+/* A timer the stack sets must reach a command: one that takes no {placeholder} for it would ignore it. */
+static int stack_check_timers(const struct stack *s, const char *file, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->ntimers; i++) {
+		const struct stack_timer *t = &s->timers[i];
+		bool c = stack_cmd_takes(&s->client, t->key), l = stack_cmd_takes(&s->listen, t->key);
+
+		if (t->client && t->listen && !c && !l)
+			return stack_err(err, errlen, file, t->line, t->col,
+					 "timer '%s' is set, but neither the client nor the listen command takes "
+					 "{%s}: it would reach no role", t->key, t->key);
+		if ((t->client && !t->listen && !c) || (t->listen && !t->client && !l))
+			return stack_err(err, errlen, file, t->line, t->col,
+					 "timer '%s' is set for the %s, but the %s command takes no {%s}: it would "
+					 "not reach them", t->key, t->client ? "client" : "recipients",
+					 t->client ? "client" : "listen", t->key);
+	}
+	return 0;
+}
+
+long stack_timer(const struct stack *s, bool listener, const char *key, int *line)
+{
+	long v = -1;
+
+	for (int i = 0; i < s->ntimers; i++)
+		if (strcmp(s->timers[i].key, key) == 0 && (listener ? s->timers[i].listen : s->timers[i].client)) {
+			v = s->timers[i].value;
+			if (line)
+				*line = s->timers[i].line;
+		}
+	return v;
+}
+
 /* One statement; w[0] is the keyword. */
 static int stack_statement(struct stack *s, const char *file, int lineno, struct stack_word *w,
 			   int n, char *err, size_t errlen)
@@ -244,6 +358,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	}
 	if (strcmp(kw, "offers") == 0 || strcmp(kw, "needs") == 0)
 		return stack_offers(s, file, lineno, w, n, err, errlen);
+	if (strcmp(kw, "timers") == 0)
+		return stack_timers(s, file, lineno, w, n, err, errlen);
 	if (n != 2)
 		return stack_err(err, errlen, file, lineno, n > 2 ? w[2].col : w[0].col,
 				 n > 2 ? "unexpected '%s' (expected one value)" :
@@ -291,8 +407,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, setup, setup-timeout-ms, port, ready, offers, order, default "
-				 "or expect)", kw);
+				 "server, store, setup, setup-timeout-ms, port, ready, offers, timers, order, "
+				 "default or expect)", kw);
 	}
 	return 0;
 }
@@ -377,6 +493,8 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 			  !s->store.nwords ? "store" : "port");
 		goto done;
 	}
+	if (stack_check_timers(s, name, err, errlen) == -1)
+		goto done;
 	*out = s;
 	s = NULL;
 	rc = 0;

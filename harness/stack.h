@@ -9,6 +9,12 @@
  *   listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel} ...
  *   server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --ws-mode ack --events - {failpoints}
  *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
+ *   timers timeout-ms 1500 connect-timeout-ms 1000
+ *                               # the stack's own timers (a server with 100 ms of protocol
+ *                               # latency needs other timers than chatd): for client and
+ *                               # recipients ("timers client ..." or "timers listen ..." for
+ *                               # one); each wins over the scenario's value of that timer,
+ *                               # and its {placeholder} must be in the command it is for
  *   setup  {stackdir}/make-users.sh http://{server}:{port}
  *                               # optional: once per cell, in the server's host, after the
  *                               # server is first ready and before recipients and client start
@@ -66,6 +72,15 @@
 #define STACK_MAX_ARGS 48
 #define STACK_MAX_EXPECTS 256
 #define STACK_SETUP_TIMEOUT_MS 10000
+#define STACK_MAX_TIMERS 32
+
+/* timers [client|listen] KEY VALUE...: a timer of the stack's own, which wins over the scenario's. */
+struct stack_timer {
+	char key[32];                 /* "timeout-ms", as the scenario's client/listen settings */
+	long value;
+	bool client, listen;          /* whose timer it sets (both when the line names neither) */
+	int line, col;                /* of the key, for errors */
+};
 
 /* expect SCENARIO ...: the stack's own expectation for one scenario (stack_expect.c). */
 struct stack_expect {
@@ -93,6 +108,8 @@ struct stack {
 	unsigned offers;              /* capability bits (capability.h) */
 	bool is_default;
 	int order;                    /* column position: lower first */
+	struct stack_timer timers[STACK_MAX_TIMERS];   /* in file order: a later one wins */
+	int ntimers;
 	struct stack_expect *expects; /* owned; in file order */
 	int nexpects;
 };
@@ -127,6 +144,13 @@ const struct stack_expect *stack_expect_for(const struct stack *st, const char *
 int stack_check_expects(const struct stack *st, struct scenario *const *scns, int n, bool complete,
 			char *err, size_t errlen);
 void stack_expects_free(struct stack *s);
+
+/*
+ * The stack's own value of a timer (key as in stack_timer) for the client
+ * (listener=false) or the recipients, or -1 when it sets none; *line gets
+ * the line that set it.
+ */
+long stack_timer(const struct stack *s, bool listener, const char *key, int *line);
 
 /* Variables for expansion: NULL-terminated pairs {"server","198.18.2.2", ..., NULL}. */
 typedef const char *const *stack_vars;

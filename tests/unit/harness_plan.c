@@ -337,6 +337,46 @@ static void test_plan_expect_precedence(void **state)
 	plan_free(p);
 }
 
+/*
+ * A stack's own timers win over the scenario's (which win over the
+ * defaults), for the roles they name; the plan says where each came from.
+ */
+static void test_plan_stack_timers(void **state)
+{
+	static const char stk[] =
+		"stack http-nokey\n"
+		"client c --timeout-ms {timeout-ms} --attempts {attempts} --connect {connect-timeout-ms}\n"
+		"listen l --timeout-ms {timeout-ms} --cap {backoff-cap-ms}\n"
+		"server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --events - {failpoints}\n"
+		"store s\n"
+		"port 8080\n"
+		"offers failpoints events restart\n"
+		"timers timeout-ms 1500 connect-timeout-ms 900\n"
+		"timers client timeout-ms 1200\n"
+		"timers listen backoff-cap-ms 77\n";
+	struct plan *p;
+	json_t *from;
+
+	(void)state;
+	p = make_plan(scn_text, stk);           /* the scenario: client timeout-ms 300 attempts 6 */
+	assert_string_equal(p->na, "");
+	assert_int_equal(plan_timer(p, 0, "timeout-ms", -1), 1200);       /* the stack's later line */
+	assert_int_equal(plan_timer(p, 0, "attempts", -1), 6);            /* the scenario's */
+	assert_int_equal(plan_timer(p, 0, "connect-timeout-ms", -1), 900);
+	assert_int_equal(plan_timer(p, 0, "backoff-base-ms", -1), 50);    /* the default */
+	assert_int_equal(plan_timer(p, 1, "timeout-ms", -1), 1500);
+	assert_int_equal(plan_timer(p, 1, "backoff-cap-ms", -1), 77);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p->doc, "client"), "timeout-ms")), 1200);
+	from = json_object_get(json_object_get(p->doc, "timers_from"), "client");
+	assert_string_equal(json_string_value(json_object_get(from, "timeout-ms")), "stack");
+	assert_string_equal(json_string_value(json_object_get(from, "attempts")), "scenario");
+	assert_string_equal(json_string_value(json_object_get(from, "backoff-base-ms")), "default");
+	from = json_object_get(json_object_get(p->doc, "timers_from"), "listen");
+	assert_string_equal(json_string_value(json_object_get(from, "backoff-cap-ms")), "stack");
+	assert_string_equal(json_string_value(json_object_get(from, "attempts")), "default");
+	plan_free(p);
+}
+
 /* A plan refuses a stack expect line naming a message its scenario never sends. */
 static void test_plan_stack_expect_messages(void **state)
 {
@@ -479,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_expect_precedence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_stack_expect_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_stack_timers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_stack_expect, setup, teardown),
 		cmocka_unit_test(test_shards_partition),
 	};
