@@ -35,6 +35,8 @@ void cell_result_release(struct cell_result *r)
 	r->extra = NULL;
 	json_decref(r->client);
 	r->client = NULL;
+	json_decref(r->commands);
+	r->commands = NULL;
 	history_free(r->history);
 	r->history = NULL;
 }
@@ -208,6 +210,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		snprintf(out->error, sizeof out->error, "not run (no %s: %s)", path, jerr.text);
 		goto done;
 	}
+	out->commands = json_incref(json_object_get(rec, "commands"));
 	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));

@@ -55,6 +55,8 @@ struct cell_result {
 	json_t *extra;                /* measurements, e.g. {"detect_ms": 312.4}; owned, may be NULL */
 	json_t *client;               /* the client's timers as planned ({"timeout-ms": 300,
 	                                 "tcp-user-timeout-ms": 600, ...}); owned, may be NULL */
+	json_t *commands;             /* every role's command line as run, from cell.json
+	                                 ([{"role","host","argv","command"}]); owned, may be NULL */
 	struct history *history;      /* owned; NULL when the cell did not run */
 	long long t0_ns;              /* the history's time zero */
 };

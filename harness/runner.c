@@ -509,6 +509,8 @@ static int cell_write_record(struct cell *c, const struct runner_phases *ph, boo
 			ph->settle_ms, "finish", ph->finish_ms, "store", ph->store_ms, "teardown",
 			ph->teardown_ms,
 			"exits", exits, "interrupted", interrupted, "error", c->failed ? c->err : NULL);
+	if (rec)    /* what each role ran, expanded: a cell that misbehaves can be run again by hand */
+		json_object_set(rec, "commands", c->commands ? c->commands : json_array());
 	text = rec ? json_dumps(rec, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
 	if (!text)
@@ -607,6 +609,7 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		rc = 0;
 out:
 	cell_progress_free(c);
+	json_decref(c->commands);
 	history_free(c->hist);
 	outdir_close(&c->out);
 	free(c->faults);

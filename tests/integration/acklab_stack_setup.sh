@@ -4,6 +4,8 @@
 # before the client starts, with its output in setup.*.log in the cell's
 # folder. A setup that fails, or outlives setup-timeout-ms, makes the cell an
 # error that quotes the end of its stderr, and the workload never starts.
+# cell.json records every role's command line as it ran (a stack's own
+# timers in it, over the scenario's), and the reports show them.
 # Needs: ACKLAB_BIN, ACKLAB_SRC (set by tests/run-tests.sh). Exits 77 when the
 # machine cannot make namespaces.
 set -u
@@ -48,7 +50,7 @@ mkstack() { # name, setup mode, extra statement
 	[ -n "${3:-}" ] && echo "$3" >>"$work/$1.stack"
 	return 0
 }
-mkstack good ok
+mkstack good ok "timers client timeout-ms 1500"
 mkstack bad fail
 mkstack slow hang "setup-timeout-ms 300"
 "$acklab" check "$work/good.stack" >/dev/null 2>&1 && ok "check accepts setup and setup-timeout-ms" || bad "check refuses setup"
@@ -61,6 +63,25 @@ grep -qx "setup: made 1 user" "$cell/setup.stdout.log" && ok "setup's output is 
 jq -e '.exits | map(select(.role == "setup" and .status == "exit 0")) | length == 1' "$cell/cell.json" >/dev/null &&
 	ok "cell.json records setup's one exit" || bad "exits: $(jq -c .exits "$cell/cell.json")"
 
+# Every role's command line, expanded; the stack's timeout-ms (1500) over the scenario's (300).
+for role in server setup recipient1 client; do
+	jq -e --arg r "$role" '[.commands[] | select(.role == $r)] | length == 1' "$cell/cell.json" >/dev/null ||
+		bad "cell.json has not one command of $role: $(jq -c '[.commands[].role]' "$cell/cell.json")"
+done
+# The store is read once per channel the scenario sent to: general, and the channel that does not exist.
+jq -e '[.commands[] | select(.role == "store") | .argv | index("--channel") as $i | .[$i + 1]] == ["general", "nowhere"]' \
+	"$cell/cell.json" >/dev/null && ok "cell.json: one store command per channel read back" ||
+	bad "store commands: $(jq -c '[.commands[] | select(.role == "store") | .command]' "$cell/cell.json")"
+jq -e --arg w "$work" --arg d "$cell" '.commands[] | select(.role == "setup") |
+	.host == "server" and .command == "\($w)/setup.sh ok \($d) \(.argv[3]) http://198.18.2.2:8080"' \
+	"$cell/cell.json" >/dev/null && ok "cell.json: setup's command, expanded, in the server's host" ||
+	bad "setup command: $(jq -c '.commands[] | select(.role == "setup")' "$cell/cell.json")"
+jq -e '.commands[] | select(.role == "client") | .argv | index("--timeout-ms") as $i | .[$i + 1] == "1500"' \
+	"$cell/cell.json" >/dev/null && ok "the stack's timeout-ms reached the client, over the scenario's" ||
+	bad "client command: $(jq -r '.commands[] | select(.role == "client") | .command' "$cell/cell.json")"
+jq -e '.timers_from.client["timeout-ms"] == "stack" and .timers_from.client.attempts == "scenario"' \
+	"$cell/plan.json" >/dev/null && ok "plan.json says which timer came from where" || bad "timers_from: $(jq -c .timers_from "$cell/plan.json")"
+
 "$acklab" run unknown-channel --stack "$work/bad.stack" --out "$work/bad" >"$work/bad.out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && ok "a failing setup fails the run (exit 1)" || { bad "run exit $rc"; tail -20 "$work/bad.out"; }
@@ -70,6 +91,10 @@ line=$(grep -n '^setup' "$work/bad.stack" | cut -d: -f1)
 grep -qF "$work/bad.stack:$line: setup failed (exit 3): its stderr ends: \"creating user alice|error: admin token rejected (401)\"" <<<"$err" &&
 	ok "the error names the setup line, its exit and the end of its stderr" || bad "error: $err"
 [ ! -e "$work/bad/unknown-channel/bad/client.stderr.log" ] && ok "the client never started" || bad "the client started"
+grep -qF "setup (in server): $work/setup.sh fail $work/bad/unknown-channel/bad " "$work/bad/summary.md" &&
+	ok "summary.md shows the command lines of the cell that failed" || bad "summary.md: no setup command line"
+grep -qF "setup (in server): $work/setup.sh fail $work/bad/unknown-channel/bad " "$work/bad/report.html" &&
+	ok "and so does report.html" || bad "report.html: no setup command line"
 
 start=$(date +%s%N)
 "$acklab" run unknown-channel --stack "$work/slow.stack" --out "$work/slow" >"$work/slow.out" 2>&1
