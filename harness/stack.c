@@ -146,14 +146,22 @@ static const char *const stack_placeholders[] = {
 	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
 };
 
-/* The placeholder {name} of a word starting at c ('{'), or NULL: its closing brace. */
+/*
+ * The placeholder {name} of a word starting at c ('{'), or NULL: its closing
+ * brace. A name is letters, digits, '-' and '_'; anything else between
+ * braces is text, so a command can hold JSON (curl -d '{"user":"alice"}').
+ */
 static const char *stack_placeholder_end(const char *c)
 {
 	const char *close = *c == '{' ? strchr(c, '}') : NULL;
 
-	if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1)))
-		return close;
-	return NULL;
+	if (!close || close == c + 1)
+		return NULL;
+	for (const char *q = c + 1; q < close; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+		      *q == '-' || *q == '_'))
+			return NULL;
+	return close;
 }
 
 /* Every {name} in a command word must be one the runner gives; {failpoints} stands alone. */
@@ -651,11 +659,11 @@ static char *stack_expand_word(const struct stack *s, const struct stack_cmd *cm
 	if (!out)
 		goto oom;
 	while (*c) {
-		const char *close = *c == '{' ? strchr(c, '}') : NULL;
+		const char *close = stack_placeholder_end(c);
 		const char *val = "";
 		size_t vlen;
 
-		if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1))) {
+		if (close) {
 			val = stack_var(vars, c + 1, (size_t)(close - c - 1));
 			if (!val) {
 				char known[512] = "";

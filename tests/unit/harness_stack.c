@@ -98,6 +98,17 @@ static void test_parse_expand(void **state)
 		stack_argv_free(argv);
 	}
 	stack_free(s);
+	/* Braces around anything but a name are text: a command can carry JSON. */
+	assert_int_equal(stack_parse_string("j.stack",
+					    "stack j\nclient curl -d {\"user\":\"alice\"} \"{\\\"n\\\": {seed}}\"\n"
+					    "server y\nstore z\nport 1\n", &s, err, sizeof(err)), 0);
+	{
+		const char *const v[] = { "seed", "7", NULL };
+
+		assert_int_equal(stack_expand(s, &s->client, v, &argv, err, sizeof(err)), 0);
+		assert_string_equal(join(argv), "curl -d {\"user\":\"alice\"} {\"n\": 7}");
+		stack_argv_free(argv);
+	}
 	stack_free(NULL);
 }
 
