@@ -130,6 +130,13 @@ static void plan_check_fit(struct plan *p)
 			 s->path, why[slot]);
 		return;
 	}
+	/* Recipients are listen commands: a send-only stack cannot show what a recipient saw. */
+	if (s->recipients > 0 && !st->listen.nwords) {
+		snprintf(p->na, sizeof p->na, "stack %s has no listen command, and %s has %d recipient%s (a "
+			 "listen command reports what a recipient is shown: docs/protocol.md)", st->name, s->path,
+			 s->recipients, s->recipients == 1 ? "" : "s");
+		return;
+	}
 	/* Every timer the scenario sets that a command does not take, at once: a vendor fixes them in one go. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct scn_setting *set = pass ? s->listen : s->client;

@@ -170,6 +170,10 @@ static void test_plan_na_reasons(void **state)
 		  "does not offer restart (%s/x.scn: line 3 uses restart, which needs restart)" },
 		{ "scenario a\nlisten heartbeat-ms 100\nsend m1\nexpect * clean\n", "offers failpoints\n",
 		  "its listen command does not take {heartbeat-ms}, which %s/x.scn sets" },
+		/* A listen command per recipient: a send-only stack is n/a, not an error. */
+		{ "scenario a\nrecipients 2\nsend m1\nexpect * clean\n", "offers events\nNOLISTEN",
+		  "has no listen command, and %s/x.scn has 2 recipients" },
+		{ "scenario a\nrecipients 0\nsend m1\nexpect * clean\n", "offers events\nNOLISTEN", NULL },
 		/* Process-level events are the harness's own: they need nothing. */
 		{ "scenario a\non exit server: restart server\nsend m1\nawait server ready\nexpect * clean\n",
 		  "offers restart\n", NULL },
@@ -183,6 +187,12 @@ static void test_plan_na_reasons(void **state)
 		snprintf(stk, sizeof stk, "%s", stack_text);
 		*strstr(stk, "offers") = '\0';
 		strcat(stk, cases[i].offers);
+		if (strstr(stk, "NOLISTEN")) {
+			char *l = strstr(stk, "listen "), *nl = strchr(l, '\n');
+
+			*strstr(stk, "NOLISTEN") = '\0';
+			memmove(l, nl + 1, strlen(nl + 1) + 1);
+		}
 		p = make_plan(cases[i].scn, stk);
 		if (!cases[i].na_end) {
 			assert_string_equal(p->na, "");
