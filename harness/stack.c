@@ -143,7 +143,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 static const char *const stack_placeholders[] = {
 	"bin", "server", "addr", "port", "dir", "stackdir", "channel", "failpoints", "seed", "role",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
-	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
+	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };
 
 /*
@@ -259,7 +259,8 @@ static int stack_timers(struct stack *s, const char *file, int lineno, struct st
 						 "unknown timer '%s' (did you mean '%s'?)", w[i].text, best);
 			return stack_err(err, errlen, file, lineno, w[i].col,
 					 "unknown timer '%s' (expected timeout-ms, attempts, backoff-base-ms, "
-					 "backoff-cap-ms, heartbeat-ms, tcp-user-timeout-ms or connect-timeout-ms)",
+					 "backoff-cap-ms, heartbeat-ms, tcp-user-timeout-ms, connect-timeout-ms or "
+					 "tcp-keepalive-ms)",
 					 w[i].text);
 		}
 		if (i + 1 >= n)
