@@ -236,7 +236,7 @@ static int stack_timers(struct stack *s, const char *file, int lineno, struct st
 		i = 2;
 	}
 	if (i >= n)
-		return stack_err(err, errlen, file, lineno, i < n ? w[i].col : w[n - 1].col,
+		return stack_err(err, errlen, file, lineno, w[n - 1].col,
 				 "missing timer after '%s' (expected timers [client|listen] KEY VALUE..., e.g. "
 				 "timers timeout-ms 1500)", w[n - 1].text);
 	for (; i < n; i += 2) {

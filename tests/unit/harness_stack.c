@@ -109,6 +109,7 @@ static void test_parse_expand(void **state)
 		assert_string_equal(join(argv), "curl -d {\"user\":\"alice\"} {\"n\": 7}");
 		stack_argv_free(argv);
 	}
+	stack_free(s);
 	stack_free(NULL);
 }
 
