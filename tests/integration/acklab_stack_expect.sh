@@ -75,6 +75,8 @@ grep -qF "Expected DUP m3 (\`$work/vendor.stack:$line\`), observed DUP m3." "$wo
 	ok "summary.md shows where the expectation is written" || bad "summary.md: $(grep Expected "$work/own/summary.md")"
 grep -qF "Expected <b>DUP m3</b> (<code>$work/vendor.stack:$line</code>)" "$work/own/report.html" &&
 	ok "report.html shows it too" || bad "report.html: $(grep -o 'Expected <b>[^.]*' "$work/own/report.html")"
+jq -e --arg w "$work/vendor.stack:$line" '.cells[0].expect_at == $w' "$work/own/results.json" >/dev/null &&
+	ok "results.json says where the expectation is" || bad "results.json expect_at: $(jq -c '.cells[0].expect_at' "$work/own/results.json")"
 grep -qF "file=\"$work/vendor.stack\" line=\"$line\"" "$work/own/junit.xml" &&
 	ok "junit.xml points at the stack's line" || bad "junit: $(grep testcase "$work/own/junit.xml")"
 # A stored run checked again reads the expectation from the plan's own copy of the stack.
