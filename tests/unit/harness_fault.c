@@ -319,7 +319,7 @@ static void test_bit(void **state)
 static void test_process_faults(void **state)
 {
 	struct roles roles = { { "server", NULL, NULL }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0, NULL };
 	struct fault f;
 	char err[256], buf[160], *text;
 	json_t *touched;
@@ -392,7 +392,7 @@ static void pause_three(struct fault_env *env, struct fault *faults)
 static void test_heal_order(void **state)
 {
 	struct roles roles = { { "server", "client", "recipient1" }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0, NULL };
 	struct fault faults[3];
 	struct heal_log log = { .n = 0 };
 	char err[256];
