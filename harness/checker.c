@@ -68,6 +68,17 @@ struct chk_state {
 	const char *last_channel;     /* in r->strings: the channel of the latest send that named one */
 };
 
+/*
+ * Are a and b the same string? Inline, for the short strings (roles, events,
+ * ids, ts) compared several times per entry: a call to strcmp costs more.
+ */
+static inline bool chk_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 /* A "ts" as text whether the role wrote it as a string or a number; "" when absent. */
 static void chk_ts(const struct history_fields *e, char *buf, size_t len)
 {
@@ -111,7 +122,7 @@ static int chk_find_from(struct chk_state *st, int *hint, bool token, const char
 	int m;
 
 	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++)
-		if (k >= 0 && strcmp(token ? st->r->msgs[k].token : st->r->msgs[k].id, key) == 0)
+		if (k >= 0 && chk_eq(token ? st->r->msgs[k].token : st->r->msgs[k].id, key))
 			return *hint = k;
 	/* The hashes are filled only when the order does not help (the first time, then as sends come). */
 	for (; st->indexed < st->r->nmsgs; st->indexed++)
@@ -137,7 +148,7 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 	int i;
 
 	for (i = st->f[m].first_copy; i >= 0; i = st->copies[i].next)
-		if (st->copies[i].who == who && strcmp(st->copies[i].ts, ts) == 0)
+		if (st->copies[i].who == who && chk_eq(st->copies[i].ts, ts))
 			return &st->copies[i];
 	if (st->ncopies == st->capcopies) {
 		size_t cap = st->capcopies ? st->capcopies * 2 : st->expect_copies;
@@ -196,10 +207,10 @@ static void chk_on_client(struct chk_state *st, const struct history_fields *e)
 		return;
 	msg = &st->r->msgs[m];
 	a = (int)e->attempts;
-	if (strcmp(e->ev, "sending") == 0) {
+	if (chk_eq(e->ev, "sending")) {
 		st->f[m].sending++;
 		a = (int)e->attempt;
-	} else if (strcmp(e->ev, "sent") == 0 || strcmp(e->ev, "failed") == 0) {
+	} else if (chk_eq(e->ev, "sent") || chk_eq(e->ev, "failed")) {
 		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
 		st->f[m].client_ms = chk_ms(e, st->t0);
 		chk_ts(e, msg->client_ts, sizeof msg->client_ts);
@@ -243,7 +254,7 @@ static int chk_on_received(struct chk_state *st, const struct history_fields *e,
 	if (!(c = chk_copy_of(st, m, who, ts)))
 		return -1;
 	/* Pushes in arrival order, first display of each copy only, for the order check. */
-	if (c->count++ == 0 && (!via || strcmp(via, "ws") == 0)) {
+	if (c->count++ == 0 && (!via || chk_eq(via, "ws"))) {
 		if (who > st->npushed) {
 			struct chk_seq *v = realloc(st->pushed, (size_t)who * sizeof *v);
 
@@ -306,7 +317,7 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 		return err_set(err, errlen, "checker: out of memory");
 	if (e->channel) {
 		/* Most messages go to the channel of the one before: one copy serves them all. */
-		if (!st->last_channel || strcmp(st->last_channel, e->channel) != 0)
+		if (!st->last_channel || !chk_eq(st->last_channel, e->channel))
 			st->last_channel = arena_strdup(&st->r->strings, e->channel);
 		if (!(f->channel = st->last_channel))
 			return err_set(err, errlen, "checker: out of memory");
@@ -322,15 +333,15 @@ int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, si
 
 	if (!e->role || !e->ev)
 		return 0;
-	if (e->role[0] == 'a' && strcmp(e->role, "acklab") == 0)
-		return strcmp(e->ev, "send") == 0 ? chk_on_send(st, e, err, errlen) : 0;
+	if (chk_eq(e->role, "acklab"))
+		return chk_eq(e->ev, "send") ? chk_on_send(st, e, err, errlen) : 0;
 	if (st->r->nmsgs == 0)
 		return 0;
-	if (strcmp(e->role, "client") == 0)
+	if (chk_eq(e->role, "client"))
 		chk_on_client(st, e);
-	else if (strcmp(e->role, "store") == 0 && strcmp(e->ev, "stored") == 0)
+	else if (chk_eq(e->role, "store") && chk_eq(e->ev, "stored"))
 		rc = chk_on_stored(st, e);
-	else if (strcmp(e->ev, "received") == 0 && (who = chk_recipient_no(e->role)) > 0)
+	else if (chk_eq(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
 		rc = chk_on_received(st, e, who);
 	return rc == -1 ? err_set(err, errlen, "checker: out of memory") : 0;
 }
@@ -349,7 +360,7 @@ static bool chk_store_has(const struct chk_state *st, int m, const char *ts, boo
 			continue;
 		if (c->ts[0])
 			known = true;
-		if (strcmp(c->ts, ts) == 0)
+		if (chk_eq(c->ts, ts))
 			return true;
 	}
 	if (ts_known)
@@ -467,8 +478,8 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 {
 	struct chk_message *msg = &st->r->msgs[m];
 	const struct chk_facts *f = &st->f[m];
-	bool sent = strcmp(msg->client_outcome, "sent") == 0;
-	bool failed = strcmp(msg->client_outcome, "failed") == 0;
+	bool sent = chk_eq(msg->client_outcome, "sent");
+	bool failed = chk_eq(msg->client_outcome, "failed");
 	bool ts_known = false;
 	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
 	const char *phantom_ts = "", *push_ts = "";

@@ -116,7 +116,8 @@ static void lines_fill(struct history_lines *r, struct lines_batch *b)
 	b->last = false;
 	if (lines_grow(&b->buf, &b->cap, r->ncarry + LINES_BLOCK + 1) == -1)
 		goto nomem;
-	memcpy(b->buf, r->carry, r->ncarry);
+	if (r->ncarry)
+		memcpy(b->buf, r->carry, r->ncarry);
 	used = r->ncarry;
 	r->ncarry = 0;
 	for (;;) {
@@ -139,10 +140,12 @@ static void lines_fill(struct history_lines *r, struct lines_batch *b)
 			goto nomem;
 	}
 	whole = r->eof ? used : (size_t)(nl - b->buf) + 1;
-	if (lines_grow(&r->carry, &r->capcarry, used - whole) == -1)
-		goto nomem;
-	memcpy(r->carry, b->buf + whole, used - whole);
 	r->ncarry = used - whole;
+	if (r->ncarry) {
+		if (lines_grow(&r->carry, &r->capcarry, r->ncarry) == -1)
+			goto nomem;
+		memcpy(r->carry, b->buf + whole, r->ncarry);
+	}
 	if (lines_split(b, whole) == -1)
 		goto nomem;
 	b->last = r->eof;
