@@ -51,6 +51,14 @@ static double thread_cpu_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static long page_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
 static long peak_rss_mb(void)
 {
 	struct rusage ru;
@@ -156,8 +164,8 @@ static int bench_check(const char *dir, long n, long long store_t, bool jansson)
 	printf("messages/s:        %.0f (by CPU time: %.0f)\n", (double)n / (ms / 1000.0),
 	       (double)n / (cpu / 1000.0));
 	printf("classes:           ok %d, duplicate %d\n", r.counts[CHK_OK], r.counts[CHK_DUPLICATE]);
-	printf("peak RSS:          %ld MB (%.0f bytes per message)\n", peak_rss_mb(),
-	       (double)peak_rss_mb() * 1048576.0 / (double)n);
+	printf("peak RSS:          %ld MB (%.0f bytes per message; %ld page faults)\n", peak_rss_mb(),
+	       (double)peak_rss_mb() * 1048576.0 / (double)n, page_faults());
 	rc = r.nmsgs == n && r.counts[CHK_DUPLICATE] == n / 100 && r.counts[CHK_OK] == n - n / 100 ? 0 : 1;
 	if (rc)
 		fprintf(stderr, "checker_bench: wrong classes\n");
