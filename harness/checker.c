@@ -69,8 +69,9 @@ struct chk_state {
 };
 
 /*
- * Are a and b the same string? Inline, for the short strings (roles, events,
- * ids, ts) compared several times per entry: a call to strcmp costs more.
+ * Is a the word b? Inline, for roles and events compared with words several
+ * times per entry: with b known, the compiler unrolls it, where a call to
+ * strcmp would cost more than the comparison.
  */
 static inline bool chk_eq(const char *a, const char *b)
 {
@@ -122,7 +123,7 @@ static int chk_find_from(struct chk_state *st, int *hint, bool token, const char
 	int m;
 
 	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++)
-		if (k >= 0 && chk_eq(token ? st->r->msgs[k].token : st->r->msgs[k].id, key))
+		if (k >= 0 && strcmp(token ? st->r->msgs[k].token : st->r->msgs[k].id, key) == 0)
 			return *hint = k;
 	/* The hashes are filled only when the order does not help (the first time, then as sends come). */
 	for (; st->indexed < st->r->nmsgs; st->indexed++)
@@ -148,7 +149,7 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 	int i;
 
 	for (i = st->f[m].first_copy; i >= 0; i = st->copies[i].next)
-		if (st->copies[i].who == who && chk_eq(st->copies[i].ts, ts))
+		if (st->copies[i].who == who && strcmp(st->copies[i].ts, ts) == 0)
 			return &st->copies[i];
 	if (st->ncopies == st->capcopies) {
 		size_t cap = st->capcopies ? st->capcopies * 2 : st->expect_copies;
@@ -317,7 +318,7 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 		return err_set(err, errlen, "checker: out of memory");
 	if (e->channel) {
 		/* Most messages go to the channel of the one before: one copy serves them all. */
-		if (!st->last_channel || !chk_eq(st->last_channel, e->channel))
+		if (!st->last_channel || strcmp(st->last_channel, e->channel) != 0)
 			st->last_channel = arena_strdup(&st->r->strings, e->channel);
 		if (!(f->channel = st->last_channel))
 			return err_set(err, errlen, "checker: out of memory");
@@ -360,7 +361,7 @@ static bool chk_store_has(const struct chk_state *st, int m, const char *ts, boo
 			continue;
 		if (c->ts[0])
 			known = true;
-		if (chk_eq(c->ts, ts))
+		if (strcmp(c->ts, ts) == 0)
 			return true;
 	}
 	if (ts_known)
