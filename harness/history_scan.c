@@ -285,18 +285,18 @@ bool history_scan_line(char *line, size_t len, struct history_fields *f)
 			}
 			p = value + 1;
 			break;
-		case 't':
-			if (memcmp(p, "true", 4) != 0)
+		case 't':               /* strncmp, not memcmp: it stops at the line's NUL */
+			if (strncmp((const char *)p, "true", 4) != 0)
 				return false;
 			p += 4;
 			break;
 		case 'n':
-			if (memcmp(p, "null", 4) != 0)
+			if (strncmp((const char *)p, "null", 4) != 0)
 				return false;
 			p += 4;
 			break;
 		case 'f':
-			if (memcmp(p, "false", 5) != 0)
+			if (strncmp((const char *)p, "false", 5) != 0)
 				return false;
 			p += 5;
 			if (k == KEY_WATCHED)
