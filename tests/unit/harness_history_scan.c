@@ -59,6 +59,8 @@ static const char *jansson_lines[] = {
 	"{\"t\":1,}", "{\"t\":1", "{\"t\":1}}", "{\"t\":1,\"ev\":\"a\tb\"}", "{\"t\":1,\"r\\u006fle\":\"x\"}",
 	"{\"t\":-}", "{\"t\":1.}", "{\"t\":tru}", "{\"t\":1,\"x\":\"\\q\"}", "{\"t\":1,\"x\":\"\\",
 	"{\"t\":1,\"\\\"\":1}", "nope",
+	/* a literal cut by the line's end (nothing may be read past it) */
+	"{\"t\":t", "{\"t\":n", "{\"t\":f", "{\"t\":fals",
 };
 
 static void assert_same_string(const char *scanned, const char *parsed, const char *line)
