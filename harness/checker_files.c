@@ -160,10 +160,16 @@ int checker_run_files(const char *history_path, const char *store_path, int64_t 
 				 .errlen = errlen };
 	struct history *h;
 	struct stat sb;
+	size_t entries = 0;
 	int rc;
 
-	/* About a hundred bytes an entry: the checker sizes its tables once from that. */
-	x.st = chk_begin(out, stat(history_path, &sb) == 0 ? (size_t)sb.st_size / 100 : 0, t0_ns);
+	/*
+	 * About a hundred bytes an entry: the checker sizes its tables once from that (up to 16M
+	 * entries, a few GB of address space; a bigger history grows them as it goes).
+	 */
+	if (stat(history_path, &sb) == 0)
+		entries = (size_t)sb.st_size / 100 < (16u << 20) ? (size_t)sb.st_size / 100 : 16u << 20;
+	x.st = chk_begin(out, entries, t0_ns);
 	if (x.st && files_feed_history(&x, history_path) == 0)
 		return chk_end(x.st, exp, recipients, err, errlen);
 	chk_state_free(x.st);
