@@ -175,11 +175,12 @@ static inline bool scan_number(const unsigned char **p, long long *v, bool *real
 		c++;
 		digits = 1;
 	} else if (*c >= '1' && *c <= '9') {
-		while (*c >= '0' && *c <= '9' && digits < 19) {
+		/* Eighteen digits always fit; a nineteenth is jansson's to range-check. */
+		while (*c >= '0' && *c <= '9' && digits < 18) {
 			n = n * 10 + (*c++ - '0');
 			digits++;
 		}
-		if (digits > 18)
+		if (*c >= '0' && *c <= '9')
 			return false;
 	} else {
 		return false;
