@@ -4,12 +4,13 @@
  *
  * history_load_cell() then checker_run_at() turns every line into a jansson
  * object, sorts them all by time and keeps them all; for a big run that is
- * gigabytes and most of the time. Here each file is read in large blocks,
- * each line is read by history_scan_line() (jansson only for the lines it
- * leaves) and handed to the checker at once, and the store's rows are let in
- * where history_load_cell() would insert them: after the last entry not
- * later than the time the run read the store. Memory is the checker's (a
- * few hundred bytes a message) plus one block.
+ * gigabytes and most of the time. Here each file is read in large blocks
+ * and each line read by history_scan_line() (jansson only for the lines it
+ * leaves), by a second thread a block ahead (history_lines.h); each line is
+ * handed to the checker at once, in file order, and the store's rows are
+ * let in where history_load_cell() would insert them: after the last entry
+ * not later than the time the run read the store. Memory is the checker's
+ * (a few hundred bytes a message) plus two blocks per file.
  *
  * That streaming is only right for the files the runner writes: history
  * entries in time order, store rows without a time of their own, every line
