@@ -376,7 +376,7 @@ static int chk_observe(struct chk_state *st, struct history *h, char *err, size_
 		}
 		if (st->r->nmsgs == 0)
 			continue;
-		if (strcmp(e.role, "client") == 0)
+		if (strncmp(e.role, "client", 6) == 0)      /* client, and client2.. of a workload */
 			chk_on_client(st, &e);
 		else if (strcmp(e.role, "store") == 0 && strcmp(e.ev, "stored") == 0)
 			rc = chk_on_stored(st, &e);

@@ -316,11 +316,14 @@ int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_re
 }
 
 /* Does role or host name exist with n recipients? */
-static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n)
+static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n, int clients)
 {
 	long k;
 
 	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0)
+		return true;
+	/* The senders of a workload are roles on the client host (client2..clientK). */
+	if (kind == SCN_REF_ROLE && scn_client_number(name) > 1 && scn_client_number(name) <= clients)
 		return true;
 	if (kind == SCN_REF_HOST && strcmp(name, "router") == 0)
 		return true;
@@ -350,7 +353,7 @@ int scn_check_refs(struct scn_parser *p)
 			for (j = 0; j < s->nmsgs && n < 64; j++)      /* suggestions: the first 64 */
 				names[n++] = s->msg_ids[j];
 		} else {
-			if (scn_known_name(r->name, r->kind, s->recipients))
+			if (scn_known_name(r->name, r->kind, s->recipients, s->clients))
 				continue;
 			names[n++] = "client";
 			names[n++] = "server";
