@@ -36,7 +36,7 @@
 #include "util.h"
 
 
-static volatile int stop_requested;
+volatile int stop_requested;
 
 
 static int name_cmp(const void *a, const void *b)
@@ -89,7 +89,7 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static void install_stop_handlers(void)
+void install_stop_handlers(void)
 {
 	struct sigaction sa;
 
@@ -102,7 +102,7 @@ static void install_stop_handlers(void)
 }
 
 /* Resolve a scenario argument: a path, or a name in the scenarios folder. */
-static int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len)
+int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len)
 {
 	struct stat st;
 
@@ -254,7 +254,7 @@ static int parse_shard(const char *arg, int *index, int *total, char *err, size_
  * (made here, 0700, if missing), the programs and the scenario and stack
  * files.
  */
-static int run_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
+int run_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
 			   char *err, size_t errlen)
 {
 	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
@@ -287,7 +287,7 @@ static int run_private_tmp(const struct paths *p, const char *out, const struct 
  * Parse the stack file at path and add it to stacks; its name goes to name
  * (64 bytes). A name the installed stacks already use is an error.
  */
-static int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err,
+int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err,
 			      size_t errlen)
 {
 	struct stack *st = NULL, *v;
@@ -712,8 +712,10 @@ int main(int argc, char **argv)
 		else if (strcmp(what, "check") == 0) fputs(usage_check, stdout);
 		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);
 		else if (strcmp(what, "doctor") == 0) fputs(doctor_usage, stdout);
+		else if (strcmp(what, "explore") == 0) fputs(usage_explore, stdout);
+		else if (strcmp(what, "shrink") == 0) fputs(usage_shrink, stdout);
 		else {
-			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor)", what);
+			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor, explore, shrink)", what);
 			return EXIT_USAGE;
 		}
 		return EXIT_PASS;
@@ -731,12 +733,16 @@ int main(int argc, char **argv)
 		return cmd_check(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "explore") == 0)
+		return cmd_explore(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "shrink") == 0)
+		return cmd_shrink(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0) {
 		install_stop_handlers();
 		return doctor_main(argc - 1, argv + 1, p.bin);
 	}
-	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor; see acklab --help)", cmd);
+	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor, explore, shrink; see acklab --help)", cmd);
 	return EXIT_USAGE;
 }
