@@ -144,7 +144,7 @@ const char usage_explore[] =
 	"2 usage or scenario error, 4 the machine cannot run it, 130 interrupted.\n";
 
 const char usage_shrink[] =
-	"usage: acklab shrink DIR/plan.json [--out FILE.scn] [--max-runs N] [-v]\n"
+	"usage: acklab shrink DIR/plan.json [--out FILE.scn] [--max-runs N] [--copies N] [-v]\n"
 	"\n"
 	"Runs a failing cell's plan again, then smaller versions of its scenario,\n"
 	"keeping each cut while the cell still fails with the same class: one fault\n"
@@ -157,6 +157,9 @@ const char usage_shrink[] =
 	"\n"
 	"  --out FILE.scn  where to write it (default DIR/shrink/NAME-min.scn)\n"
 	"  --max-runs N    at most N reruns (default 60); the count is printed\n"
+	"  --copies N      cells per rerun, run side by side (default 2): a cut is\n"
+	"                  kept when one of them fails, since a race in the system\n"
+	"                  under test may hide a bug from a single run\n"
 	"  -v              say why a rerun could not finish\n"
 	"\n"
 	"exit status: 0 written, 1 the plan does not fail here, 2 usage error,\n"

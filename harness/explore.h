@@ -59,9 +59,12 @@ void explore_schedule_free(struct explore_schedule *sch);
 /* How long the workload of s lasts by its waits alone (awaits count as nothing), in ms. */
 int explore_horizon_ms(const struct scenario *s);
 /*
- * The steps of s with the schedule woven in at its moments (a wait that
- * spans an event is split around it; events after the last step follow it
- * with waits). Returns a new array of *nout steps (caller frees), or NULL.
+ * The steps of s with the schedule woven in at its moments: an event inside
+ * a short wait (up to 50 ms) at the end of that wait, a longer wait split
+ * around it, events after the last step after it with waits; before each
+ * fault, an await of every client's message sent since the last fault (so
+ * a fault meets messages by step order, not by a race with an answer).
+ * Returns a new array of *nout steps (caller frees), or NULL.
  */
 struct scn_step *explore_weave(const struct scenario *s, const struct explore_schedule *sch, int *nout);
 /*
@@ -106,8 +109,13 @@ int explore_cell_start(struct explore_cell *x, const struct explore_run_opts *o,
 int explore_cell_wait(struct explore_cell *xs, int n, int timeout_ms);
 /* Check an ended cell from its folder into r (release with cell_result_release). */
 void explore_cell_check(struct explore_cell *x, struct cell_result *r);
-/* Run one plan to its end and check it (shrink's reruns). 0, or -1 with err (the worker would not start). */
-int explore_cell_run(struct plan *p, const char *run_dir, const struct explore_run_opts *o,
+/*
+ * Run copies of one plan side by side (RUN_DIR/c1, c2, ...: a race in the
+ * system under test shows in one and not the other), each to its end, and
+ * check each into r[i]. 0, or -1 with err (no worker started or ran).
+ */
+#define EXPLORE_MAX_COPIES 8
+int explore_cell_run(struct plan *p, const char *run_dir, int copies, const struct explore_run_opts *o,
 		     struct cell_result *r, char *err, size_t errlen);
 
 /* --- explore_shrink.c ------------------------------------------------------ */
@@ -117,6 +125,7 @@ struct shrink_opts {
 	const char *out_file;         /* the .scn to write; NULL: beside the plan, NAME-min.scn */
 	const char *work_dir;         /* where the reruns' cells go */
 	int max_runs;                 /* bound on reruns */
+	int copies;                   /* cells per rerun, side by side: a cut is kept when one fails */
 	const char *stacks_dir;       /* the installed stacks: one of them is named, others given by path */
 	struct explore_run_opts run;
 };

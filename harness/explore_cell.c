@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,17 +129,38 @@ void explore_cell_check(struct explore_cell *x, struct cell_result *r)
 	}
 }
 
-int explore_cell_run(struct plan *p, const char *run_dir, const struct explore_run_opts *o,
+int explore_cell_run(struct plan *p, const char *run_dir, int copies, const struct explore_run_opts *o,
 		     struct cell_result *r, char *err, size_t errlen)
 {
-	struct explore_cell x = { .plan = p, .fd = -1 };
+	struct explore_cell x[EXPLORE_MAX_COPIES];
+	int running = 0, rc = 0;
 
-	str_copy(x.run_dir, run_dir, sizeof x.run_dir);
-	if (explore_cell_start(&x, o, err, errlen) == -1)
-		return -1;
-	while (explore_cell_wait(&x, 1, 200) == -1)
-		if (o->stop && *o->stop && x.pid > 0)
-			kill(x.pid, SIGTERM);
-	explore_cell_check(&x, r);
-	return 0;
+	if (copies < 1 || copies > EXPLORE_MAX_COPIES)
+		return err_set(err, errlen, "%d copies of a cell (1..%d)", copies, EXPLORE_MAX_COPIES);
+	memset(x, 0, sizeof x);
+	for (int i = 0; i < copies; i++) {
+		x[i].plan = p;
+		x[i].fd = -1;
+		snprintf(x[i].run_dir, sizeof x[i].run_dir, "%s/c%d", run_dir, i + 1);
+		if (mkdir(x[i].run_dir, 0700) == -1 && errno != EEXIST) {
+			rc = err_set(err, errlen, "%s: %s", x[i].run_dir, strerror(errno));
+			break;
+		}
+		if (explore_cell_start(&x[i], o, err, errlen) == -1) {
+			rc = -1;
+			break;
+		}
+		running++;
+	}
+	while (running > 0) {
+		if (explore_cell_wait(x, copies, 200) >= 0)
+			running--;
+		else if (o->stop && *o->stop)
+			for (int i = 0; i < copies; i++)
+				if (x[i].pid > 0)
+					kill(x[i].pid, SIGTERM);
+	}
+	for (int i = 0; rc == 0 && i < copies; i++)
+		explore_cell_check(&x[i], &r[i]);
+	return rc;
 }

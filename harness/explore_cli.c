@@ -557,9 +557,10 @@ int cmd_shrink(const struct paths *p, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' }, { "max-runs", required_argument, NULL, 'm' },
+		{ "copies", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	struct shrink_opts o = { .max_runs = 60 };
+	struct shrink_opts o = { .max_runs = 60, .copies = 2 };
 	struct stack_set none = { NULL, 0 };
 	char work[PATH_MAX], err[1024], *slash;
 	long max_runs;
@@ -574,6 +575,13 @@ int cmd_shrink(const struct paths *p, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.max_runs = (int)max_runs;
+			break;
+		case 'c':
+			if (parse_long(optarg, 1, EXPLORE_MAX_COPIES, &max_runs, err, sizeof err) == -1) {
+				log_warnx("shrink: --copies: %s", err);
+				return EXIT_USAGE;
+			}
+			o.copies = (int)max_runs;
 			break;
 		case 'v': o.run.verbose = true; break;
 		case 'h': fputs(usage_shrink, stdout); return EXIT_PASS;

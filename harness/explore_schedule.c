@@ -8,7 +8,8 @@
  * just a scenario, which `acklab run --plan` replays, `acklab check`
  * validates, and shrink cuts down line by line. Moments come from the
  * workload's waits (the steps are a timeline already: send, wait 2ms,
- * send...), so "at 731 ms" lands between the sends that straddle it.
+ * send...): "at 731 ms" lands at the end of the wait that holds it, just
+ * before the next send, never in the middle of one message's round trip.
  *
  * The generator is splitmix64 (Steele, Lea and Flood 2014): one 64-bit
  * state, good enough mixing for choosing moments, and the same sequence
@@ -21,6 +22,9 @@
 
 #include "explore.h"
 #include "util.h"
+
+/* Waits up to this long are not split: their events happen at their end (explore_weave). */
+#define EXPLORE_SNAP_MS 50
 
 uint64_t explore_rng_next(uint64_t *state)
 {
@@ -167,8 +171,34 @@ static struct scn_step *explore_push_wait(struct scn_step **v, int *n, int *cap,
 	return explore_push(v, n, cap, &w);
 }
 
+/*
+ * Push the event, and before a fault an await of every client's latest
+ * message not awaited yet: the fault then meets the messages after it in
+ * the step order, never one whose answer happens to be on the wire (on a
+ * loaded machine a round trip can outlast the gap between two sends).
+ */
+static bool explore_push_event(struct scn_step **v, int *n, int *cap, const struct scn_step *ev,
+			       char (*last)[SCN_ID_MAX])
+{
+	if (ev->kind == SCN_FAULT)
+		for (int k = 1; k <= SCN_MAX_CLIENTS; k++) {
+			struct scn_step aw = { .kind = SCN_AWAIT, .within_ms = 5000 };
+
+			if (!last[k][0])
+				continue;
+			scn_client_role(k, aw.role, sizeof aw.role);
+			str_copy(aw.ev, "done", sizeof aw.ev);
+			str_copy(aw.msg_id, last[k], sizeof aw.msg_id);
+			last[k][0] = '\0';
+			if (!explore_push(v, n, cap, &aw))
+				return false;
+		}
+	return explore_push(v, n, cap, ev) != NULL;
+}
+
 struct scn_step *explore_weave(const struct scenario *s, const struct explore_schedule *sch, int *nout)
 {
+	char last[SCN_MAX_CLIENTS + 1][SCN_ID_MAX] = { { 0 } };
 	struct scn_step *v = NULL;
 	int n = 0, cap = 0, e = 0;
 	int64_t t = 0;
@@ -177,19 +207,25 @@ struct scn_step *explore_weave(const struct scenario *s, const struct explore_sc
 		const struct scn_step *st = &s->steps[i];
 
 		for (; e < sch->n && sch->ev[e].t_ms <= t; e++)
-			if (!explore_push(&v, &n, &cap, &sch->ev[e].step))
+			if (!explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
 				goto oom;
+		if (st->kind == SCN_SEND && scn_client_number(st->role[0] ? st->role : "client"))
+			str_copy(last[scn_client_number(st->role[0] ? st->role : "client")], st->msg_id, SCN_ID_MAX);
 		if (st->kind != SCN_WAIT) {
 			if (!explore_push(&v, &n, &cap, st))
 				goto oom;
 			continue;
 		}
-		/* A wait that spans events is split around them. */
+		/*
+		 * Events inside a short wait happen at its end, just before the next send,
+		 * so a schedule meets messages by the step order. A long wait is split at
+		 * each event (a fault and its heal must not fall together).
+		 */
 		int64_t end = t + st->ms;
 
-		for (; e < sch->n && sch->ev[e].t_ms < end; e++) {
+		for (; st->ms > EXPLORE_SNAP_MS && e < sch->n && sch->ev[e].t_ms < end; e++) {
 			if ((sch->ev[e].t_ms > t && !explore_push_wait(&v, &n, &cap, (int)(sch->ev[e].t_ms - t))) ||
-			    !explore_push(&v, &n, &cap, &sch->ev[e].step))
+			    !explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
 				goto oom;
 			if (sch->ev[e].t_ms > t)
 				t = sch->ev[e].t_ms;
@@ -200,7 +236,7 @@ struct scn_step *explore_weave(const struct scenario *s, const struct explore_sc
 	}
 	for (; e < sch->n; e++) {
 		if ((sch->ev[e].t_ms > t && !explore_push_wait(&v, &n, &cap, (int)(sch->ev[e].t_ms - t))) ||
-		    !explore_push(&v, &n, &cap, &sch->ev[e].step))
+		    !explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
 			goto oom;
 		if (sch->ev[e].t_ms > t)
 			t = sch->ev[e].t_ms;
