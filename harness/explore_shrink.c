@@ -9,15 +9,20 @@
  * repeated while it finds something:
  *
  *   faults    drop one fault with its heal (a crash with its restart)
- *   messages  delta debugging (Zeller's ddmin) over the sends: drop halves,
- *             then quarters, ... then single messages
+ *   messages  first every message but those the failure showed on (a DUP
+ *             names its message), then delta debugging (Zeller's ddmin)
+ *             over the sends: drop halves, then quarters, ... then singles
  *   clients   hand every message of clientK to client, so fewer processes
  *   waits     drop the waits, all at once and then one by one: faults move
- *             earlier and the scenario gets shorter
+ *             earlier and the scenario gets shorter (a wait just before a
+ *             heal is the fault's duration, and stays)
  *
- * Every rerun is one cell run in a worker (explore_cell.c) from a plan made
- * with the failing plan's seed and nonce, so the texts, tokens and the
- * roles' random choices stay the same. Reruns are bounded (--max-runs) and
+ * Every rerun is --copies cells side by side, each run in a worker
+ * (explore_cell.c) from a plan made with the failing plan's seed and nonce,
+ * so the texts, tokens and the roles' random choices stay the same; a cut
+ * is kept only when every copy fails, so what is left fails reliably even
+ * where the original failed now and then (the plan itself may need a few
+ * tries to fail at all). Reruns are bounded (--max-runs) and
  * each is a progress line. The result is written as a .scn file that reads
  * as if written by hand: the exact messages and faults left.
  */
@@ -39,7 +44,8 @@
 #include "util.h"
 
 /* Reruns of the failing plan itself before giving up on it (not counted in --max-runs). */
-#define SHRINK_FIRST_TRIES 3
+#define SHRINK_FIRST_TRIES 5
+#define SHRINK_MAX_CULPRITS 16
 
 struct shrink {
 	const struct shrink_opts *o;
@@ -47,9 +53,11 @@ struct shrink {
 	const char *text;             /* its scenario's text (borrowed from plan->doc) */
 	struct stack *st;             /* its stack, parsed from a file holding the plan's text */
 	unsigned target;              /* the classes it failed with (bit per class) */
-	int runs;
+	int runs, max_runs;           /* reruns so far, and the bound (o->max_runs) */
 	char name[SCN_NAME_MAX + 8];
 	char last_reason[512];
+	char culprits[SHRINK_MAX_CULPRITS][SCN_ID_MAX];   /* the messages a failing run showed the bug on */
+	int nculprits;
 };
 
 struct steps {
@@ -147,6 +155,10 @@ static int shrink_run_plan(struct shrink *k, struct plan *p, const char *dir, in
 		if (bits & k->target) {
 			failed++;
 			str_copy(k->last_reason, r[i].chk.reason, sizeof k->last_reason);
+			k->nculprits = 0;
+			for (int m = 0; m < r[i].chk.nmsgs && k->nculprits < SHRINK_MAX_CULPRITS; m++)
+				if (k->target & (1u << r[i].chk.msgs[m].cls))
+					str_copy(k->culprits[k->nculprits++], r[i].chk.msgs[m].id, SCN_ID_MAX);
 		} else if (r[i].status == CELL_ERROR && !why[0]) {
 			str_copy(why, r[i].error, whylen);
 		}
@@ -156,8 +168,8 @@ static int shrink_run_plan(struct shrink *k, struct plan *p, const char *dir, in
 }
 
 /*
- * Run steps as a scenario (o->copies cells side by side). Returns 1 when one
- * fails as the plan did, 0 when none does, -1 when it could not run at all.
+ * Run steps as a scenario (o->copies cells side by side). Returns 1 when
+ * every copy fails as the plan did, 0 when not, -1 when it could not run.
  */
 static int shrink_try(struct shrink *k, const struct steps *cand, const char *what)
 {
@@ -167,7 +179,7 @@ static int shrink_try(struct shrink *k, const struct steps *cand, const char *wh
 	char *text = NULL;
 	int failed;
 
-	if (k->runs >= k->o->max_runs || (k->o->run.stop && *k->o->run.stop))
+	if (k->runs >= k->max_runs || (k->o->run.stop && *k->o->run.stop))
 		return 0;
 	k->runs++;
 	snprintf(dir, sizeof dir, "%s/r%d", k->o->work_dir, k->runs);
@@ -176,31 +188,33 @@ static int shrink_try(struct shrink *k, const struct steps *cand, const char *wh
 	if (outdir_make_parents(dir, err, sizeof err) == -1 || mkdir(dir, 0700) == -1 ||
 	    !(text = explore_render(k->plan->s, k->text, cand->v, cand->n, note, k->name, false, err, sizeof err)) ||
 	    shrink_write_file(path, text, err, sizeof err) == -1) {
-		printf("shrink: run %d/%d: %s: cannot write it: %s\n", k->runs, k->o->max_runs, what, err);
+		printf("shrink: run %d/%d: %s: cannot write it: %s\n", k->runs, k->max_runs, what, err);
 		free(text);
 		return -1;
 	}
 	free(text);
 	if (scenario_parse_file(path, &s, err, sizeof err) == -1) {
 		/* A cut that leaves a reference dangling (a rule on a message now gone) is not a scenario. */
-		printf("shrink: run %d/%d: %s: not a scenario (%s)\n", k->runs, k->o->max_runs, what, err);
+		printf("shrink: run %d/%d: %s: not a scenario (%s)\n", k->runs, k->max_runs, what, err);
 		return 0;
 	}
 	if (plan_make(s, k->st, k->plan->nonce, k->plan->seed, &p, err, sizeof err) == -1 ||
 	    (failed = shrink_run_plan(k, p, dir, k->o->copies, err, sizeof err)) == -1) {
-		printf("shrink: run %d/%d: %s: %s\n", k->runs, k->o->max_runs, what, err);
+		printf("shrink: run %d/%d: %s: %s\n", k->runs, k->max_runs, what, err);
 		scenario_free(s);
 		plan_free(p);
 		return -1;
 	}
-	printf("shrink: run %d/%d: %-44s %s\n", k->runs, k->o->max_runs, what,
-	       failed ? "still fails: kept" : err[0] ? "error: undone" : "passes: undone");
+	/* Kept only when every copy fails: a cut that fails now and then would make the result flaky. */
+	printf("shrink: run %d/%d: %-44s %s\n", k->runs, k->max_runs, what,
+	       failed == k->o->copies ? "still fails: kept" : failed ? "fails now and then: undone" :
+	       err[0] ? "error: undone" : "passes: undone");
 	if (!failed && err[0] && k->o->run.verbose)
 		printf("        %s\n", err);
 	fflush(stdout);
 	scenario_free(s);
 	plan_free(p);
-	return failed > 0;
+	return failed == k->o->copies;
 }
 
 /* cand = cur without the steps where drop[i]; awaits of messages no longer sent go too. */
@@ -270,9 +284,37 @@ static int shrink_heal_of(const struct steps *cur, int i)
 	return -1;
 }
 
+/* The first cut of the faults: all but the last one applied before the first message. */
+static bool shrink_only_last_fault(struct shrink *k, struct steps *cur)
+{
+	int first_send = -1, keep = -1, nfaults = 0, h;
+	bool *drop, kept;
+
+	for (int i = 0; i < cur->n && first_send < 0; i++)
+		if (cur->v[i].kind == SCN_SEND)
+			first_send = i;
+	for (int i = 0; i < cur->n; i++)
+		if (cur->v[i].kind == SCN_FAULT && strcmp(cur->v[i].fault.name, "restart") != 0) {
+			nfaults++;
+			if (i < first_send)
+				keep = i;
+		}
+	if (keep < 0 || nfaults < 2 || !(drop = calloc((size_t)cur->n + 1, sizeof *drop)))
+		return false;
+	for (int i = 0; i < cur->n; i++)
+		if (i != keep && cur->v[i].kind == SCN_FAULT && strcmp(cur->v[i].fault.name, "restart") != 0) {
+			drop[i] = true;
+			if ((h = shrink_heal_of(cur, i)) >= 0 && h != shrink_heal_of(cur, keep))
+				drop[h] = true;
+		}
+	kept = shrink_attempt(k, cur, drop, "only the last fault before the first message") == 1;
+	free(drop);
+	return kept;
+}
+
 static bool shrink_pass_faults(struct shrink *k, struct steps *cur)
 {
-	bool changed = false;
+	bool changed = shrink_only_last_fault(k, cur);
 
 	for (int i = cur->n - 1; i >= 0; i--) {
 		bool *drop;
@@ -294,16 +336,43 @@ static bool shrink_pass_faults(struct shrink *k, struct steps *cur)
 	return changed;
 }
 
+/* The first cut to try: every message but those the bug showed on. */
+static bool shrink_only_culprits(struct shrink *k, struct steps *cur)
+{
+	bool *drop, any = false;
+	char what[96] = "only", ids[64] = "";
+	int n = 0;
+
+	if (k->nculprits == 0 || !(drop = calloc((size_t)cur->n + 1, sizeof *drop)))
+		return false;
+	for (int i = 0; i < cur->n; i++) {
+		bool culprit = false;
+
+		if (cur->v[i].kind != SCN_SEND)
+			continue;
+		for (int c = 0; c < k->nculprits; c++)
+			culprit = culprit || strcmp(k->culprits[c], cur->v[i].msg_id) == 0;
+		drop[i] = !culprit;
+		any = any || drop[i];
+		if (culprit && n++ < 3)
+			snprintf(ids + strlen(ids), sizeof ids - strlen(ids), " %s", cur->v[i].msg_id);
+	}
+	snprintf(what, sizeof what, "only the messages it failed on:%s%s", ids, n > 3 ? " ..." : "");
+	any = any && n > 0 && shrink_attempt(k, cur, drop, what) == 1;
+	free(drop);
+	return any;
+}
+
 /* ddmin over the sends: remove chunks of n-ths while the failure stays. */
 static bool shrink_pass_messages(struct shrink *k, struct steps *cur)
 {
-	bool changed = false;
+	bool changed = shrink_only_culprits(k, cur);
 	int chunks = 2;
 
 	for (;;) {
 		int nsend = steps_count(cur, SCN_SEND), size, removed = 0;
 
-		if (nsend < 2 || k->runs >= k->o->max_runs)
+		if (nsend < 2 || k->runs >= k->max_runs)
 			break;
 		if (chunks > nsend)
 			chunks = nsend;
@@ -380,16 +449,28 @@ static bool shrink_pass_clients(struct shrink *k, struct steps *cur)
 	return changed;
 }
 
+/* Does the wait at i hold a fault open (a heal, or a crash's restart, follows it)? Those stay. */
+static bool shrink_wait_holds_fault(const struct steps *cur, int i)
+{
+	const struct scn_step *next = i + 1 < cur->n ? &cur->v[i + 1] : NULL;
+
+	return next && (next->kind == SCN_HEAL ||
+			(next->kind == SCN_FAULT && strcmp(next->fault.name, "restart") == 0));
+}
+
+/* Waits before faults and between messages go (faults come earlier); a fault's own duration stays. */
 static bool shrink_pass_waits(struct shrink *k, struct steps *cur)
 {
 	bool changed = false, *drop;
-	int nwait = steps_count(cur, SCN_WAIT);
+	int nwait = 0;
 
+	for (int i = 0; i < cur->n; i++)
+		nwait += cur->v[i].kind == SCN_WAIT && !shrink_wait_holds_fault(cur, i);
 	if (nwait == 0 || !(drop = calloc((size_t)cur->n + 1, sizeof *drop)))
 		return false;
 	for (int i = 0; i < cur->n; i++)
-		drop[i] = cur->v[i].kind == SCN_WAIT;
-	if (nwait > 1 && shrink_attempt(k, cur, drop, "without every wait (faults earlier)") == 1) {
+		drop[i] = cur->v[i].kind == SCN_WAIT && !shrink_wait_holds_fault(cur, i);
+	if (nwait > 1 && shrink_attempt(k, cur, drop, "without the waits (faults earlier)") == 1) {
 		free(drop);
 		return true;
 	}
@@ -397,7 +478,8 @@ static bool shrink_pass_waits(struct shrink *k, struct steps *cur)
 	for (int i = cur->n - 1; i >= 0; i--) {
 		char what[64];
 
-		if (i >= cur->n || cur->v[i].kind != SCN_WAIT || !(drop = calloc((size_t)cur->n + 1, sizeof *drop)))
+		if (i >= cur->n || cur->v[i].kind != SCN_WAIT || shrink_wait_holds_fault(cur, i) ||
+		    !(drop = calloc((size_t)cur->n + 1, sizeof *drop)))
 			continue;
 		drop[i] = true;
 		snprintf(what, sizeof what, "without wait %dms (step %d)", cur->v[i].ms, i + 1);
@@ -442,7 +524,7 @@ static int shrink_write(struct shrink *k, const struct steps *cur, const char *o
 
 int explore_shrink(const struct shrink_opts *o)
 {
-	struct shrink k = { .o = o };
+	struct shrink k = { .o = o, .max_runs = o->max_runs };
 	struct steps cur = { 0 };
 	char err[1024], out_file[PATH_MAX], first[PATH_MAX];
 	int rc = EXIT_USAGE, msgs0, faults0;
@@ -512,6 +594,16 @@ int explore_shrink(const struct shrink_opts *o)
 	}
 	if (shrink_write(&k, &cur, out_file) == -1)
 		goto done;
+	/* Once more, as written: say how reliably the result fails (a bounded extra run, not a cut). */
+	{
+		int cuts = k.runs;
+
+		k.max_runs = k.runs + 1;
+		printf("shrink: confirming the result: %s\n",
+		       shrink_try(&k, &cur, "the result as written") == 1 ? "it fails every time" :
+		       "it did not fail every time (see above)");
+		k.runs = cuts;
+	}
 	printf("shrink: %d messages and %d fault steps -> %d and %d, in %d reruns (at most %d); wrote %s\n",
 	       msgs0, faults0, steps_count(&cur, SCN_SEND), steps_count(&cur, SCN_FAULT), k.runs, o->max_runs,
 	       out_file);
