@@ -56,7 +56,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 OBJ_common  := $(call obj,$(SRC_common))
 LIBOBJ_chatd   := $(call obj,$(filter-out %/main.c,$(SRC_chatd)))
 LIBOBJ_chatc   := $(call obj,$(filter-out %/main.c,$(SRC_chatc)))
-LIBOBJ_harness := $(call obj,$(filter-out %/main.c,$(SRC_harness)))
+# A command front that needs main.c (harness/*_cli.c) is linked into acklab only, not into the tests.
+LIBOBJ_harness := $(call obj,$(filter-out %/main.c %_cli.c,$(SRC_harness)))
 LIBOBJ_common  :=
 
 PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab

@@ -299,8 +299,12 @@ static void explore_render_step(struct explore_buf *b, const struct scn_step *st
 			xb_add(b, " reply-to %s", st->reply_to);
 		if (st->channel[0])
 			xb_add(b, " to %s", st->channel);
-		if (st->text[0])
-			xb_add(b, " \"%s\"", st->text);
+		if (st->text[0]) {
+			xb_add(b, " \"");
+			for (const char *c = st->text; *c; c++)
+				xb_add(b, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+			xb_add(b, "\"");
+		}
 		break;
 	case SCN_WAIT:
 		xb_add(b, "wait %dms", st->ms);

@@ -340,8 +340,8 @@ int scn_check_refs(struct scn_parser *p)
 
 	for (i = 0; i < p->nrefs; i++) {
 		const struct scn_ref *r = &p->refs[i];
-		const char *names[64 + 16];
-		char recips[64][16];
+		const char *names[64 + 16 + SCN_MAX_CLIENTS];
+		char recips[64][16], senders[SCN_MAX_CLIENTS + 1][16];
 		int n = 0;
 
 		if (r->kind == SCN_REF_MSG) {
@@ -356,6 +356,10 @@ int scn_check_refs(struct scn_parser *p)
 			if (scn_known_name(r->name, r->kind, s->recipients, s->clients))
 				continue;
 			names[n++] = "client";
+			for (j = 2; r->kind == SCN_REF_ROLE && j <= s->clients && j <= SCN_MAX_CLIENTS; j++) {
+				scn_client_role(j, senders[j], sizeof senders[j]);
+				names[n++] = senders[j];
+			}
 			names[n++] = "server";
 			if (r->kind == SCN_REF_HOST)
 				names[n++] = "router";
