@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,6 +39,7 @@ int explore_rng_range(uint64_t *state, int lo, int hi);
 /* One drawn fault or heal, at t_ms after the workload starts. */
 struct explore_event {
 	int t_ms;
+	bool ends;                    /* it ends a fault (a heal, a crash's restart) */
 	struct scn_step step;         /* SCN_FAULT or SCN_HEAL, as a hand-written line would parse */
 };
 
@@ -135,3 +137,19 @@ struct shrink_opts {
 int explore_shrink(const struct shrink_opts *o);
 
 #endif
+
+/* --- explore_stats.c: per stack, what the explored cells measured ---------- */
+
+struct explore_stats {
+	char stack[64];
+	double *latency_ms;           /* owned: Sent minus send, per message shown Sent */
+	size_t n, cap;
+	long messages;                /* messages sent */
+	double workload_ms;           /* summed over cells: first send to last answer */
+};
+
+/* Add a checked cell's latencies and throughput to the stats of its stack (stats[0..*n), at most max). */
+void explore_stats_add(struct explore_stats *stats, int *n, int max, const struct cell_result *r);
+/* "http  3600 messages  812 msgs/s  Sent-send p50 1.3 ms p99 212.0 ms", one line per stack. */
+void explore_stats_print(FILE *f, struct explore_stats *stats, int n);
+void explore_stats_free(struct explore_stats *stats, int n);

@@ -59,6 +59,8 @@ struct explore_state {
 	/* progress */
 	long seeds, cells, errors, messages;
 	long counts[CHK_CLASS_COUNT];
+	struct explore_stats stats[EXPLORE_MAX_STACKS];
+	int nstats;
 	int64_t start;
 	bool failed;
 	long fail_seed;
@@ -301,6 +303,7 @@ static void explore_cell_done(struct explore_state *x, struct explore_cell *c, b
 		x->messages += r.chk.nmsgs;
 		for (int k = 0; k < CHK_CLASS_COUNT; k++)
 			x->counts[k] += r.chk.counts[k];
+		explore_stats_add(x->stats, &x->nstats, EXPLORE_MAX_STACKS, &r);
 	}
 	if (r.status == CELL_UNMET || r.status == CELL_ERROR) {
 		if (tty)
@@ -534,6 +537,7 @@ int cmd_explore(const struct paths *p, int argc, char **argv)
 	fflush(stdout);
 	rc = explore_loop(x, jobs);
 	explore_progress(x, isatty(STDOUT_FILENO), true);
+	explore_stats_print(stdout, x->stats, x->nstats);
 	if (rc == 0 && x->failed) {
 		printf("property failed at seed %ld: %s\n  replay: acklab run --plan %s/plan.json\n"
 		       "  shrink: acklab shrink %s/plan.json\n", x->fail_seed, x->fail_reason, x->fail_cell,
@@ -546,6 +550,7 @@ int cmd_explore(const struct paths *p, int argc, char **argv)
 		rc = x->errors ? EXIT_FAIL : EXIT_PASS;
 	}
 done:
+	explore_stats_free(x->stats, x->nstats);
 	scenario_free(x->s);
 	free(x->text);
 	stack_set_free(&set);

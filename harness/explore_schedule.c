@@ -68,7 +68,7 @@ static void explore_step_from_text(const char *text, struct scn_step *st)
 		str_copy(st->fault.args[st->fault.nargs++], w, sizeof st->fault.args[0]);
 }
 
-static int explore_add(struct explore_schedule *sch, int *cap, int t_ms, const char *text)
+static int explore_add(struct explore_schedule *sch, int *cap, int t_ms, const char *text, bool ends)
 {
 	if (sch->n == *cap) {
 		int ncap = *cap ? 2 * *cap : 16;
@@ -80,6 +80,7 @@ static int explore_add(struct explore_schedule *sch, int *cap, int t_ms, const c
 		*cap = ncap;
 	}
 	sch->ev[sch->n].t_ms = t_ms;
+	sch->ev[sch->n].ends = ends;
 	explore_step_from_text(text, &sch->ev[sch->n].step);
 	sch->n++;
 	return 0;
@@ -119,8 +120,8 @@ int explore_draw(const struct scn_nemesis *n, const char *const *faults, int hor
 		const struct scn_nemesis_fault *f = pick[explore_rng_range(&rng, 0, npick - 1)];
 		int ends = t + (f->heal ? hold : 0);
 
-		if (explore_add(out, &cap, t, f->apply) == -1 ||
-		    (f->heal && explore_add(out, &cap, ends, f->heal) == -1)) {
+		if (explore_add(out, &cap, t, f->apply, false) == -1 ||
+		    (f->heal && explore_add(out, &cap, ends, f->heal, true) == -1)) {
 			explore_schedule_free(out);
 			return err_set(err, errlen, "out of memory");
 		}
@@ -177,10 +178,13 @@ static struct scn_step *explore_push_wait(struct scn_step **v, int *n, int *cap,
  * the step order, never one whose answer happens to be on the wire (on a
  * loaded machine a round trip can outlast the gap between two sends).
  */
-static bool explore_push_event(struct scn_step **v, int *n, int *cap, const struct scn_step *ev,
+static bool explore_push_event(struct scn_step **v, int *n, int *cap, const struct explore_event *e,
 			       char (*last)[SCN_ID_MAX])
 {
-	if (ev->kind == SCN_FAULT)
+	const struct scn_step *ev = &e->step;
+
+	/* Not before what ends a fault (a heal, a restart): its messages may be waiting for it. */
+	if (!e->ends)
 		for (int k = 1; k <= SCN_MAX_CLIENTS; k++) {
 			struct scn_step aw = { .kind = SCN_AWAIT, .within_ms = 5000 };
 
@@ -207,7 +211,7 @@ struct scn_step *explore_weave(const struct scenario *s, const struct explore_sc
 		const struct scn_step *st = &s->steps[i];
 
 		for (; e < sch->n && sch->ev[e].t_ms <= t; e++)
-			if (!explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
+			if (!explore_push_event(&v, &n, &cap, &sch->ev[e], last))
 				goto oom;
 		if (st->kind == SCN_SEND && scn_client_number(st->role[0] ? st->role : "client"))
 			str_copy(last[scn_client_number(st->role[0] ? st->role : "client")], st->msg_id, SCN_ID_MAX);
@@ -225,7 +229,7 @@ struct scn_step *explore_weave(const struct scenario *s, const struct explore_sc
 
 		for (; st->ms > EXPLORE_SNAP_MS && e < sch->n && sch->ev[e].t_ms < end; e++) {
 			if ((sch->ev[e].t_ms > t && !explore_push_wait(&v, &n, &cap, (int)(sch->ev[e].t_ms - t))) ||
-			    !explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
+			    !explore_push_event(&v, &n, &cap, &sch->ev[e], last))
 				goto oom;
 			if (sch->ev[e].t_ms > t)
 				t = sch->ev[e].t_ms;
@@ -236,7 +240,7 @@ struct scn_step *explore_weave(const struct scenario *s, const struct explore_sc
 	}
 	for (; e < sch->n; e++) {
 		if ((sch->ev[e].t_ms > t && !explore_push_wait(&v, &n, &cap, (int)(sch->ev[e].t_ms - t))) ||
-		    !explore_push_event(&v, &n, &cap, &sch->ev[e].step, last))
+		    !explore_push_event(&v, &n, &cap, &sch->ev[e], last))
 			goto oom;
 		if (sch->ev[e].t_ms > t)
 			t = sch->ev[e].t_ms;
