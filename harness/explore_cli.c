@@ -65,6 +65,7 @@ struct explore_state {
 	bool failed;
 	long fail_seed;
 	char fail_cell[PATH_MAX + 64], fail_reason[600];
+	volatile int *stop;           /* set by SIGINT/SIGTERM */
 };
 
 /* "10m", "90s", "500ms", "1h" into ms; -1 when not a duration. */
@@ -383,7 +384,7 @@ static int explore_loop(struct explore_state *x, int jobs)
 	for (;;) {
 		bool time_up = x->o.for_ms && ms_since(x->start) >= (double)x->o.for_ms;
 
-		stop_drawing = stop_drawing || x->failed || stop_requested || time_up || drawn >= x->o.runs;
+		stop_drawing = stop_drawing || x->failed || *x->stop || time_up || drawn >= x->o.runs;
 		if (qnext == nqueue && !stop_drawing) {
 			qnext = 0;
 			qseed = next_seed;
@@ -391,7 +392,7 @@ static int explore_loop(struct explore_state *x, int jobs)
 			if (!explore_next_seed(x, next_seed++, queue, &nqueue, qdir, sizeof qdir))
 				stop_drawing = true;
 		}
-		for (int k = 0; k < jobs && qnext < nqueue && !stop_requested; k++) {
+		for (int k = 0; k < jobs && qnext < nqueue && !*x->stop; k++) {
 			if (cells[k].pid > 0)
 				continue;
 			cells[k].plan = queue[qnext++];
@@ -408,7 +409,7 @@ static int explore_loop(struct explore_state *x, int jobs)
 			running++;
 		}
 		if (running == 0) {
-			if (stop_drawing || stop_requested)
+			if (stop_drawing || *x->stop)
 				break;
 			continue;
 		}
@@ -418,7 +419,7 @@ static int explore_loop(struct explore_state *x, int jobs)
 		if (k >= 0) {
 			running--;
 			explore_cell_done(x, &cells[k], tty);
-		} else if (stop_requested) {
+		} else if (*x->stop) {
 			for (int i = 0; i < jobs; i++)
 				if (cells[i].pid > 0)
 					kill(cells[i].pid, SIGTERM);
@@ -481,7 +482,7 @@ static int explore_make_out(struct explore_state *x, const struct paths *p)
 	return 0;
 }
 
-int cmd_explore(const struct paths *p, int argc, char **argv)
+int cmd_explore(const struct paths *p, int argc, char **argv, volatile int *stop)
 {
 	struct explore_state *x = calloc(1, sizeof *x);
 	struct stack_set set = { NULL, 0 };
@@ -517,14 +518,14 @@ int cmd_explore(const struct paths *p, int argc, char **argv)
 		rc = EXIT_SKIP;
 		goto done;
 	}
-	install_stop_handlers();
-	if (run_private_tmp(p, x->run_dir, &set, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, x->run_dir, &set, err, sizeof err) == -1) {
 		log_warnx("explore: %s", err);
 		goto done;
 	}
 	x->run.bin_dir = p->bin;
 	x->run.verbose = x->o.verbose;
-	x->run.stop = &stop_requested;
+	x->run.stop = stop;
+	x->stop = stop;
 	x->start = mono_ns();
 	printf("acklab explore: %s against", x->s->name);
 	for (int i = 0; i < x->nstacks; i++)
@@ -543,7 +544,7 @@ int cmd_explore(const struct paths *p, int argc, char **argv)
 		       "  shrink: acklab shrink %s/plan.json\n", x->fail_seed, x->fail_reason, x->fail_cell,
 		       x->fail_cell);
 		rc = EXIT_FAIL;
-	} else if (rc == 0 && stop_requested) {
+	} else if (rc == 0 && *x->stop) {
 		rc = 130;
 	} else if (rc == 0) {
 		printf("no property failed in %ld seed%s\n", x->seeds, x->seeds == 1 ? "" : "s");
@@ -558,7 +559,7 @@ done:
 	return rc;
 }
 
-int cmd_shrink(const struct paths *p, int argc, char **argv)
+int cmd_shrink(const struct paths *p, int argc, char **argv, volatile int *stop)
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' }, { "max-runs", required_argument, NULL, 'm' },
@@ -615,13 +616,12 @@ int cmd_shrink(const struct paths *p, int argc, char **argv)
 	o.work_dir = work;
 	o.stacks_dir = p->stacks;
 	o.run.bin_dir = p->bin;
-	o.run.stop = &stop_requested;
+	o.run.stop = stop;
 	if (sandbox_enter(err, sizeof err) == -1) {
 		log_warnx("cannot build the sandbox: %s", err);
 		return EXIT_SKIP;
 	}
-	install_stop_handlers();
-	if (run_private_tmp(p, work, &none, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, work, &none, err, sizeof err) == -1) {
 		log_warnx("shrink: %s", err);
 		return EXIT_USAGE;
 	}
