@@ -43,9 +43,16 @@
 #include "stack.h"
 #include "util.h"
 
+struct steps {
+	struct scn_step *v;
+	int n;
+};
+
 /* Reruns of the failing plan itself before giving up on it (not counted in --max-runs). */
 #define SHRINK_FIRST_TRIES 5
 #define SHRINK_MAX_CULPRITS 16
+/* Cuts that can be taken back when the result does not fail every time once more. */
+#define SHRINK_UNDO 4
 
 struct shrink {
 	const struct shrink_opts *o;
@@ -58,11 +65,7 @@ struct shrink {
 	char last_reason[512];
 	char culprits[SHRINK_MAX_CULPRITS][SCN_ID_MAX];   /* the messages a failing run showed the bug on */
 	int nculprits;
-};
-
-struct steps {
-	struct scn_step *v;
-	int n;
+	struct steps before[SHRINK_UNDO];   /* the states before the latest cuts, newest first (owned) */
 };
 
 /* Write text as path (created 0600 or truncated). 0, or -1 with err. */
@@ -206,7 +209,11 @@ static int shrink_try(struct shrink *k, const struct steps *cand, const char *wh
 		return -1;
 	}
 	/* Kept only when every copy fails: a cut that fails now and then would make the result flaky. */
-	printf("shrink: run %d/%d: %-44s %s\n", k->runs, k->max_runs, what,
+	if (k->max_runs == k->o->max_runs)
+		printf("shrink: run %d/%d: ", k->runs, k->max_runs);
+	else
+		printf("shrink: ");
+	printf("%-44s %s\n", what,
 	       failed == k->o->copies ? "still fails: kept" : failed ? "fails now and then: undone" :
 	       err[0] ? "error: undone" : "passes: undone");
 	if (!failed && err[0] && k->o->run.verbose)
@@ -248,6 +255,27 @@ static int shrink_without(const struct steps *cur, const bool *drop, struct step
 	return 0;
 }
 
+/* cur becomes cand; what it was is kept for a step back (the oldest kept state goes). */
+static void shrink_accept(struct shrink *k, struct steps *cur, struct steps cand)
+{
+	free(k->before[SHRINK_UNDO - 1].v);
+	memmove(&k->before[1], &k->before[0], (SHRINK_UNDO - 1) * sizeof k->before[0]);
+	k->before[0] = *cur;
+	*cur = cand;
+}
+
+/* Take the latest cut back; false when none is kept. */
+static bool shrink_undo(struct shrink *k, struct steps *cur)
+{
+	if (!k->before[0].v)
+		return false;
+	free(cur->v);
+	*cur = k->before[0];
+	memmove(&k->before[0], &k->before[1], (SHRINK_UNDO - 1) * sizeof k->before[0]);
+	memset(&k->before[SHRINK_UNDO - 1], 0, sizeof k->before[0]);
+	return true;
+}
+
 /* Try cur without drop; on success cur becomes it. 1 kept, 0 not, -1 error. */
 static int shrink_attempt(struct shrink *k, struct steps *cur, const bool *drop, const char *what)
 {
@@ -258,8 +286,7 @@ static int shrink_attempt(struct shrink *k, struct steps *cur, const bool *drop,
 		return -1;
 	rc = shrink_try(k, &cand, what);
 	if (rc == 1) {
-		free(cur->v);
-		*cur = cand;
+		shrink_accept(k, cur, cand);
 	} else {
 		free(cand.v);
 	}
@@ -439,8 +466,7 @@ static bool shrink_pass_clients(struct shrink *k, struct steps *cur)
 				cand.v[i].role[0] = '\0';
 		snprintf(what, sizeof what, "%s's messages sent by client", role);
 		if (shrink_try(k, &cand, what) == 1) {
-			free(cur->v);
-			*cur = cand;
+			shrink_accept(k, cur, cand);
 			changed = true;
 		} else {
 			free(cand.v);
@@ -527,7 +553,7 @@ int explore_shrink(const struct shrink_opts *o)
 	struct shrink k = { .o = o, .max_runs = o->max_runs };
 	struct steps cur = { 0 };
 	char err[1024], out_file[PATH_MAX], first[PATH_MAX];
-	int rc = EXIT_USAGE, msgs0, faults0;
+	int rc = EXIT_USAGE, msgs0, faults0, cuts;
 
 	if (plan_load(o->plan_path, &k.plan, err, sizeof err) == -1) {
 		log_warnx("shrink: %s", err);
@@ -592,26 +618,38 @@ int explore_shrink(const struct shrink_opts *o)
 		changed = shrink_pass_clients(&k, &cur) || changed;
 		changed = shrink_pass_waits(&k, &cur) || changed;
 	}
-	if (shrink_write(&k, &cur, out_file) == -1)
-		goto done;
-	/* Once more, as written: say how reliably the result fails (a bounded extra run, not a cut). */
-	{
-		int cuts = k.runs;
+	/*
+	 * Once more: a cut kept by a lucky pair of runs would make the result
+	 * flaky. While it does not fail every time, the latest cuts are taken
+	 * back, one at a time (at most SHRINK_UNDO + 1 extra runs, said apart).
+	 */
+	cuts = k.runs;
+	for (int back = 0; back <= SHRINK_UNDO && !(o->run.stop && *o->run.stop); back++) {
+		bool ok;
 
 		k.max_runs = k.runs + 1;
-		printf("shrink: confirming the result: %s\n",
-		       shrink_try(&k, &cur, "the result as written") == 1 ? "it fails every time" :
-		       "it did not fail every time (see above)");
-		k.runs = cuts;
+		ok = shrink_try(&k, &cur, back ? "confirm, one cut back" : "confirm the result") == 1;
+		if (ok) {
+			printf("shrink: the result fails every time\n");
+			break;
+		}
+		if (back == SHRINK_UNDO || !shrink_undo(&k, &cur)) {
+			printf("shrink: the result does not fail every time (a race in the system under test?)\n");
+			break;
+		}
 	}
-	printf("shrink: %d messages and %d fault steps -> %d and %d, in %d reruns (at most %d); wrote %s\n",
-	       msgs0, faults0, steps_count(&cur, SCN_SEND), steps_count(&cur, SCN_FAULT), k.runs, o->max_runs,
-	       out_file);
+	if (shrink_write(&k, &cur, out_file) == -1)
+		goto done;
+	printf("shrink: %d messages and %d fault steps -> %d and %d, in %d reruns (at most %d) and %d to "
+	       "confirm; wrote %s\n", msgs0, faults0, steps_count(&cur, SCN_SEND), steps_count(&cur, SCN_FAULT), cuts,
+	       o->max_runs, k.runs - cuts, out_file);
 	printf("  run it: acklab run %s --stack %s\n", out_file,
 	       shrink_stack_installed(k.st, o->stacks_dir) ? k.st->name : k.st->path);
 	rc = o->run.stop && *o->run.stop ? 130 : EXIT_PASS;
 done:
 	free(cur.v);
+	for (int i = 0; i < SHRINK_UNDO; i++)
+		free(k.before[i].v);
 	stack_free(k.st);
 	plan_free(k.plan);
 	return rc;
