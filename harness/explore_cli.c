@@ -282,12 +282,12 @@ static void explore_progress(struct explore_state *x, bool tty, bool final)
 		if (x->counts[c])
 			snprintf(classes + strlen(classes), sizeof classes - strlen(classes), "%s%s %ld",
 				 classes[0] ? ", " : "", chk_class_name(c), x->counts[c]);
-	printf("%sexplore: %ld seed%s, %ld cells, %ld messages checked (%s), %.0f messages/s, %.1f cells/min"
-	       "%s%s", tty && !final ? "\r\033[K" : "", x->seeds, x->seeds == 1 ? "" : "s", x->cells,
-	       x->messages, classes[0] ? classes : "none yet", secs > 0 ? x->messages / secs : 0.0,
-	       secs > 0 ? x->cells * 60.0 / secs : 0.0, x->errors ? ", errors " : "", "");
+	printf("%sexplore: %ld seed%s, %ld cells, %ld messages checked (%s), %.0f messages/s, %.1f cells/min",
+	       tty && !final ? "\r\033[K" : "", x->seeds, x->seeds == 1 ? "" : "s", x->cells, x->messages,
+	       classes[0] ? classes : "none yet", secs > 0 ? x->messages / secs : 0.0,
+	       secs > 0 ? x->cells * 60.0 / secs : 0.0);
 	if (x->errors)
-		printf("%ld", x->errors);
+		printf(", %ld error%s", x->errors, x->errors == 1 ? "" : "s");
 	if (!tty || final)
 		printf("\n");
 	fflush(stdout);
@@ -391,6 +391,11 @@ static int explore_loop(struct explore_state *x, int jobs)
 			drawn++;
 			if (!explore_next_seed(x, next_seed++, queue, &nqueue, qdir, sizeof qdir))
 				stop_drawing = true;
+			else if (nqueue == 0) {
+				log_warnx("explore: no stack can run this scenario (every cell is n/a): nothing to explore");
+				stop_drawing = true;
+				x->errors++;
+			}
 		}
 		for (int k = 0; k < jobs && qnext < nqueue && !*x->stop; k++) {
 			if (cells[k].pid > 0)
