@@ -290,6 +290,12 @@ static void test_at_most(void **state)
 		if (lost == 3)
 			assert_string_equal(r.reason, "expected lost<=2, observed lost={}");
 	}
+	/* A bound asks nothing to happen: failing on another class is not "the fault did not bite". */
+	memset(&r, 0, sizeof r);
+	r.counts[CHK_FAILED_VISIBLE] = 1;
+	chk_compare(&r, e);
+	assert_false(r.pass);
+	assert_null(strstr(r.reason, "did not bite"));
 	scenario_free(s);
 	parse_err("scenario a\nsend m1\nexpect ws-naive lost<={m1}\nexpect * clean\n",
 		  "t.scn:3:17: lost<= takes a count, not a set (expected lost<=N)");
