@@ -4,7 +4,7 @@
 # bin/tests/chatd-seeded-bug is chatd built with -DCHATD_SEEDED_BUG
 # (fixtures/chatd/seeded_bug.h): its dedup misses one message id in twenty,
 # so a resend of such a message is stored twice. The test scenario streams
-# 60 HTTP sends while a nemesis drops the server's answers now and then;
+# 30 HTTP sends while a nemesis drops the server's answers now and then;
 # each lost answer makes the client resend with the same client_msg_id.
 # explore must find a seed where the http property (clean) fails within 30
 # seeds; shrink must cut that plan to at most 5 messages and 2 faults; the
