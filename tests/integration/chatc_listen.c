@@ -8,7 +8,9 @@
  * --dedup all shows the ts once. Against chatd: a recipient cut off while
  * five messages are stored catches up with --page-limit 2 and reports the
  * five, in store order, once each, with via "history", and nothing it had
- * already shown. --page-limit takes 1..1000 and --dedup catchup or all;
+ * already shown, then m7 by push. --catchup none shows m1 and m7 alone;
+ * --catchup stale shows m1 again, by history, before the five. --page-limit
+ * takes 1..1000, --dedup catchup or all, --catchup cursor, none or stale;
  * anything else is a usage error.
  */
 #include <setjmp.h>
@@ -108,26 +110,34 @@ static void test_dedup_all_shows_a_ts_once(void **state)
 	fx_events_free(&evs);
 }
 
-static void test_catch_up_pages_through_what_was_missed(void **state)
+/*
+ * A listener (with extra, a --catchup flag or NULL) sees m1 pushed, is cut off
+ * while m2..m6 are stored, reconnects, and is pushed m7. Fills got with the
+ * "ts/via" of everything it reported, and want1 with m1's ts, mids with
+ * the ts of m2..m6 as "ts/history ...", want7 with m7's ts.
+ */
+static void catch_up_after_a_cut(struct fx_ctx *c, const char *extra, char *got, size_t gotlen,
+    char *m1, char *mids, size_t midslen, char *m7)
 {
-	struct fx_ctx *c = *state;
 	static struct spawn listener, sender, other;
 	static struct fx_events levs, sevs;
-	char text[64], id[8], got[1024], want[1024];
+	char text[64], id[8];
 	size_t used = 0;
-	int port_b, i, n = 0;
+	int port_b, i;
+	json_t *e;
 
 	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
 	assert_true(c->port > 0);
 	/* chatd's death is seen by the socket closing; a slow heartbeat cannot cut m1's push off */
 	assert_int_equal(fx_chatc(&listener, c->port, "listen", "--heartbeat-ms", "5000", "--timeout-ms", "2000",
 	    "--backoff-base-ms", "40", "--backoff-cap-ms", "100", "--connect-timeout-ms", "300",
-	    "--page-limit", "2", NULL), 0);
+	    "--page-limit", "2", extra ? "--catchup" : NULL, extra, NULL), 0);
 	assert_non_null(fx_wait_ev(&listener, &levs, "ready", NULL, 5000));
 	assert_int_equal(fx_chatc(&sender, c->port, "http", "--timeout-ms", "2000", NULL), 0);
 	fx_send(&sender, "m1", "general", "m1: live (acklab-tcatch-m1)");
 	fx_close_stdin(&sender);
 	assert_int_equal(fx_drain(&sender, &sevs, 5000), 0);
+	strcpy(m1, json_string_value(json_object_get(fx_find(&sevs, "sent", "m1"), "ts")));
 	assert_non_null(fx_wait_ev(&listener, &levs, "received", NULL, 5000));
 	fx_events_free(&sevs);
 
@@ -142,35 +152,67 @@ static void test_catch_up_pages_through_what_was_missed(void **state)
 		snprintf(text, sizeof(text), "m%d: missed (acklab-tcatch-m%d)", i, i);
 		fx_send(&sender, id, "general", text);
 		assert_non_null(fx_wait_ev(&sender, &sevs, "sent", id, 5000));
-		used += (size_t)snprintf(want + used, sizeof(want) - used, "%s%s/history", used ? " " : "",
+		used += (size_t)snprintf(mids + used, midslen - used, "%s%s/history", used ? " " : "",
 		    json_string_value(json_object_get(fx_find(&sevs, "sent", id), "ts")));
 	}
 	fx_close_stdin(&sender);
 	assert_int_equal(fx_drain(&sender, &sevs, 5000), 0);
 	spawn_stop(&other, SIGTERM, 2000);
+	fx_events_free(&sevs);
 
-	/* back where the listener looks: five messages in pages of two */
+	/* back where the listener looks; once it is subscribed again, m7 is pushed to it */
 	assert_int_equal(fx_chatd(&c->chatd, c->dir, c->port, NULL), c->port);
-	while (n < 6 && fx_wait_ev(&listener, &levs, "received", NULL, 5000))
-		n = fx_count(&levs, "received", NULL);
+	assert_non_null(fx_wait_ev(&listener, &levs, "connected", NULL, 5000));
+	assert_int_equal(fx_chatc(&sender, c->port, "http", "--timeout-ms", "2000", NULL), 0);
+	fx_send(&sender, "m7", "general", "m7: after (acklab-tcatch-m7)");
+	fx_close_stdin(&sender);
+	assert_int_equal(fx_drain(&sender, &sevs, 5000), 0);
+	strcpy(m7, json_string_value(json_object_get(fx_find(&sevs, "sent", "m7"), "ts")));
+	while ((e = fx_wait_ev(&listener, &levs, "received", NULL, 5000)) &&
+	    !strstr(json_string_value(json_object_get(e, "text")) ?: "", "acklab-tcatch-m7"))
+		;
+	assert_non_null(e);
 	fx_close_stdin(&listener);
 	assert_int_equal(fx_drain(&listener, &levs, 5000), 0);
-	assert_int_equal(fx_count(&levs, "received", NULL), 6);
-	/* m1 came by ws; the summary of the rest must be the five, in order, by history */
-	for (i = 0; i < levs.n && !fx_is(levs.ev[i], "received", NULL); i++)
-		;
-	assert_string_equal(json_string_value(json_object_get(levs.ev[i], "via")), "ws");
-	json_object_set_new(levs.ev[i], "ev", json_string("received-live"));
-	received_summary(&levs, got, sizeof(got));
-	assert_string_equal(got, want);
+	received_summary(&levs, got, gotlen);
 	fx_events_free(&levs);
 	fx_events_free(&sevs);
+}
+
+/* The default: the five it missed, in store order, once each, by history; nothing shown twice. */
+static void test_catch_up_pages_through_what_was_missed(void **state)
+{
+	char got[1024], want[1024], m1[48], mids[512], m7[48];
+
+	catch_up_after_a_cut(*state, NULL, got, sizeof(got), m1, mids, sizeof(mids), m7);
+	snprintf(want, sizeof(want), "%s/ws %s %s/ws", m1, mids, m7);
+	assert_string_equal(got, want);
+}
+
+/* --catchup none (RTM-style): what was stored while it was away is never shown. */
+static void test_catchup_none_shows_only_pushes(void **state)
+{
+	char got[1024], want[1024], m1[48], mids[512], m7[48];
+
+	catch_up_after_a_cut(*state, "none", got, sizeof(got), m1, mids, sizeof(mids), m7);
+	snprintf(want, sizeof(want), "%s/ws %s/ws", m1, m7);
+	assert_string_equal(got, want);
+}
+
+/* --catchup stale: it reads from its first connection's cursor and shows m1 a second time. */
+static void test_catchup_stale_shows_again_what_it_showed(void **state)
+{
+	char got[1024], want[1024], m1[48], mids[512], m7[48];
+
+	catch_up_after_a_cut(*state, "stale", got, sizeof(got), m1, mids, sizeof(mids), m7);
+	snprintf(want, sizeof(want), "%s/ws %s/history %s %s/ws", m1, m1, mids, m7);
+	assert_string_equal(got, want);
 }
 
 static void test_option_values(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "--dedup", "off" }, { "--page-limit", "0" }, { "--page-limit", "1001" }, { "--page-limit", "x" },
+		{ "--dedup", "off" }, { "--catchup", "always" }, { "--page-limit", "0" }, { "--page-limit", "1001" }, { "--page-limit", "x" },
 	};
 	const struct fake_script sc = { NULL, empty_history };
 	struct fx_ctx *c = *state;
@@ -204,6 +246,8 @@ int main(void)
 		FX_TEST(test_every_push_frame_is_reported),
 		FX_TEST(test_dedup_all_shows_a_ts_once),
 		FX_TEST(test_catch_up_pages_through_what_was_missed),
+		FX_TEST(test_catchup_none_shows_only_pushes),
+		FX_TEST(test_catchup_stale_shows_again_what_it_showed),
 		FX_TEST(test_option_values),
 	};
 
