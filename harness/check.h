@@ -37,6 +37,8 @@ struct cell_result {
 	int expect_line;              /* the line of the scenario's expect statement this cell is held
 	                                 to; 0 when none names it (then it must come out clean) */
 	char stack[64];
+	char sender[64];              /* a receive cell (its stack is a recipient stack): the send stack
+	                                 it ran with; "" for a send cell (recipient.h) */
 	int scenario_order, stack_order;   /* the matrix's row and column order */
 	enum cell_status status;
 	bool ran;                     /* true for MET and UNMET: chk holds the classes */
