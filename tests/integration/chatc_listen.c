@@ -238,6 +238,27 @@ static void test_option_values(void **state)
 		assert_int_equal(fx_drain(&sp, &evs, 5000), 2);
 		assert_int_equal(evs.n, 0);
 	}
+
+	/* A bad number is told under its own option's name, whatever the order of the options table. */
+	{
+		char bin[512], cmd[1400], path[600], *text;
+		FILE *f;
+
+		assert_int_equal(spawn_bin_path("chatc", bin, sizeof(bin)), 0);
+		snprintf(path, sizeof(path), "%s/usage.err", c->dir);
+		snprintf(cmd, sizeof(cmd), "'%s' --server http://127.0.0.1:1 --mode listen --page-limit 0 2>'%s';"
+		    "'%s' --server http://127.0.0.1:1 --mode listen --connect-timeout-ms 0 2>>'%s'", bin, path, bin, path);
+		assert_int_equal(system(cmd), 2 << 8);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		text = calloc(1, 4096);
+		assert_non_null(text);
+		assert_true(fread(text, 1, 4095, f) > 0);
+		fclose(f);
+		assert_non_null(strstr(text, "chatc: --page-limit: '0' is out of range 1..1000\n"));
+		assert_non_null(strstr(text, "chatc: --connect-timeout-ms: '0' is out of range"));
+		free(text);
+	}
 }
 
 int main(void)
