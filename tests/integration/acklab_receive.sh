@@ -3,11 +3,12 @@
 # sender (http) against the recipient stacks, the WebSocket-only recipient
 # shows the GAP, the one that catches up is clean, the stale-cursor control
 # shows m1 and m2 again; the terminal, summary.md, report.html and
-# results.json show them as a matrix of their own; a cell's plan runs again
-# to the same verdict. A listener of one's own, given by path, is a column
-# like the others and is held to clean when no expect line names it: a copy
-# of the WebSocket-only listener fails with its GAP. A recipient stack is
-# no column of a send scenario.
+# results.json show them as a matrix of their own; `acklab report` checks
+# the stored run to the same; a cell's plan runs again to the same verdict.
+# A listener of one's own, given by path, is a column like the others and
+# is held to clean when no expect line names it: a copy of the
+# WebSocket-only listener fails with its GAP. A recipient stack is no
+# column of a send scenario.
 set -u
 bin=${ACKLAB_BIN:-bin}
 src=${ACKLAB_SRC:-.}
@@ -39,6 +40,11 @@ grep -q "one every 0 ms" "$work/run/summary.md" && bad "a recipient's heartbeat 
 has "$work/run/report.html" '<h2 id="receive">Receive side</h2>' "report.html has the receive side"
 grep -q '"sender": *"http"' "$work/run/results.json" && ok "results.json names the sender" || bad "no sender in results.json"
 has "$work/run/receive-cut/listen-ws-only/plan.json" '"sender_name": "http"' "the plan names the sender"
+
+"$bin/acklab" report "$work/run" >"$work/report" 2>&1 &&
+	grep -E -q "^recipient's connection cut +GAP m3,m4 ok +clean ok +DUP-PUSH m1,m2 ok$" "$work/report" &&
+	ok "acklab report checks the stored run again to the same receive matrix" ||
+	bad "acklab report: $(tail -n 3 "$work/report")"
 
 "$bin/acklab" run --plan "$work/run/receive-cut/listen-ws-only/plan.json" --out "$work/again" >"$work/out2" 2>&1 &&
 	grep -q "GAP m3,m4" "$work/out2" && ok "the plan runs again to the same verdict" || bad "rerun: $(tail -n 3 "$work/out2")"
