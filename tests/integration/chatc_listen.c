@@ -11,7 +11,8 @@
  * already shown, then m7 by push. --catchup none shows m1 and m7 alone;
  * --catchup stale shows m1 again, by history, before the five. --page-limit
  * takes 1..1000, --dedup catchup or all, --catchup cursor, none or stale;
- * anything else is a usage error.
+ * anything else is a usage error. --heartbeat-misses lets a listener wait
+ * out a server that is slow to answer its pings.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,10 +210,47 @@ static void test_catchup_stale_shows_again_what_it_showed(void **state)
 	assert_string_equal(got, want);
 }
 
+/*
+ * A server that stops answering for 600 ms (SIGSTOP: its kernel still
+ * acknowledges): with one missed period allowed (the default) a 100 ms
+ * heartbeat gives the connection up; with --heartbeat-misses 20 it waits,
+ * and the connection lives on once the server answers again.
+ */
+static void test_heartbeat_misses_wait_for_a_slow_server(void **state)
+{
+	struct fx_ctx *c = *state;
+	static struct spawn patient, hasty;
+	static struct fx_events pevs, hevs;
+
+	c->port = fx_chatd(&c->chatd, c->dir, 0, NULL);
+	assert_true(c->port > 0);
+	assert_int_equal(fx_chatc(&patient, c->port, "listen", "--heartbeat-ms", "100", "--heartbeat-misses", "20",
+	    "--tcp-user-timeout-ms", "200", NULL), 0);
+	assert_int_equal(fx_chatc(&hasty, c->port, "listen", "--heartbeat-ms", "100", "--tcp-user-timeout-ms", "200",
+	    NULL), 0);
+	assert_non_null(fx_wait_ev(&patient, &pevs, "ready", NULL, 5000));
+	assert_non_null(fx_wait_ev(&hasty, &hevs, "ready", NULL, 5000));
+	assert_int_equal(kill(c->chatd.pid, SIGSTOP), 0);
+	assert_non_null(fx_wait_ev(&hasty, &hevs, "disconnected", NULL, 2000));
+	assert_string_equal(json_string_value(json_object_get(fx_find(&hevs, "disconnected", NULL), "reason")),
+	    "heartbeat");
+	/* the patient one is still waiting when the hasty one has given up, and for 600 ms */
+	assert_null(fx_wait_ev(&patient, &pevs, "disconnected", NULL, 600));
+	assert_int_equal(kill(c->chatd.pid, SIGCONT), 0);
+	assert_null(fx_wait_ev(&patient, &pevs, "disconnected", NULL, 500));
+	fx_close_stdin(&patient);
+	fx_close_stdin(&hasty);
+	assert_int_equal(fx_drain(&patient, &pevs, 5000), 0);
+	assert_int_equal(fx_drain(&hasty, &hevs, 5000), 0);
+	assert_int_equal(fx_count(&pevs, "connected", NULL), 1);
+	fx_events_free(&pevs);
+	fx_events_free(&hevs);
+}
+
 static void test_option_values(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "--dedup", "off" }, { "--catchup", "always" }, { "--page-limit", "0" }, { "--page-limit", "1001" }, { "--page-limit", "x" },
+		{ "--dedup", "off" }, { "--catchup", "always" }, { "--heartbeat-misses", "0" }, { "--page-limit", "0" }, { "--page-limit", "1001" }, { "--page-limit", "x" },
 	};
 	const struct fake_script sc = { NULL, empty_history };
 	struct fx_ctx *c = *state;
@@ -269,6 +307,7 @@ int main(void)
 		FX_TEST(test_catch_up_pages_through_what_was_missed),
 		FX_TEST(test_catchup_none_shows_only_pushes),
 		FX_TEST(test_catchup_stale_shows_again_what_it_showed),
+		FX_TEST(test_heartbeat_misses_wait_for_a_slow_server),
 		FX_TEST(test_option_values),
 	};
 
