@@ -1,8 +1,9 @@
 /*
  * recipient: pairing receive scenarios with recipient stacks, and the
- * stack of a receive cell (recipient.h). Composing copies the commands'
- * template words, so the cell's stack owns everything it holds and is freed
- * with stack_free like one parsed from a file.
+ * stack of a receive cell (recipient.h). Composing moves the commands'
+ * template words from the two parsed stacks into one, so the cell's stack
+ * owns everything it holds (the recipient stack's expect lines included)
+ * and is freed with stack_free like one parsed from a file.
  */
 #include "recipient.h"
 
@@ -18,47 +19,48 @@ bool recipient_pairs(const struct scenario *s, const struct stack *st)
 	return (s->sender[0] != '\0') == st->recipient;
 }
 
-static int recipient_copy_cmd(struct stack_cmd *dst, const struct stack_cmd *src)
+/* Move src's words into dst, which holds none; src is left empty. */
+static void recipient_move_cmd(struct stack_cmd *dst, struct stack_cmd *src)
 {
-	dst->nwords = 0;
-	dst->line = src->line;
-	for (int i = 0; i < src->nwords; i++) {
-		if (!(dst->words[i] = strdup(src->words[i])))
-			return -1;
-		dst->nwords++;
-	}
-	return 0;
+	*dst = *src;
+	memset(src, 0, sizeof *src);
 }
 
-int recipient_compose(const struct stack *sender, const struct stack *rcpt, struct stack **out, char *err,
-		      size_t errlen)
+struct stack *recipient_compose(struct stack *sender, struct stack *rcpt)
 {
-	struct stack *s = calloc(1, sizeof *s);
-	const struct stack *srv = rcpt->server.nwords ? rcpt : sender;
+	bool own = rcpt->server.nwords > 0;
+	struct stack_timer timers[STACK_MAX_TIMERS];
+	int n = 0;
 
-	*out = NULL;
-	if (!s)
-		return err_set(err, errlen, "%s: out of memory", rcpt->path);
-	str_copy(s->path, rcpt->path, sizeof s->path);
-	str_copy(s->name, rcpt->name, sizeof s->name);
-	str_copy(s->describe, rcpt->describe, sizeof s->describe);
-	s->is_default = rcpt->is_default;
-	s->order = rcpt->order;
-	s->recipient = true;
-	s->kind_line = rcpt->kind_line;
-	s->port = srv->port;
-	s->ready_port = srv->ready_port;
 	/* What the server can do is the server's; whether the listener catches up is the listener's. */
-	s->offers = srv == rcpt ? rcpt->offers : (sender->offers & ~CAP_CATCHUP) | (rcpt->offers & CAP_CATCHUP);
-	if (recipient_copy_cmd(&s->client, &sender->client) == -1 ||
-	    recipient_copy_cmd(&s->listen, &rcpt->listen) == -1 ||
-	    recipient_copy_cmd(&s->server, &srv->server) == -1 ||
-	    recipient_copy_cmd(&s->store, &srv->store) == -1) {
-		stack_free(s);
-		return err_set(err, errlen, "%s: out of memory", rcpt->path);
+	if (!own)
+		rcpt->offers = (sender->offers & ~CAP_CATCHUP) | (rcpt->offers & CAP_CATCHUP);
+	recipient_move_cmd(&rcpt->client, &sender->client);
+	if (!own) {
+		recipient_move_cmd(&rcpt->server, &sender->server);
+		recipient_move_cmd(&rcpt->store, &sender->store);
+		if (!rcpt->setup.nwords) {
+			recipient_move_cmd(&rcpt->setup, &sender->setup);
+			rcpt->setup_timeout_ms = sender->setup_timeout_ms;
+		}
+		rcpt->port = sender->port;
+		rcpt->ready_port = sender->ready_port;
 	}
-	*out = s;
-	return 0;
+	/* The sender's timers for the client, the recipient stack's for the listeners. */
+	for (int i = 0; i < sender->ntimers && n < STACK_MAX_TIMERS; i++)
+		if (sender->timers[i].client) {
+			timers[n] = sender->timers[i];
+			timers[n++].listen = false;
+		}
+	for (int i = 0; i < rcpt->ntimers && n < STACK_MAX_TIMERS; i++)
+		if (rcpt->timers[i].listen) {
+			timers[n] = rcpt->timers[i];
+			timers[n++].client = false;
+		}
+	memcpy(rcpt->timers, timers, (size_t)n * sizeof *timers);
+	rcpt->ntimers = n;
+	stack_free(sender);
+	return rcpt;
 }
 
 static const struct stack *recipient_find(const struct stack_set *set, const char *name)

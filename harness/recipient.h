@@ -30,14 +30,15 @@
 bool recipient_pairs(const struct scenario *s, const struct stack *st);
 
 /*
- * The stack of a receive cell: sender's client, rcpt's listen, the server,
- * store, port and ready of rcpt when it gives a server, else the sender's;
- * rcpt's path, name, describe, order and default. Offers: rcpt's when it
- * gives a server, else the sender's with "catchup" as rcpt says. Returns 0
- * with *out owned by the caller (stack_free), or -1 with err.
+ * The stack of a receive cell, made of two parsed stacks, which it takes:
+ * rcpt becomes the result (its path, name, describe, order, default,
+ * listener, timers for the listeners and expect lines stay), with the
+ * sender's client and the sender's timers for the client; unless rcpt
+ * gives a server of its own, also the sender's server, store, setup, port
+ * and ready, and the sender's offers with "catchup" as rcpt says. sender
+ * is freed. Cannot fail: commands move, nothing is copied.
  */
-int recipient_compose(const struct stack *sender, const struct stack *rcpt, struct stack **out, char *err,
-		      size_t errlen);
+struct stack *recipient_compose(struct stack *sender, struct stack *rcpt);
 
 /*
  * What only the stacks can tell about s: a receive scenario's sender is a

@@ -89,6 +89,13 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 	/* A receive cell: "stack" is its recipient stack, "sender" the send stack it ran with. */
 	if (o && c->sender[0])
 		json_object_set_new(o, "sender", json_string(c->sender));
+	if (o && c->expect_line > 0) {
+		char where[600];
+
+		/* The expect line the cell is held to: the stack's own, or the scenario's. */
+		report_expect_where(c, where, sizeof where);
+		json_object_set_new(o, "expect_at", json_string(where));
+	}
 	return o;
 }
 
