@@ -200,6 +200,7 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	str_copy(out->scenario_path, s->path, sizeof out->scenario_path);
 	str_copy(out->scenario_sha256, sha ? sha : "", sizeof out->scenario_sha256);
 	str_copy(out->stack, p->st->name, sizeof out->stack);
+	str_copy(out->sender, p->sender, sizeof out->sender);
 	out->seed = p->seed;
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;

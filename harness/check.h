@@ -39,6 +39,8 @@ struct cell_result {
 	char expect_path[512];        /* the file of that line: the stack's own expect line wins, then
 	                                 the scenario's for the stack, then its '*'; "" when none */
 	char stack[64];
+	char sender[64];              /* a receive cell (its stack is a recipient stack): the send stack
+	                                 it ran with; "" for a send cell (recipient.h) */
 	int scenario_order, stack_order;   /* the matrix's row and column order */
 	enum cell_status status;
 	bool ran;                     /* true for MET and UNMET: chk holds the classes */

@@ -30,6 +30,7 @@
 #include "plan.h"
 #include "report.h"
 #include "outdir.h"
+#include "recipient.h"
 #include "sandbox.h"
 #include "scenario.h"
 #include "stack.h"
@@ -134,7 +135,14 @@ static void scenarios_free(struct scenario **v, int n)
 /* Every stack an expect line names must exist: a typo would silently drop a cell. */
 static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_set *stacks)
 {
-	for (int i = 0; i < nscn; i++)
+	char err[1024];
+
+	for (int i = 0; i < nscn; i++) {
+		/* and a receive scenario's sender and columns are stacks of the right kind */
+		if (recipient_check(scns[i], stacks, err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
 		for (int k = 0; k < scns[i]->nexpects; k++) {
 			const struct scn_expect *e = &scns[i]->expects[k];
 			const char *best = NULL;
@@ -155,6 +163,7 @@ static int check_expect_stacks(struct scenario **scns, int nscn, struct stack_se
 				  best ? "'?)" : "");
 			return -1;
 		}
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "disk.h"
 #include "log.h"
 #include "outdir.h"
+#include "recipient.h"
 #include "report.h"
 #include "runner.h"
 #include "util.h"
@@ -94,6 +95,9 @@ static bool matrix_stack_chosen(const struct matrix_opts *o, const struct scenar
 {
 	bool named_by_scenario = false;
 
+	/* A receive scenario's columns are the recipient stacks; every other's, the send stacks. */
+	if (!recipient_pairs(s, st))
+		return false;
 	for (int i = 0; i < s->nexpects; i++)
 		if (strcmp(s->expects[i].stack, st->name) == 0)
 			named_by_scenario = true;
@@ -260,6 +264,19 @@ int matrix_write_cell_plan(const struct plan *p, const struct outdir *run, char 
 	return rc;
 }
 
+/* The plan of s against st: a receive scenario's is made with its sender (recipient.h). */
+static int matrix_plan_cell(const struct matrix_opts *o, const struct scenario *s, const struct stack *st,
+			    unsigned nonce, struct plan **out, char *err, size_t errlen)
+{
+	const struct stack *sender;
+
+	if (!s->sender[0])
+		return plan_make(s, st, nonce, o->seed, out, err, errlen);
+	if (!(sender = stack_find(o->stacks, s->sender)))
+		return err_set(err, errlen, "%s: no send stack '%s' to be its sender", s->path, s->sender);
+	return plan_make_receive(s, sender, st, nonce, o->seed, out, err, errlen);
+}
+
 /* Every cell of the run as a plan, sharded; -1 with err (a usage error) when none. */
 static int matrix_plan(const struct matrix_opts *o, unsigned nonce, struct job **out, int *nout,
 		       char *err, size_t errlen)
@@ -299,7 +316,7 @@ static int matrix_plan(const struct matrix_opts *o, unsigned nonce, struct job *
 		if (!keep[i])
 			continue;
 		jobs[kept].fd = -1;
-		if (plan_make(scn[i], stk[i], nonce, o->seed, &jobs[kept].plan, err, errlen) == -1) {
+		if (matrix_plan_cell(o, scn[i], stk[i], nonce, &jobs[kept].plan, err, errlen) == -1) {
 			for (int k = 0; k < kept; k++)
 				plan_free(jobs[k].plan);
 			goto done;

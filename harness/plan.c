@@ -19,6 +19,7 @@
 #include "capability.h"
 #include "fault_table.h"
 #include "outdir.h"
+#include "recipient.h"
 #include "util.h"
 #include "version.h"
 
@@ -326,7 +327,8 @@ static int plan_resolve(struct plan *p, char *err, size_t errlen)
 	return 0;
 }
 
-static int plan_build_doc(struct plan *p, const char *scn_text, const char *stack_text)
+static int plan_build_doc(struct plan *p, const char *scn_text, const char *stack_text,
+			  const char *rcpt_path, const char *rcpt_text)
 {
 	const struct scenario *s = p->s;
 	json_t *tokens = json_object(), *expect;
@@ -356,29 +358,63 @@ static int plan_build_doc(struct plan *p, const char *scn_text, const char *stac
 			   "failpoints", s->failpoints, "needs", needs, "offers", offers,
 			   "na", p->na[0] ? json_string(p->na) : json_null(), "expect", expect,
 			   "scenario", plan_file_json(s->path, scn_text),
-			   "stack", plan_file_json(p->st->path, stack_text));
+			   "stack", plan_file_json(p->sender[0] ? p->sender_path : p->st->path, stack_text));
+	/* A receive cell: "stack" is its sender's file, "recipient" the listener's. */
+	if (p->doc && rcpt_text &&
+	    (json_object_set_new(p->doc, "sender_name", json_string(p->sender)) == -1 ||
+	     json_object_set_new(p->doc, "recipient", plan_file_json(rcpt_path, rcpt_text)) == -1))
+		return -1;
 	return p->doc ? 0 : -1;
 }
 
-/* Parse both texts into p (paths kept for errors and reports), then resolve and build the doc. */
+/*
+ * The stack of a receive cell, from its sender's stack (in p->st) and the
+ * recipient stack's text: p->st becomes the composed one (recipient.h).
+ */
+static int plan_compose(struct plan *p, const char *rcpt_path, const char *rcpt_text, char *err,
+			size_t errlen)
+{
+	struct stack *rcpt = NULL;
+
+	if (stack_parse_string(rcpt_path, rcpt_text, &rcpt, err, errlen) == -1)
+		return -1;
+	if (!rcpt->recipient || p->st->recipient) {
+		err_set(err, errlen, "%s: a receive cell pairs a send stack with a recipient stack, not %s with %s",
+			rcpt_path, p->st->name, rcpt->name);
+		stack_free(rcpt);
+		return -1;
+	}
+	str_copy(p->sender, p->st->name, sizeof p->sender);
+	str_copy(p->sender_path, p->st->path, sizeof p->sender_path);
+	p->st = recipient_compose(p->st, rcpt);
+	return 0;
+}
+
+/*
+ * Parse the texts into p (paths kept for errors and reports), then resolve and build the doc.
+ * rcpt_text is the recipient stack of a receive cell, or NULL.
+ */
 static int plan_from_texts(struct plan *p, const char *scn_path, const char *scn_text,
-			   const char *stack_path, const char *stack_text, char *err, size_t errlen)
+			   const char *stack_path, const char *stack_text, const char *rcpt_path,
+			   const char *rcpt_text, char *err, size_t errlen)
 {
 	if (scenario_parse_string(scn_path, scn_text, &p->s, err, errlen) == -1 ||
 	    stack_parse_string(stack_path, stack_text, &p->st, err, errlen) == -1 ||
+	    (rcpt_text && plan_compose(p, rcpt_path, rcpt_text, err, errlen) == -1) ||
 	    stack_check_expects(p->st, &p->s, 1, false, err, errlen) == -1 ||
 	    plan_resolve(p, err, errlen) == -1)
 		return -1;
-	if (plan_build_doc(p, scn_text, stack_text) == -1)
+	if (plan_build_doc(p, scn_text, stack_text, rcpt_path, rcpt_text) == -1)
 		return err_set(err, errlen, "%s: out of memory", p->cell);
 	return 0;
 }
 
-int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, unsigned long seed,
-	      struct plan **out, char *err, size_t errlen)
+static int plan_make_cell(const struct scenario *s, const struct stack *st, const struct stack *rcpt,
+			  unsigned nonce, unsigned long seed, struct plan **out, char *err, size_t errlen)
 {
 	struct plan *p = calloc(1, sizeof *p);
-	char *scn_text = NULL, *stack_text = NULL;
+	char *scn_text = NULL, *stack_text = NULL, *rcpt_text = NULL;
+	const char *column = rcpt ? rcpt->name : st->name;
 	int rc = -1;
 
 	*out = NULL;
@@ -390,10 +426,14 @@ int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, 
 	stack_text = scn_text ? file_read_text(st->path, 1 << 20, err, errlen) : NULL;
 	if (!stack_text)
 		goto done;
-	if (plan_from_texts(p, s->path, scn_text, st->path, stack_text, err, errlen) == -1)
+	if (rcpt && !(rcpt_text = file_read_text(rcpt->path, 1 << 20, err, errlen)))
 		goto done;
-	if (strcmp(p->s->name, s->name) != 0 || strcmp(p->st->name, st->name) != 0) {
-		err_set(err, errlen, "%s or %s changed while acklab was starting", s->path, st->path);
+	if (plan_from_texts(p, s->path, scn_text, st->path, stack_text, rcpt ? rcpt->path : NULL, rcpt_text,
+			    err, errlen) == -1)
+		goto done;
+	if (strcmp(p->s->name, s->name) != 0 || strcmp(p->st->name, column) != 0) {
+		err_set(err, errlen, "%s or %s changed while acklab was starting", s->path,
+			rcpt ? rcpt->path : st->path);
 		goto done;
 	}
 	*out = p;
@@ -402,8 +442,21 @@ int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, 
 done:
 	free(scn_text);
 	free(stack_text);
+	free(rcpt_text);
 	plan_free(p);
 	return rc;
+}
+
+int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, unsigned long seed,
+	      struct plan **out, char *err, size_t errlen)
+{
+	return plan_make_cell(s, st, NULL, nonce, seed, out, err, errlen);
+}
+
+int plan_make_receive(const struct scenario *s, const struct stack *sender, const struct stack *rcpt,
+		      unsigned nonce, unsigned long seed, struct plan **out, char *err, size_t errlen)
+{
+	return plan_make_cell(s, sender, rcpt, nonce, seed, out, err, errlen);
 }
 
 static const char *plan_get_str(json_t *o, const char *k1, const char *k2)
@@ -420,7 +473,7 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 	struct plan *p = calloc(1, sizeof *p);
 	json_error_t jerr;
 	json_t *doc = NULL;
-	const char *spath, *stext, *kpath, *ktext;
+	const char *spath, *stext, *kpath, *ktext, *rpath, *rtext;
 	int rc = -1;
 
 	*out = NULL;
@@ -442,11 +495,17 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 			"with path and text, nonce and seed)", path);
 		goto done;
 	}
+	rpath = plan_get_str(doc, "recipient", "path");
+	rtext = plan_get_str(doc, "recipient", "text");
+	if (json_object_get(doc, "recipient") && (!rpath || !rtext)) {
+		err_set(err, errlen, "%s: its recipient stack needs a path and a text", path);
+		goto done;
+	}
 	p->nonce = (unsigned)json_integer_value(json_object_get(doc, "nonce"));
 	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
 	if (json_is_string(json_object_get(doc, "stackdir")))
 		str_copy(p->stackdir, json_string_value(json_object_get(doc, "stackdir")), sizeof p->stackdir);
-	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
+	if (plan_from_texts(p, spath, stext, kpath, ktext, rpath, rtext, err, errlen) == -1)
 		goto done;
 	/* What the machine lacked when the plan was run (FUSE, for storage faults) is recorded, not derived. */
 	if (!p->na[0] && json_is_string(json_object_get(doc, "na"))) {

@@ -43,6 +43,9 @@ struct plan {
 	const char *client_timer_from[16], *listen_timer_from[16];  /* "stack", "scenario", "default" */
 	unsigned needs, offers;       /* capability bits (capability.h) */
 	char na[256];                 /* why this stack cannot run this scenario, or "" */
+	char sender[64];              /* a receive cell: its send stack's name (st is composed with the
+	                                 recipient stack, recipient.h); "" for a send cell */
+	char sender_path[512];        /* a receive cell: the send stack's file */
 	/*
 	 * The expectation the cell is held to, and where it is written: the
 	 * stack's own line for the scenario wins, then the scenario's line for
@@ -64,6 +67,14 @@ struct plan {
  */
 int plan_make(const struct scenario *s, const struct stack *st, unsigned nonce, unsigned long seed,
 	      struct plan **out, char *err, size_t errlen);
+/*
+ * The same for a receive cell: s (a receive scenario) with sender's client
+ * and rcpt's listener (recipient.h). The plan keeps both files' text
+ * ("stack" is the sender's, "recipient" the listener's); p->st is the
+ * composed stack, named as rcpt.
+ */
+int plan_make_receive(const struct scenario *s, const struct stack *sender, const struct stack *rcpt,
+		      unsigned nonce, unsigned long seed, struct plan **out, char *err, size_t errlen);
 /* Load a plan.json written by plan_write; the scenario and stack are parsed from its text. */
 int plan_load(const char *path, struct plan **out, char *err, size_t errlen);
 /* Write p->doc as path (pretty, one key per line). */

@@ -98,12 +98,22 @@ int report_cell_nothing(void *state, const struct cell_result *cell, char *err, 
 	return 0;
 }
 
-void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells)
+static bool report_on_side(const struct cell_result *c, int side)
+{
+	return side < 0 || (c->sender[0] != '\0') == (side == REPORT_RECEIVE);
+}
+
+static void report_matrix_build_of(struct report_matrix *m, const struct cell_result *cells, int ncells,
+				   int side)
 {
 	int i, j;
 
 	memset(m, 0, sizeof(*m));
 	for (i = 0; i < ncells; i++) {
+		if (!report_on_side(&cells[i], side))
+			continue;
+		if (!m->sender && cells[i].sender[0])
+			m->sender = cells[i].sender;
 		for (j = 0; j < m->nrows && strcmp(m->rows[j], cells[i].scenario) != 0; j++)
 			;
 		if (j == m->nrows && m->nrows < REPORT_MAX_ROWS) {
@@ -115,6 +125,17 @@ void report_matrix_build(struct report_matrix *m, const struct cell_result *cell
 		if (j == m->ncols && m->ncols < REPORT_MAX_COLS)
 			m->cols[m->ncols++] = cells[i].stack;
 	}
+}
+
+void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells)
+{
+	report_matrix_build_of(m, cells, ncells, -1);
+}
+
+void report_matrix_build_side(struct report_matrix *m, const struct cell_result *cells, int ncells,
+			      enum report_side side)
+{
+	report_matrix_build_of(m, cells, ncells, (int)side);
 }
 
 const struct cell_result *report_matrix_cell(const struct report_matrix *m,
@@ -171,14 +192,24 @@ static void report_pad(FILE *out, const char *s, int width)
 		fputc(' ', out);
 }
 
-void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8)
+/* One side's table; counts add to tally[0..2] (as expected, not, n/a). */
+static void report_print_side(FILE *out, const struct cell_result *cells, int ncells, bool utf8,
+			      enum report_side side, int *tally)
 {
 	struct report_matrix m;
 	int widths[REPORT_MAX_COLS + 1], r, c, npass = 0, nfail = 0, nna = 0;
-	char text[200];
+	char text[200], head[128];
 
-	report_matrix_build(&m, cells, ncells);
-	widths[0] = report_width("scenario");
+	report_matrix_build_side(&m, cells, ncells, side);
+	if (m.nrows == 0)
+		return;
+	if (side == REPORT_RECEIVE)
+		snprintf(head, sizeof head, "receive side (sender %s)", m.sender ? m.sender : "?");
+	else
+		str_copy(head, "scenario", sizeof head);
+	if (side == REPORT_RECEIVE && tally[0] + tally[1] + tally[2])
+		fputc('\n', out);
+	widths[0] = report_width(head);
 	for (r = 0; r < m.nrows; r++)
 		if (report_width(m.titles[r]) > widths[0])
 			widths[0] = report_width(m.titles[r]);
@@ -194,7 +225,7 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
 				widths[c + 1] = report_width(text);
 		}
 	}
-	report_pad(out, "scenario", widths[0]);
+	report_pad(out, head, widths[0]);
 	for (c = 0; c < m.ncols; c++) {
 		fputs("  ", out);
 		report_pad(out, m.cols[c], c + 1 < m.ncols ? widths[c + 1] : 0);
@@ -221,10 +252,21 @@ void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells,
 		}
 		fputc('\n', out);
 	}
+	tally[0] += npass;
+	tally[1] += nfail;
+	tally[2] += nna;
+}
+
+void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8)
+{
+	int tally[3] = { 0, 0, 0 };
+
+	report_print_side(out, cells, ncells, utf8, REPORT_SEND, tally);
+	report_print_side(out, cells, ncells, utf8, REPORT_RECEIVE, tally);
 	fprintf(out, "%s = as expected, %s = not (or could not run); each class (LOST, DUP, PHANTOM, FAILED, ...) "
 		"names its messages; n/a = the stack cannot do what the scenario "
 		"needs (not run, not counted as met); - = not run. %d as expected, %d not, %d n/a.\n",
-		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", npass, nfail, nna);
+		utf8 ? "✓" : "ok", utf8 ? "✗" : "FAIL", tally[0], tally[1], tally[2]);
 }
 
 void report_xml_escape(const char *s, char *buf, size_t len)

@@ -57,8 +57,16 @@ struct report_matrix {
 	int nrows;
 	const char *cols[REPORT_MAX_COLS];      /* stack names */
 	int ncols;
+	const char *sender;                     /* the receive side: the first cell's sender, or NULL */
 };
 void report_matrix_build(struct report_matrix *m, const struct cell_result *cells, int ncells);
+/*
+ * The same, of one side only: the send side (scenarios by send stacks) or
+ * the receive side (receive scenarios by recipient stacks, recipient.h).
+ */
+enum report_side { REPORT_SEND, REPORT_RECEIVE };
+void report_matrix_build_side(struct report_matrix *m, const struct cell_result *cells, int ncells,
+			      enum report_side side);
 /* The cell at (row, col), or NULL when that scenario did not run on that stack. */
 const struct cell_result *report_matrix_cell(const struct report_matrix *m,
 					     const struct cell_result *cells, int ncells, int row, int col);
@@ -83,7 +91,8 @@ int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_in
 
 /*
  * Print the matrix: one row per scenario, one column per stack, each cell
- * "LOST m3 ✓" style (ASCII "ok"/"FAIL" marks when !utf8).
+ * "LOST m3 ✓" style (ASCII "ok"/"FAIL" marks when !utf8); the receive side,
+ * when there is one, as a table of its own under the send side's.
  */
 void report_print_matrix(FILE *out, const struct cell_result *cells, int ncells, bool utf8);
 

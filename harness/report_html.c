@@ -273,13 +273,21 @@ static const char *rh_cell_class(const struct cell_result *c)
 	}
 }
 
-static void rh_matrix(FILE *f, const struct cell_result *cells, int ncells)
+static void rh_matrix(FILE *f, const struct cell_result *cells, int ncells, enum report_side side)
 {
 	struct report_matrix m;
 	char text[200], id[400];
 
-	report_matrix_build(&m, cells, ncells);
-	fputs("<table class=\"matrix\"><tr><th>scenario</th>", f);
+	report_matrix_build_side(&m, cells, ncells, side);
+	if (m.nrows == 0)
+		return;
+	if (side == REPORT_RECEIVE) {
+		fputs("<h2 id=\"receive\">Receive side</h2>\n<p>Each receive scenario sends with <code>", f);
+		rh_text(f, m.sender ? m.sender : "?");
+		fputs("</code> and checks what a recipient shows, once per recipient stack: a push is a hint, "
+		      "the history the truth.</p>\n", f);
+	}
+	fprintf(f, "<table class=\"matrix\"><tr><th>%s</th>", side == REPORT_RECEIVE ? "receive scenario" : "scenario");
 	for (int c = 0; c < m.ncols; c++) {
 		fputs("<th>", f);
 		rh_text(f, m.cols[c]);
@@ -608,7 +616,8 @@ static int rh_end(void *state, const struct run_info *run, const struct cell_res
 	fputs(".</p>\n", f);
 	rh_failures(f, cells, ncells);
 	fputs("<h2 id=\"matrix\">Matrix</h2>\n", f);
-	rh_matrix(f, cells, ncells);
+	rh_matrix(f, cells, ncells, REPORT_SEND);
+	rh_matrix(f, cells, ncells, REPORT_RECEIVE);
 	for (int i = 0; i < ncells; i++) {
 		if (cells[i].status != CELL_NA && cells[i].status != CELL_NOT_RUN)
 			continue;

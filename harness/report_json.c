@@ -86,6 +86,9 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 		      "reason", c->ran ? c->chk.reason : c->status == CELL_NA ? c->na : c->error,
 		      "messages", msgs, "counts", counts, "duration_ms", c->duration_ms,
 		      "seed", (json_int_t)c->seed, "extra", c->extra, "artifacts", rj_artifacts(st, c));
+	/* A receive cell: "stack" is its recipient stack, "sender" the send stack it ran with. */
+	if (o && c->sender[0])
+		json_object_set_new(o, "sender", json_string(c->sender));
 	if (o && c->expect_line > 0) {
 		char where[600];
 

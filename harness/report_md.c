@@ -299,14 +299,20 @@ static void rm_failures(FILE *f, const struct cell_result *cells, int ncells)
 	fputc('\n', f);
 }
 
-static void rm_matrix(FILE *f, const struct cell_result *cells, int ncells)
+static void rm_matrix(FILE *f, const struct cell_result *cells, int ncells, enum report_side side)
 {
 	struct report_matrix m;
 	char text[200];
 	int r, c;
 
-	report_matrix_build(&m, cells, ncells);
-	fprintf(f, "| scenario |");
+	report_matrix_build_side(&m, cells, ncells, side);
+	if (m.nrows == 0)
+		return;
+	if (side == REPORT_RECEIVE)
+		fprintf(f, "## Receive side\n\nEach receive scenario sends with `%s` and checks what a "
+			   "recipient shows, once per recipient stack: a push is a hint, the history the truth.\n\n",
+			m.sender ? m.sender : "?");
+	fprintf(f, "| %s |", side == REPORT_RECEIVE ? "receive scenario" : "scenario");
 	for (c = 0; c < m.ncols; c++)
 		fprintf(f, " %s |", m.cols[c]);
 	fprintf(f, "\n| --- |");
@@ -360,7 +366,8 @@ static int rm_end(void *state, const struct run_info *run, const struct cell_res
 		run->started, ncells, ncells == 1 ? "" : "s", npass, ncells - npass - nna - nnot, nna,
 		nnot ? ", some not run" : "", run->duration_ms / 1000.0, run->rootless ? "; rootless" : "");
 	rm_failures(f, cells, ncells);
-	rm_matrix(f, cells, ncells);
+	rm_matrix(f, cells, ncells, REPORT_SEND);
+	rm_matrix(f, cells, ncells, REPORT_RECEIVE);
 	for (i = 0; i < ncells; i++) {
 		if (cells[i].status != CELL_NA && cells[i].status != CELL_NOT_RUN)
 			continue;

@@ -98,6 +98,16 @@ static int st_channel(struct scn_parser *p)
 	return scn_no_more(p, 2);
 }
 
+/* sender STACK: a receive-side scenario, whose columns are the recipient stacks (recipient.h). */
+static int st_sender(struct scn_parser *p)
+{
+	if (scn_need(p, 1, "a send stack's name") == -1 ||
+	    scn_name(p, 1, "stack name", p->s->sender, sizeof(p->s->sender)) == -1)
+		return -1;
+	p->s->sender_pos = scn_pos_of(p, 1);
+	return scn_no_more(p, 2);
+}
+
 static int st_server(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "'failpoints'") == -1)
@@ -510,6 +520,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "recipients", st_recipients, "recipients N" },
 	{ "servers", st_servers, "servers N behind haproxy" },
 	{ "channel", st_channel, "channel NAME" },
+	{ "sender", st_sender, "sender STACK" },
 	{ "server", st_server, "server failpoints SPEC" },
 	{ "client", st_client, "client KEY VALUE [KEY VALUE...]" },
 	{ "listen", st_listen, "listen KEY VALUE [KEY VALUE...]" },

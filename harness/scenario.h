@@ -17,6 +17,10 @@
  *                                       HAProxy in the host and role "lb", which the
  *                                       clients reach as {server}
  *   channel NAME                        default "general"
+ *   sender STACK                        a receive-side scenario: its cells run STACK's
+ *                                       client and server against each recipient stack
+ *                                       ("kind recipient", stack.h), the columns of
+ *                                       the receive-side matrix; expect lines name those
  *   server failpoints SPEC              passed to the server's first life only;
  *                                       chatd's grammar, checked when parsed:
  *                                       NAME=ACTION[@N[+]],... (e.g.
@@ -242,6 +246,8 @@ struct scenario {
 	char balancer[16];            /* "haproxy" when servers > 0 */
 	char channel[SCN_ID_MAX];
 	char failpoints[256];
+	char sender[SCN_NAME_MAX];    /* "sender STACK": a receive-side scenario; "" for a send-side one */
+	struct scn_pos sender_pos;
 	struct scn_setting client[SCN_MAX_SETTINGS];
 	int nclient;
 	struct scn_setting listen[SCN_MAX_SETTINGS];

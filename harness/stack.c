@@ -410,6 +410,12 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[1].col,
 					 "bad order '%s' (expected a number 0..9999)", w[1].text);
 		s->order = (int)order;
+	} else if (strcmp(kw, "kind") == 0) {
+		if (strcmp(w[1].text, "send") != 0 && strcmp(w[1].text, "recipient") != 0)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad kind '%s' (expected send or recipient)", w[1].text);
+		s->recipient = strcmp(w[1].text, "recipient") == 0;
+		s->kind_line = lineno;
 	} else if (strcmp(kw, "default") == 0) {
 		if (strcmp(w[1].text, "yes") != 0 && strcmp(w[1].text, "no") != 0)
 			return stack_err(err, errlen, file, lineno, w[1].col,
@@ -417,7 +423,7 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		s->is_default = strcmp(w[1].text, "yes") == 0;
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
-				 "unknown statement '%s' (expected stack, describe, client, listen, "
+				 "unknown statement '%s' (expected stack, describe, kind, client, listen, "
 				 "server, store, setup, setup-timeout-ms, port, ready, offers, timers, order, "
 				 "default or expect)", kw);
 	}
@@ -498,7 +504,23 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		stack_err(err, errlen, name, lineno ? lineno : 1, 1, "empty stack file (expected 'stack NAME' first)");
 		goto done;
 	}
-	if (!s->client.nwords || !s->server.nwords || !s->store.nwords || !s->port) {
+	if (s->recipient) {
+		/* The sender comes from the scenario; a server of its own must be a whole one. */
+		bool own = s->server.nwords || s->store.nwords || s->port;
+
+		if (s->client.nwords) {
+			stack_err(err, errlen, name, s->client.line, 1, "a recipient stack has no 'client' line "
+				  "(its cells run the receive scenario's sender; kind at line %d)", s->kind_line);
+			goto done;
+		}
+		if (!s->listen.nwords || (own && (!s->server.nwords || !s->store.nwords || !s->port))) {
+			stack_err(err, errlen, name, lineno, 1, "recipient stack '%s' has no '%s' line%s", s->name,
+				  !s->listen.nwords ? "listen" : !s->server.nwords ? "server" :
+				  !s->store.nwords ? "store" : "port",
+				  s->listen.nwords ? " (a server of its own needs server, store and port)" : "");
+			goto done;
+		}
+	} else if (!s->client.nwords || !s->server.nwords || !s->store.nwords || !s->port) {
 		stack_err(err, errlen, name, lineno, 1, "stack '%s' has no '%s' line", s->name,
 			  !s->client.nwords ? "client" : !s->server.nwords ? "server" :
 			  !s->store.nwords ? "store" : "port");

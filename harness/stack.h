@@ -53,6 +53,20 @@
  * names {dir} offers "storage"; one that keeps its data elsewhere does
  * not, and scenarios with storage faults are n/a on it.
  *
+ * A recipient stack (the columns of the receive-side matrix) says "kind
+ * recipient" and gives a listen command, and no client: its cells run the
+ * receive scenario's sender stack (scenario.h, "sender") with this listen
+ * command in place of the sender's. It may give a server, store, port and
+ * ready of its own too (all of server, store and port, then), which replace
+ * the sender's; its "offers" then speak for the server as well, and
+ * otherwise only "catchup" is read from it (recipient.h).
+ *
+ *   stack    listen-catchup
+ *   kind     recipient
+ *   listen   {bin}/chatc --server http://{server}:{port} --mode listen --catchup cursor ...
+ *   offers   catchup
+ *   default  yes
+ *
  * A .stack file is code, not data. Its commands are run as they are, with
  * acklab's privileges: the sandbox gives each role its own network, process
  * group and /tmp, but not its own files or users, so a stack run by root can
@@ -108,6 +122,8 @@ struct stack {
 	unsigned offers;              /* capability bits (capability.h) */
 	bool is_default;
 	int order;                    /* column position: lower first */
+	bool recipient;               /* "kind recipient": a column of the receive-side matrix */
+	int kind_line;                /* the line of "kind", or 0 */
 	struct stack_timer timers[STACK_MAX_TIMERS];   /* in file order: a later one wins */
 	int ntimers;
 	struct stack_expect *expects; /* owned; in file order */

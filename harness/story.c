@@ -177,9 +177,11 @@ static void story_disconnected(struct story_ctx *x, json_t *e, const char *role,
 	if (strcmp(reason, "ack timeout") == 0)
 		snprintf(l->what, sizeof l->what, "found its connection dead: no ack within its %ld ms timeout, "
 			 "so it gave the connection up", story_setting(x, "timeout-ms"));
-	else if (strcmp(reason, "heartbeat") == 0)
+	else if (strcmp(reason, "heartbeat") == 0 && client)
 		snprintf(l->what, sizeof l->what, "found its connection dead: no answer to its heartbeat ping "
 			 "(one every %ld ms)", story_setting(x, "heartbeat-ms"));
+	else if (strcmp(reason, "heartbeat") == 0)        /* the timers at hand are the client's */
+		snprintf(l->what, sizeof l->what, "found its connection dead: no answer to its heartbeat ping");
 	else if (strcmp(reason, "closed by peer") == 0)
 		snprintf(l->what, sizeof l->what, "found its connection closed (its WebSocket library says only "
 			 "\"closed by peer\")");

@@ -355,6 +355,31 @@ static void test_old_flow_resend(void **state)
 	cell_done(&c);
 }
 
+/* A heartbeat death is told with the client's period for the client only: the recipients' timers differ. */
+static void test_heartbeat_periods(void **state)
+{
+	struct history *h = history_new();
+	struct cell_result c;
+	struct story s;
+	const struct story_line *l;
+
+	(void)state;
+	send_entry(h, 100, "m1");
+	add(h, "client", 100.5, json_pack("{s:s,s:s,s:i}", "ev", "sending", "id", "m1", "attempt", 1));
+	add(h, "recipient1", 200, json_pack("{s:s,s:s}", "ev", "disconnected", "reason", "heartbeat"));
+	add(h, "client", 300, json_pack("{s:s,s:s}", "ev", "disconnected", "reason", "heartbeat"));
+	add(h, "client", 400, json_pack("{s:s,s:s,s:s,s:i}", "ev", "sent", "id", "m1", "ts", "1.5", "attempts", 1));
+	stored(h, 900, "m1", "1.5");
+	cell_init(&c, h, "receive-cut", "listen-catchup", 0);
+	c.client = json_pack("{s:i}", "heartbeat-ms", 100);
+	assert_int_equal(story_build(&c, &s), 0);
+	l = line_at(&s, 200, "found its connection dead: no answer to its heartbeat ping");
+	assert_null(strstr(l->what, "one every"));
+	line_at(&s, 300, "no answer to its heartbeat ping (one every 100 ms)");
+	story_free(&s);
+	cell_done(&c);
+}
+
 /* Fan out before the write: the recipient's copy is one the store does not have. */
 static void test_phantom(void **state)
 {
@@ -419,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_contrast),
 		cmocka_unit_test(test_half_open),
 		cmocka_unit_test(test_old_flow_resend),
+		cmocka_unit_test(test_heartbeat_periods),
 		cmocka_unit_test(test_phantom),
 		cmocka_unit_test(test_names),
 	};
