@@ -104,6 +104,7 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->listen);
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
+	stack_cmd_clear(&s->requires);
 	free(s);
 }
 
@@ -219,6 +220,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->server;
 	else if (strcmp(kw, "store") == 0)
 		cmd = &s->store;
+	else if (strcmp(kw, "requires") == 0)
+		cmd = &s->requires;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
