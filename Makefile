@@ -60,6 +60,7 @@ OBJ_common  := $(call obj,$(SRC_common))
 LIBOBJ_chatd   := $(call obj,$(filter-out %/main.c,$(SRC_chatd)))
 LIBOBJ_chatc   := $(call obj,$(filter-out %/main.c,$(SRC_chatc)))
 LIBOBJ_harness := $(call obj,$(filter-out %/main.c,$(SRC_harness)))
+LIBOBJ_browser := $(call obj,$(filter-out %/main.c,$(SRC_browser)))
 LIBOBJ_common  :=
 
 PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab $(BIN)/browserc
