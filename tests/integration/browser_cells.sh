@@ -59,7 +59,7 @@ if ! "$bin/browserc" --probe >"$work/probe.log" 2>&1; then
 fi
 
 # --- the browser cells ---------------------------------------------------------------
-nice "$acklab" run crash-before-read half-open-nat --stack browser-ws,browser-fetch --out "$work/root" -j 4 \
+nice "$acklab" run crash-before-read half-open-nat --stack browser-ws,browser-fetch --out "$work/root" -j 2 \
 	>"$work/root.log" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] && ok "browser cells: exit 0" || { bad "browser cells: exit $rc"; tail -30 "$work/root.log"; }
