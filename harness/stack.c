@@ -467,6 +467,7 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].listen);
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
+		stack_cmd_clear(&set->stacks[i].requires);
 	}
 	free(set->stacks);
 	set->stacks = NULL;
