@@ -12,6 +12,10 @@
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..64, default 1)
+ *   servers N behind haproxy            N instances of the stack's server (hosts and roles
+ *                                       server1..serverN, 2..8) sharing {dir}, behind
+ *                                       HAProxy in the host and role "lb", which the
+ *                                       clients reach as {server}
  *   channel NAME                        default "general"
  *   server failpoints SPEC              passed to the server's first life only;
  *                                       chatd's grammar, checked when parsed:
@@ -98,7 +102,8 @@
  *        duplicated, no flow evicted, no process signalled, no file
  *        operation failed, delayed or dropped) fails the cell, its clean being vacuous,
  *        unless the line says "may-miss" (e.g. ws-naive never waits for the
- *        reply that lost-ack drops). "*" covers every default stack not named;
+ *        reply that lost-ack drops). "*" covers every stack not named (a stack's
+ *        own expect line for the scenario wins over both: stack.h);
  *        naming a stack outside the defaults adds it as an extra cell.
  *
  * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
@@ -114,6 +119,8 @@
 #include "fault.h"
 #include "trigger.h"
 
+/* The most server instances behind a balancer (servers N behind haproxy). */
+#define SCN_MAX_SERVERS 8
 #define SCN_NAME_MAX 64
 #define SCN_ID_MAX 32
 #define SCN_MAX_STEPS 200000       /* a bound against runaway input, not a size: steps grow */
@@ -204,6 +211,8 @@ struct scenario {
 	char title[128];
 	char lesson[2048];            /* the leading comment block, '#' stripped */
 	int recipients;
+	int servers;                  /* 0: one server (host and role "server"); 2..8 behind a balancer */
+	char balancer[16];            /* "haproxy" when servers > 0 */
 	char channel[SCN_ID_MAX];
 	char failpoints[256];
 	struct scn_setting client[SCN_MAX_SETTINGS];
@@ -240,6 +249,19 @@ void scenario_free(struct scenario *s);
 /* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
 const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
 					     bool is_default_stack);
+
+/*
+ * One expect line of another file, in the same grammar: a stack file's
+ * "expect SCENARIO CLASS=... ..." (stack.h), whose word 1 names a scenario.
+ * text is the whole line, line its number in file (for errors as
+ * "file:line:col: ..."). With against, every message id it names must be
+ * one that scenario sends. Returns 0 with *out filled (its ids owned: release
+ * with scenario_expect_release), or -1 with err.
+ */
+int scenario_expect_parse_line(const char *file, int line, const char *text,
+			       const struct scenario *against, struct scn_expect *out, char *err,
+			       size_t errlen);
+void scenario_expect_release(struct scn_expect *e);
 
 /*
  * Check what only this machine can tell, changing nothing: every sysctl key
