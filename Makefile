@@ -5,6 +5,7 @@
 #   fixtures/chatd/*.c  the reference chat server        -> bin/chatd
 #   fixtures/chatc/*.c  the reference chat client        -> bin/chatc
 #   harness/*.c         acklab itself                     -> bin/acklab
+#   fixtures/browser/*.c headless Chromium as a client    -> bin/browserc
 #   tests/unit/<area>_<name>.c   one cmocka program each, linked against the
 #                       objects of <area> (chatd, chatc, harness, common) minus main.c
 #   bench/*.c                    benchmark programs linked against acklab's objects
@@ -43,6 +44,7 @@ endif
 
 LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
 LIBS_chatc   := $(shell pkg-config --libs libwebsockets libcurl jansson uuid 2>/dev/null)
+LIBS_browser := $(shell pkg-config --libs jansson uuid 2>/dev/null)
 LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl libcrypto fuse3 libnetfilter_queue libnftnl libmnl 2>/dev/null) -lm
 LIBS_common  :=
 LIBS_cmocka  := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -51,6 +53,7 @@ SRC_common  := $(wildcard common/*.c)
 SRC_chatd   := $(wildcard fixtures/chatd/*.c)
 SRC_chatc   := $(wildcard fixtures/chatc/*.c)
 SRC_harness := $(wildcard harness/*.c)
+SRC_browser := $(wildcard fixtures/browser/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 OBJ_common  := $(call obj,$(SRC_common))
@@ -58,9 +61,10 @@ LIBOBJ_chatd   := $(call obj,$(filter-out %/main.c,$(SRC_chatd)))
 LIBOBJ_chatc   := $(call obj,$(filter-out %/main.c,$(SRC_chatc)))
 # A command front that needs main.c (harness/*_cli.c) is linked into acklab only, not into the tests.
 LIBOBJ_harness := $(call obj,$(filter-out %/main.c %_cli.c,$(SRC_harness)))
+LIBOBJ_browser := $(call obj,$(filter-out %/main.c,$(SRC_browser)))
 LIBOBJ_common  :=
 
-PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab
+PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab $(BIN)/browserc
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BIN)/tests/unit/%,$(UNIT_SRC))
@@ -89,6 +93,11 @@ $(BIN)/chatc: $(call obj,$(SRC_chatc)) $(OBJ_common)
 $(BIN)/acklab: $(call obj,$(SRC_harness)) $(OBJ_common)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_harness)
+# browserc reads commands with chatc's protocol code; its page's script is built into it (.incbin).
+$(BIN)/browserc: $(call obj,$(SRC_browser)) $(BUILD)/fixtures/chatc/protocol.o $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_browser)
+$(BUILD)/fixtures/browser/page.o: fixtures/browser/page.js
 
 # A unit test named <area>_<name>.c links against the objects of <area>.
 .SECONDEXPANSION:

@@ -19,7 +19,7 @@ PACKAGES=(gcc make pkg-config libc6-dev
           libfuse3-dev fuse3
           python3 python3-yaml
           haproxy                     # the load balancer of the rolling-deploy scenarios
-          chromium                    # the browser test of report.html (headless, offline)
+          chromium                    # the browser stacks' client (bin/browserc) and the test of report.html
           clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes
 
 missing=()

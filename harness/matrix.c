@@ -351,11 +351,18 @@ done:
  * lets acklab serve FUSE: where it does not, the cell is n/a with the
  * reason (probed once per run), not an error in every such cell.
  */
-static void matrix_machine_fit(struct plan *p)
+static void matrix_machine_fit(const struct matrix_opts *o, struct plan *p)
 {
 	static int fuse_ok = -1;
 	static char why[200];
+	char req[400];
 
+	/* A stack on a program this machine may lack: its requires line says whether it runs here. */
+	if (!p->na[0] && stack_requires_met(p->st, o->bin_dir, req, sizeof req) == -1) {
+		snprintf(p->na, sizeof p->na, "stack %s requires %s", p->st->name, req);
+		json_object_set_new(p->doc, "na", json_string(p->na));
+		return;
+	}
 	if (p->na[0] || !(p->needs & CAP_STORAGE))
 		return;
 	if (fuse_ok < 0)
@@ -448,7 +455,7 @@ int matrix_run(const struct matrix_opts *o)
 	}
 	run_dir = run.path;
 	for (int i = 0; i < njobs; i++) {
-		matrix_machine_fit(jobs[i].plan);
+		matrix_machine_fit(o, jobs[i].plan);
 		if (matrix_write_cell_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
 			log_warnx("run: %s", err);
 			matrix_free_jobs(o, jobs, njobs);

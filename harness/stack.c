@@ -106,6 +106,7 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->store);
 	stack_cmd_clear(&s->setup);
 	stack_expects_free(s);
+	stack_cmd_clear(&s->requires);
 	free(s);
 }
 
@@ -349,6 +350,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->store;
 	else if (strcmp(kw, "setup") == 0)
 		cmd = &s->setup;
+	else if (strcmp(kw, "requires") == 0)
+		cmd = &s->requires;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
@@ -424,7 +427,7 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, kind, client, listen, "
-				 "server, store, setup, setup-timeout-ms, port, ready, offers, timers, order, "
+				 "server, store, setup, setup-timeout-ms, requires, port, ready, offers, timers, order, "
 				 "default or expect)", kw);
 	}
 	return 0;
@@ -636,6 +639,7 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].store);
 		stack_cmd_clear(&set->stacks[i].setup);
 		stack_expects_free(&set->stacks[i]);
+		stack_cmd_clear(&set->stacks[i].requires);
 	}
 	free(set->stacks);
 	set->stacks = NULL;

@@ -25,6 +25,10 @@
  *   offers failpoints events restart catchup
  *                               # what the stack can do for scenarios (capability.h);
  *                               # a scenario that needs more is n/a on this stack
+ *   requires {bin}/browserc --probe
+ *                               # optional: run once per run before any cell of the stack;
+ *                               # if it fails, the stack's cells are n/a with its last line
+ *                               # (a third-party program the machine may lack, e.g. a browser)
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
  *   expect lost-ack duplicate={m3}
@@ -117,6 +121,7 @@ struct stack {
 	struct stack_cmd client, listen, server, store;
 	struct stack_cmd setup;       /* optional: run once, after the server is first ready */
 	int setup_timeout_ms;         /* the most setup may take (default STACK_SETUP_TIMEOUT_MS) */
+	struct stack_cmd requires;    /* run once per run; failing makes the cells n/a (nwords 0: none) */
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
 	unsigned offers;              /* capability bits (capability.h) */
@@ -178,5 +183,13 @@ typedef const char *const *stack_vars;
 int stack_expand(const struct stack *s, const struct stack_cmd *cmd, stack_vars vars,
 		 char ***argv_out, char *err, size_t errlen);
 void stack_argv_free(char **argv);
+
+/*
+ * The stack's `requires` command, run once per process (the result is kept
+ * by stack name) with {bin} expanded: 0 when it exits 0 within 60 s or the
+ * stack has none, else -1 with why ("`{bin}/browserc ...` (path:line)
+ * failed here: exit 1: <its last line>"). Its cells are then n/a.
+ */
+int stack_requires_met(const struct stack *st, const char *bin_dir, char *why, size_t whylen);
 
 #endif
