@@ -35,15 +35,40 @@ void cell_result_release(struct cell_result *r)
 	r->extra = NULL;
 	json_decref(r->client);
 	r->client = NULL;
+	json_decref(r->commands);
+	r->commands = NULL;
 	history_free(r->history);
 	r->history = NULL;
 }
+
+/*
+ * When the first fault began, or 0 when none was applied. Its entry is
+ * written once the fault was applied (a stop waits for its process to end),
+ * so it began took_ms earlier, and what it broke meanwhile comes before it
+ * in the history.
+ */
+static int64_t check_first_fault(struct history *h)
+{
+	for (size_t i = 0; i < history_len(h); i++) {
+		json_t *e = history_at(h, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+
+		if (role && ev && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
+			return json_integer_value(json_object_get(e, "t")) -
+			       (int64_t)(json_number_value(json_object_get(e, "took_ms")) * 1e6);
+	}
+	return 0;
+}
+
+/* The clients and recipients a reconnect storm is counted over. */
+#define RECONNECT_ROLES 72
 
 /* How long the client took to notice a dead connection after the first fault. */
 static void check_measure(struct cell_result *out)
 {
 	struct history *h = out->history;
-	int64_t fault_t = 0;
+	int64_t fault_t = check_first_fault(h);
 
 	for (size_t i = 0; i < history_len(h); i++) {
 		json_t *e = history_at(h, i);
@@ -51,17 +76,73 @@ static void check_measure(struct cell_result *out)
 		const char *ev = json_string_value(json_object_get(e, "ev"));
 		int64_t t = json_integer_value(json_object_get(e, "t"));
 
-		if (!role || !ev)
+		if (!role || !ev || !fault_t || t < fault_t)
 			continue;
-		if (!fault_t && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
-			fault_t = t;
-		else if (fault_t && strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
+		if (strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
 			if (!out->extra)
 				out->extra = json_object();
 			json_object_set_new(out->extra, "detect_ms", json_real((double)(t - fault_t) / 1e6));
 			break;
 		}
 	}
+}
+
+/*
+ * Reconnect storms: after the first fault, how many times a client or a
+ * recipient lost its connection, how many of them did, and the longest time
+ * one of them was without a connection (to its next "connected"; to the end
+ * of the history when it never came back, counted in never_back).
+ */
+static void check_measure_reconnects(struct cell_result *out)
+{
+	struct history *h = out->history;
+	struct { const char *role; int64_t down_at; } down[RECONNECT_ROLES];
+	int ndown = 0, reconnects = 0, roles = 0, never_back = 0;
+	int64_t fault_t = check_first_fault(h), longest = 0, last_t = 0;
+
+	for (size_t i = 0; i < history_len(h); i++) {
+		json_t *e = history_at(h, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		int64_t t = json_integer_value(json_object_get(e, "t"));
+		int k;
+
+		if (!role || !ev)
+			continue;
+		last_t = t > last_t ? t : last_t;
+		if (!fault_t || t < fault_t)
+			continue;
+		if (strcmp(role, "client") != 0 && strncmp(role, "recipient", 9) != 0)
+			continue;
+		for (k = 0; k < ndown && strcmp(down[k].role, role) != 0; k++)
+			;
+		if (strcmp(ev, "disconnected") == 0) {
+			reconnects++;
+			if (k == ndown && ndown < RECONNECT_ROLES) {
+				down[ndown].role = role;
+				down[ndown++].down_at = t;
+				roles++;
+			} else if (k < ndown && !down[k].down_at) {
+				down[k].down_at = t;          /* a known role's next outage */
+			}
+		} else if (strcmp(ev, "connected") == 0 && k < ndown && down[k].down_at) {
+			longest = t - down[k].down_at > longest ? t - down[k].down_at : longest;
+			down[k].down_at = 0;
+		}
+	}
+	for (int k = 0; k < ndown; k++)
+		if (down[k].down_at) {
+			never_back++;
+			longest = last_t - down[k].down_at > longest ? last_t - down[k].down_at : longest;
+		}
+	if (!reconnects)
+		return;
+	if (!out->extra)
+		out->extra = json_object();
+	json_object_set_new(out->extra, "reconnects", json_integer(reconnects));
+	json_object_set_new(out->extra, "reconnect_roles", json_integer(roles));
+	json_object_set_new(out->extra, "reconnect_longest_ms", json_real((double)longest / 1e6));
+	json_object_set_new(out->extra, "never_reconnected", json_integer(never_back));
 }
 
 /* The faults of the cell that touched nothing, from the run's "faults" entry, into out->untouched. */
@@ -95,73 +176,23 @@ static void check_untouched(struct cell_result *out)
 	}
 }
 
-static bool store_lifecycle(json_t *e)
-{
-	const char *ev = json_string_value(json_object_get(e, "ev"));
-
-	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
-}
-
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json).
  */
 static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32];
-	struct history *loaded, *h;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32];
 
-	snprintf(path, sizeof path, "%s/history.jsonl", dir);
-	loaded = history_load_jsonl(path, err, errlen);
-	if (!loaded)
-		return NULL;
-	h = history_new();
-	if (!h) {
-		history_free(loaded);
-		err_set(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < history_len(loaded); i++) {
-		json_t *e = history_at(loaded, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-
-		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
-		   can tell acklab's own read-back traffic from the roles'. */
-		if (role && strcmp(role, "store") == 0 && !store_lifecycle(e))
-			continue;
-		history_add(h, role ? role : "?", json_incref(e),
-			    json_integer_value(json_object_get(e, "t")));
-	}
-	history_free(loaded);
-	snprintf(path, sizeof path, "%s/store.jsonl", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return h;         /* the run ended before reading the store */
-		err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		history_free(h);
-		return NULL;
-	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n > 0)
-			history_add_store_line(h, line, store_t);
-	}
-	free(line);
-	fclose(f);
-	return h;
+	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
+	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
+	return history_load_cell(history_path, store_path, store_t, err, errlen);
 }
 
 static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
-	const struct scn_expect *exp = scenario_expect_for(s, p->st->name, p->st->is_default);
 
 	str_copy(out->scenario, s->name, sizeof out->scenario);
 	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
@@ -173,7 +204,8 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;
 	out->client = json_incref(json_object_get(p->doc, "client"));
-	out->expect_line = exp ? exp->pos.line : 0;
+	out->expect_line = p->expect ? p->expect_line : 0;
+	str_copy(out->expect_path, p->expect_file ? p->expect_file : "", sizeof out->expect_path);
 }
 
 int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,
@@ -208,6 +240,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		snprintf(out->error, sizeof out->error, "not run (no %s: %s)", path, jerr.text);
 		goto done;
 	}
+	out->commands = json_incref(json_object_get(rec, "commands"));
 	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));
@@ -219,7 +252,8 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		goto done;
 	}
 	check_measure(out);
-	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
+	check_measure_reconnects(out);
+	exp = p->expect;
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);
 	if ((!(error && *error) || access(path, F_OK) == 0) &&

@@ -38,7 +38,8 @@ void report_rerun(const struct cell_result *c, char *buf, size_t len)
 	snprintf(buf, len, "./run.sh run %s --stack %s -v", c->scenario, c->stack);
 }
 
-const char *report_scenario_path(const struct cell_result *c)
+/* path relative to the working folder when it is under it, else as it is. */
+static const char *report_relative_path(const char *path)
 {
 	static char cwd[PATH_MAX];
 	size_t n;
@@ -46,14 +47,32 @@ const char *report_scenario_path(const struct cell_result *c)
 	if (!cwd[0] && !getcwd(cwd, sizeof cwd - 1))
 		cwd[0] = '\0';
 	n = strlen(cwd);
-	if (n && strncmp(c->scenario_path, cwd, n) == 0 && c->scenario_path[n] == '/')
-		return c->scenario_path + n + 1;
-	return c->scenario_path;
+	if (n && strncmp(path, cwd, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+const char *report_scenario_path(const struct cell_result *c)
+{
+	return report_relative_path(c->scenario_path);
+}
+
+const char *report_expect_file(const struct cell_result *c)
+{
+	if (c->expect_line > 0 && c->expect_path[0])
+		return report_relative_path(c->expect_path);
+	return report_scenario_path(c);
 }
 
 void report_expect_where(const struct cell_result *c, char *buf, size_t len)
 {
 	const char *path = report_scenario_path(c);
+
+	/* A stack's own expect line is in the stack file: name that file. */
+	if (c->expect_line > 0 && c->expect_path[0] && strcmp(c->expect_path, c->scenario_path) != 0) {
+		snprintf(buf, len, "%s:%d", report_relative_path(c->expect_path), c->expect_line);
+		return;
+	}
 
 	if (c->expect_line > 0)
 		snprintf(buf, len, "%s:%d", path[0] ? path : c->scenario, c->expect_line);
@@ -253,6 +272,40 @@ int report_write_file(const struct run_info *run, const char *name, const char *
 	return outdir_write_file(run->out, name, buf, len, err, errlen);
 }
 
+/* Cells where a fault dropped the connections of two or more clients and recipients at once. */
+static void report_print_reconnects(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
+{
+	bool any = false;
+
+	for (int i = 0; i < ncells; i++) {
+		json_t *x = cells[i].extra;
+		json_int_t roles = json_integer_value(json_object_get(x, "reconnect_roles"));
+		json_int_t n = json_integer_value(json_object_get(x, "reconnects"));
+		json_int_t never = json_integer_value(json_object_get(x, "never_reconnected"));
+		double longest = json_number_value(json_object_get(x, "reconnect_longest_ms"));
+
+		if (!x || roles < 2)
+			continue;
+		if (!any) {
+			fprintf(out, markdown ? "\n## Reconnect storms\n\n"
+					"Clients and recipients whose connection a fault broke, how often, and the "
+					"longest any of them was without one.\n\n"
+					"| scenario | stack | roles | reconnects | longest without a connection |\n"
+					"| --- | --- | --- | --- | --- |\n"
+					: "\nReconnect storms (roles whose connection broke, reconnects, the longest any was "
+					  "without one):\n");
+			any = true;
+		}
+		if (markdown)
+			fprintf(out, "| %s | %s | %lld | %lld | %.0f ms%s |\n", cells[i].title, cells[i].stack,
+				(long long)roles, (long long)n, longest, never ? " (some never came back)" : "");
+		else
+			fprintf(out, "  %-38s %-12s %2lld roles %3lld reconnects, longest %5.0f ms%s\n", cells[i].title,
+				cells[i].stack, (long long)roles, (long long)n, longest,
+				never ? " (some never came back)" : "");
+	}
+}
+
 void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
 {
 	bool any = false;
@@ -276,6 +329,7 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 			fprintf(out, "  %-30s %-12s %7.0f ms\n", cells[i].title, cells[i].stack,
 				json_number_value(d));
 	}
+	report_print_reconnects(out, cells, ncells, markdown);
 }
 
 int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_info *run,

@@ -73,6 +73,23 @@ static int st_recipients(struct scn_parser *p)
 	return scn_no_more(p, 2);
 }
 
+/* servers N behind haproxy: N instances of the stack's server behind a real load balancer. */
+static int st_servers(struct scn_parser *p)
+{
+	long n;
+
+	if (scn_need(p, 3, "a number, 'behind' and a balancer (servers 2 behind haproxy)") == -1 ||
+	    scn_number(p, 1, 2, SCN_MAX_SERVERS, "servers count", &n) == -1)
+		return -1;
+	if (strcmp(p->w[2].text, "behind") != 0)
+		return scn_err(p, p->w[2].col, "expected 'behind' (servers %ld behind haproxy)", n);
+	if (strcmp(p->w[3].text, "haproxy") != 0)
+		return scn_err(p, p->w[3].col, "unknown balancer '%s' (expected haproxy)", p->w[3].text);
+	p->s->servers = (int)n;
+	str_copy(p->s->balancer, p->w[3].text, sizeof p->s->balancer);
+	return scn_no_more(p, 4);
+}
+
 static int st_channel(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "a channel name") == -1 ||
@@ -323,6 +340,11 @@ static int st_send(struct scn_parser *p)
 		return -1;
 	if (scn_add_msg(p, st->msg_id, p->w[1].col) == -1)
 		return -1;
+	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "from") == 0) {
+		if (scn_send_from(p, i + 1, st) == -1)
+			return -1;
+		i += 2;
+	}
 	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "reply-to") == 0) {
 		if (scn_need(p, i + 1, "a message id after 'reply-to'") == -1 ||
 		    scn_msg_ref(p, i + 1, st->reply_to) == -1)
@@ -486,6 +508,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "title", st_title, "title \"TEXT\"" },
 	{ "order", st_order, "order N" },
 	{ "recipients", st_recipients, "recipients N" },
+	{ "servers", st_servers, "servers N behind haproxy" },
 	{ "channel", st_channel, "channel NAME" },
 	{ "server", st_server, "server failpoints SPEC" },
 	{ "client", st_client, "client KEY VALUE [KEY VALUE...]" },
@@ -493,12 +516,14 @@ static const struct scn_statement scn_statements[] = {
 	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
 	{ "rate", st_rate, "rate HOST RATE" },
 	{ "on", scn_st_on, "on TRIGGER: FAULT ARGS..." },
-	{ "send", st_send, "send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
+	{ "send", st_send, "send MSG [from clientK] [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
 	{ "await", st_await, "await ROLE EV [MSG] [within DURATION], await store has MSG or await packet MSG at HOST" },
 	{ "wait", st_wait, "wait DURATION" },
 	{ "fault", st_fault, "fault FAULT ARGS..." },
 	{ "heal", st_heal, "heal [FAULT]" },
 	{ "settle", st_settle, "settle DURATION" },
+	{ "workload", scn_st_workload, "workload clients K messages N rate R [recipients M] [channels C]" },
+	{ "nemesis", scn_st_nemesis, "nemesis FAULT[,FAULT...] every D±J [for D]" },
 	{ "expect", scn_st_expect, "expect STACK|* clean | CLASS={m1,m2} | CLASS=N ..." },
 };
 
@@ -572,6 +597,7 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 	}
 	str_copy(s->path, name, sizeof(s->path));
 	s->recipients = 1;
+	s->clients = 1;
 	str_copy(s->channel, "general", sizeof(s->channel));
 	s->settle_ms = 300;
 	s->order = 100;
