@@ -11,7 +11,8 @@
 # prints figures and exits 0 (1 when a run failed to ack every message).
 #
 # fsyncs come from the store's own counter (chatd --stats prints a final
-# {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for is counted),
+# {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for and every fdatasync
+# of the sync thread is counted),
 # or with SYNCS=strace from strace counting fsync and fdatasync, which works
 # for a chatd without --stats too (slower: the tracer stops on each sync).
 #

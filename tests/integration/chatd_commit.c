@@ -5,8 +5,10 @@
  * gets the first ts both times; a batch whose write fails answers every
  * message in it with 500 and stores none of it; a history read pipelined
  * after a send sees that send; --batch-max bounds a batch and --commit
- * immediate commits each message alone; and SIGKILL at random moments
- * under load never loses an acked message (a seeded kill loop).
+ * immediate commits each message alone; SIGKILL at random moments under
+ * load never loses an acked message (a seeded kill loop); a slow fsync
+ * (the sync failpoint's delay) holds the answers of what it syncs but not
+ * the event loop; and a failed fsync stops chatd without an answer.
  *
  * Senders are threads with their own sockets (tests/support/rawhttp, one
  * keep-alive connection each); they only record what they saw, and the main
@@ -15,6 +17,7 @@
  * chatd's loop, so they are in one batch for certain: that is how the
  * same-batch cases are made deterministic.
  */
+#include <poll.h>
 #include <pthread.h>
 
 #include "chatd_test.h"
@@ -373,6 +376,128 @@ static void test_kill_loop_loses_no_acked_message(void **state)
 	}
 }
 
+/* Wait (up to ms) until chatd's event log holds needle; returns how long it took, or fails. */
+static double wait_event(const struct ct_server *s, const char *needle, int ms)
+{
+	int64_t start = mono_ns();
+	char buf[65536];
+	size_t n;
+	FILE *f;
+
+	for (;;) {
+		n = 0;
+		if ((f = fopen(s->events, "r"))) {
+			n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+		}
+		buf[n] = '\0';
+		if (strstr(buf, needle))
+			return ms_since(start);
+		if (ms_since(start) > ms)
+			fail_msg("no %s in chatd's event log after %d ms:\n%s", needle, ms, buf);
+		poll(NULL, 0, 5);
+	}
+}
+
+/*
+ * A disk whose fsync takes SLOW_SYNC_MS (sync=delay:MS on the first sync):
+ * the send it syncs is answered, pushed and shown by a read only after it,
+ * while the loop keeps serving (a ping on another connection is answered
+ * at once). On a chatd that syncs on its loop, the pong would wait too.
+ */
+static void test_slow_sync_holds_answers_not_the_loop(void **state)
+{
+	enum { SLOW_SYNC_MS = 800 };
+	struct rawhttp *a = malloc(sizeof *a), *rd = malloc(sizeof *rd);
+	struct rawhttp_resp *r = malloc(sizeof *r);
+	char wire[2048], spec[64], buf[1024];
+	struct rawws ws;
+	int64_t synced_from;
+	double ms;
+	json_t *j;
+	int n;
+
+	assert_non_null(a);
+	assert_non_null(rd);
+	assert_non_null(r);
+	snprintf(spec, sizeof spec, "sync=delay:%d@1", SLOW_SYNC_MS);
+	ct_start(&srv, "--failpoints", spec, NULL);
+	ct_ws_open(&srv, &ws); /* subscribes to general */
+	ct_raw_open(&srv, a);
+	ct_raw_open(&srv, rd);
+	n = rawhttp_format_post(wire, sizeof wire, "/api/chat.postMessage",
+				"{\"channel\":\"general\",\"text\":\"slow-disk\",\"client_msg_id\":\"k1\"}");
+	assert_int_equal(rawhttp_send(a, wire, (size_t)n), 0);
+	/* The commit is written and its fsync has begun (and stalls). */
+	wait_event(&srv, "\"name\":\"sync\"", CT_TIMEOUT_MS);
+	synced_from = mono_ns();
+
+	/* The loop is free: a ping is answered now, not after the fsync. */
+	assert_int_equal(rawws_send_text(&ws, "{\"type\":\"ping\",\"id\":7}"), 0);
+	assert_int_equal(rawws_read_text(&ws, buf, sizeof buf, NULL, CT_TIMEOUT_MS), 1);
+	ms = ms_since(synced_from);
+	if (!strstr(buf, "\"type\":\"pong\"") || ms > SLOW_SYNC_MS / 2)
+		fail_msg("during a slow fsync a ping got %s after %.0f ms (want a pong within %d ms)", buf, ms,
+			 SLOW_SYNC_MS / 2);
+	/* A read now sees the commit, so it is answered only once that is durable. */
+	n = snprintf(wire, sizeof wire, "GET /api/conversations.history?channel=general HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(rawhttp_send(rd, wire, (size_t)n), 0);
+
+	/* The send: answered after the fsync, and pushed only then. */
+	assert_int_equal(rawhttp_read(a, r, CT_TIMEOUT_MS), 1);
+	ms = ms_since(synced_from);
+	assert_int_equal(r->status, 200);
+	if (ms < SLOW_SYNC_MS * 3 / 4)
+		fail_msg("the send was answered %.0f ms into an fsync of %d ms", ms, SLOW_SYNC_MS);
+	j = ct_ws_next(&ws);
+	assert_string_equal(ct_str(j, "text"), "slow-disk");
+	json_decref(j);
+	assert_int_equal(rawhttp_read(rd, r, CT_TIMEOUT_MS), 1);
+	ms = ms_since(synced_from);
+	assert_int_equal(r->status, 200);
+	if (!strstr(r->body, "\"text\":\"slow-disk\"") || ms < SLOW_SYNC_MS * 3 / 4)
+		fail_msg("a read during the fsync was answered after %.0f ms: %s", ms, r->body);
+	rawws_close(&ws);
+	rawhttp_close(a);
+	rawhttp_close(rd);
+	free(a);
+	free(rd);
+	free(r);
+	ct_stop_clean(&srv);
+}
+
+/*
+ * A failed fsync: chatd cannot tell what reached the disk, so it answers
+ * nothing, says why and exits 1; restarted on the same file, it serves.
+ */
+static void test_failed_sync_stops_chatd_unanswered(void **state)
+{
+	struct rawhttp *a = malloc(sizeof *a);
+	struct rawhttp_resp *r = malloc(sizeof *r);
+	char wire[1024];
+	int n, status;
+
+	assert_non_null(a);
+	assert_non_null(r);
+	ct_start(&srv, "--failpoints", "sync=fail@1", NULL);
+	ct_raw_open(&srv, a);
+	n = rawhttp_format_post(wire, sizeof wire, "/api/chat.postMessage",
+				"{\"channel\":\"general\",\"text\":\"unsynced\",\"client_msg_id\":\"k2\"}");
+	assert_int_equal(rawhttp_send(a, wire, (size_t)n), 0);
+	assert_int_equal(rawhttp_read(a, r, CT_TIMEOUT_MS), 0); /* closed, never answered */
+	wait_event(&srv, "\"ev\":\"sync_failed\"", CT_TIMEOUT_MS);
+	assert_int_equal(spawn_wait(&srv.sp, CT_TIMEOUT_MS), 0);
+	status = srv.sp.status;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+		fail_msg("after a failed fsync chatd ended with wait status 0x%x (want exit 1)", status);
+	rawhttp_close(a);
+	ct_start(&srv, NULL);
+	ct_require_served(&srv, "after-restart", CT_TIMEOUT_MS);
+	ct_stop_clean(&srv);
+	free(a);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +507,8 @@ int main(void)
 		CT_TEST(test_batch_bound_and_immediate_mode, &srv),
 		CT_TEST(test_history_pipelined_after_send_sees_it, &srv),
 		CT_TEST(test_kill_loop_loses_no_acked_message, &srv),
+		CT_TEST(test_slow_sync_holds_answers_not_the_loop, &srv),
+		CT_TEST(test_failed_sync_stops_chatd_unanswered, &srv),
 	};
 
 	return CT_RUN(tests, NULL, NULL);

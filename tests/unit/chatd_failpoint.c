@@ -23,8 +23,8 @@ static void test_error_texts(void **state)
 {
 	expect_error("before_persit=crash",
 		     "'before_persit=crash': unknown failpoint 'before_persit' (known: recv, "
-		     "before_persist, persist, after_persist, after_fanout, before_reply)");
-	expect_error("recv=fail", "'recv=fail': action 'fail' only applies to failpoint 'persist'");
+		     "before_persist, persist, after_persist, after_fanout, before_reply, sync)");
+	expect_error("recv=fail", "'recv=fail': action 'fail' only applies to failpoints 'persist' and 'sync'");
 	expect_error("persist=crash@0", "'persist=crash@0': hit number must be 1 or more");
 	expect_error("persist=crash@-2", "'persist=crash@-2': hit number must be 1 or more");
 	expect_error("persist=crash@x", "'persist=crash@x': hit number 'x' is not a number (e.g. @3 or @3+)");
@@ -36,7 +36,7 @@ static void test_error_texts(void **state)
 	expect_error("recv=crash,,persist=fail", "'recv=crash,,persist=fail': empty entry (remove the stray ',')");
 	/* The first bad entry is named, not the good ones before it. */
 	expect_error("persist=fail@2,after_persist=fail",
-		     "'after_persist=fail': action 'fail' only applies to failpoint 'persist'");
+		     "'after_persist=fail': action 'fail' only applies to failpoints 'persist' and 'sync'");
 }
 
 static void test_parse_forms(void **state)

@@ -4,7 +4,8 @@
  * rows and ts order surviving a reopen, and history paging. Transactions:
  * a duplicate inside one finds the row written before it, one commit is
  * counted (with its fsyncs) for all of it, and nothing of a rolled-back one
- * stays.
+ * stays. With the sync deferred, a commit makes no fsync and store_sync()
+ * makes one for all the commits before it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,6 +216,34 @@ static void test_transaction_commit_and_rollback(void **state)
 	assert_int_equal(after.commits - before.commits, 1);
 }
 
+static void test_deferred_sync(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stats before, after;
+	char a[CHAT_TS_LEN], err[256];
+
+	assert_int_equal(store_set_sync(f->st, STORE_SYNC_DEFERRED, err, sizeof err), 0);
+	assert_int_equal(store_get_sync(f->st), STORE_SYNC_DEFERRED);
+	store_stats(f->st, &before);
+	assert_int_equal(store_begin(f->st, err, sizeof err), 0);
+	put(f->st, "general", "d1", "kd1", 1, a, 0);
+	assert_int_equal(store_commit(f->st, err, sizeof err), 0);
+	put(f->st, "general", "d2", NULL, 1, a, 0);
+	store_stats(f->st, &after);
+	assert_int_equal(after.commits - before.commits, 2);
+	assert_int_equal(after.syncs, before.syncs); /* written, visible, not yet durable */
+	assert_int_equal(store_count(f->st, NULL), 2);
+	assert_int_equal(store_sync(f->st, err, sizeof err), 0);
+	store_stats(f->st, &before);
+	assert_int_equal(before.syncs - after.syncs, 1); /* one fdatasync for both */
+	/* Back to a sync per commit: store_sync() has nothing left to do. */
+	assert_int_equal(store_set_sync(f->st, STORE_SYNC_COMMIT, err, sizeof err), 0);
+	assert_int_equal(store_sync(f->st, err, sizeof err), 0);
+	put(f->st, "general", "d3", NULL, 1, a, 0);
+	store_stats(f->st, &after);
+	assert_true(after.syncs > before.syncs);
+}
+
 static void test_open_failure_says_where(void **state)
 {
 	char err[256];
@@ -231,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_rows_and_continues_ts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_commit_and_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_sync, setup, teardown),
 		cmocka_unit_test(test_open_failure_says_where),
 	};
 
