@@ -332,13 +332,19 @@ done:
 /*
  * A cell whose scenario breaks the server's storage needs a machine that
  * lets acklab serve FUSE: where it does not, the cell is n/a with the
- * reason (probed once per run), not an error in every such cell.
+ * reason (probed once per run), not an error in every such cell. So is a
+ * cell whose stack requires a program or file this machine lacks (Node and
+ * its packages for the Socket.IO stacks).
  */
-static void matrix_machine_fit(struct plan *p)
+static void matrix_machine_fit(struct plan *p, const char *bin_dir)
 {
 	static int fuse_ok = -1;
 	static char why[200];
 
+	if (!p->na[0] && stack_requires_met(p->st, bin_dir, p->na, sizeof p->na) != 1) {
+		json_object_set_new(p->doc, "na", json_string(p->na));
+		return;
+	}
 	if (p->na[0] || !(p->needs & CAP_STORAGE))
 		return;
 	if (fuse_ok < 0)
@@ -431,7 +437,7 @@ int matrix_run(const struct matrix_opts *o)
 	}
 	run_dir = run.path;
 	for (int i = 0; i < njobs; i++) {
-		matrix_machine_fit(jobs[i].plan);
+		matrix_machine_fit(jobs[i].plan, o->bin_dir);
 		if (matrix_write_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
 			log_warnx("run: %s", err);
 			matrix_free_jobs(o, jobs, njobs);

@@ -16,6 +16,9 @@
  *                               # a scenario that needs more is n/a on this stack
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
+ *   requires node {bin}/socketio/node_modules/socket.io/package.json
+ *                               # programs on PATH and files that must exist on this machine;
+ *                               # where one is missing, the stack's cells are n/a, saying which
  *
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
@@ -63,6 +66,7 @@ struct stack {
 	char name[64];
 	char describe[256];
 	struct stack_cmd client, listen, server, store;
+	struct stack_cmd requires;    /* programs on PATH and files ({bin}) the stack needs on this machine */
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
 	unsigned offers;              /* capability bits (capability.h) */
@@ -95,5 +99,13 @@ typedef const char *const *stack_vars;
 int stack_expand(const struct stack *s, const struct stack_cmd *cmd, stack_vars vars,
 		 char ***argv_out, char *err, size_t errlen);
 void stack_argv_free(char **argv);
+
+/*
+ * Whether this machine has what s requires (its "requires" words: a word
+ * with a '/' is a file that must exist, {bin} expanded to bin_dir; any other
+ * is a program that must be on PATH). 1 when it does, 0 with why filled
+ * (which one is missing, and the stack file's line), -1 with why on error.
+ */
+int stack_requires_met(const struct stack *s, const char *bin_dir, char *why, size_t whylen);
 
 #endif
