@@ -72,8 +72,17 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SRC   := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
 
-.PHONY: all test test-programs unit integration asan clean install matrix
-all: $(PROGS)
+.PHONY: all test test-programs unit integration asan clean install matrix socketio-deps
+all: $(PROGS) $(BIN)/socketio
+
+# The Socket.IO fixture is Node, not C: $(BIN)/socketio points at its folder,
+# so its stacks name {bin}/socketio/server.js. Its npm packages are installed
+# by `make socketio-deps` (run.sh does it); without them those cells are n/a.
+$(BIN)/socketio:
+	@mkdir -p $(BIN)
+	ln -sfn $(abspath fixtures/socketio) $@
+socketio-deps:
+	cd fixtures/socketio && npm ci --no-audit --no-fund
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
