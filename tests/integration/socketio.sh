@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# socketio.sh: acklab on Socket.IO 4, real software nobody here wrote
+# (fixtures/socketio, the sio-*.stack columns). Two parts:
+#  - the fixture on loopback, no acklab: the adapter's events follow
+#    docs/protocol.md (every `t` is CLOCK_MONOTONIC, read between two reads
+#    of that clock; Sent with the stored ts; an unknown channel Failed after
+#    one attempt); the server deduplicates a resent client_msg_id; the store
+#    survives a SIGKILL with a torn last line (cut off) and keeps appending;
+#  - the Socket.IO cells through acklab: every applicable scenario on the
+#    send stacks, each held to the stack's own expect lines (Socket.IO's
+#    documentation: at most once with emit, at least once with retries, so
+#    lost-ack is a DUP without a key), the recipient with connection state
+#    recovery shown m2 again after a partition (recovered: true), the
+#    push-only recipient never shown it (GAP); and a stack whose `requires`
+#    names something missing comes out n/a, not failed.
+# Needs: ACKLAB_BIN, ACKLAB_SRC (set by tests/run-tests.sh). Exits 77 (skip)
+# without Node or the npm packages (./run.sh or `make socketio-deps` installs
+# them), or when the machine cannot make namespaces.
+set -u
+bin=${ACKLAB_BIN:?ACKLAB_BIN must point at the built programs}
+src=${ACKLAB_SRC:-$(pwd)}
+acklab="$bin/acklab"
+fx="$src/fixtures/socketio"
+command -v node >/dev/null 2>&1 || { echo "skipped: node is not installed (./run.sh installs it)"; exit 77; }
+for p in socket.io socket.io-client; do
+	[ -f "$fx/node_modules/$p/package.json" ] ||
+		{ echo "skipped: npm package $p is not installed in fixtures/socketio (make socketio-deps)"; exit 77; }
+done
+command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 is needed to read CLOCK_MONOTONIC"; exit 77; }
+work=$(mktemp -d /tmp/acklab-socketio-test.XXXXXX)
+chmod 755 "$work"
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fails=0; passes=0
+ok()  { passes=$((passes+1)); echo "ok   $*"; }
+bad() { fails=$((fails+1)); echo "FAIL $*"; }
+mono() { python3 -c 'import time; print(time.monotonic_ns())'; }
+
+# Start server.js on a free loopback port; waits (at most 10 s) for its ready line.
+start_server() { # data-dir, extra args...
+	local data=$1; shift
+	: >"$work/server.out"
+	node "$fx/server.js" --listen 127.0.0.1:0 --data "$data" "$@" >"$work/server.out" 2>"$work/server.err" &
+	server_pid=$!
+	for _ in $(seq 1 200); do
+		url=$(jq -r 'select(.ev=="ready") | "http://" + .listen' "$work/server.out" 2>/dev/null | head -n 1)
+		[ -n "$url" ] && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	bad "server.js did not print its ready line: $(cat "$work/server.err")"
+	return 1
+}
+stop_server() { kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; }
+history() { node "$fx/client.js" --server "$url" --mode history --page-limit 1 "$@"; }
+
+# ---- 1. the fixture on loopback ------------------------------------------------
+mkdir -p "$work/d1"
+if start_server "$work/d1" --dedup; then
+	before=$(mono)
+	printf '%s\n' '{"op":"send","id":"m1","channel":"general","text":"m1 (acklab-t-m1)"}' \
+		'{"op":"send","id":"m2","channel":"nowhere","text":"m2 (acklab-t-m2)"}' \
+		'{"op":"send"}' \
+		'{"op":"send","id":"m3","channel":"general","text":"m3 (acklab-t-m3)"}' |
+		timeout 20 node "$fx/client.js" --server "$url" --mode sio-retries-key --timeout-ms 1000 \
+			--attempts 3 >"$work/c1.out" 2>"$work/c1.err"
+	rc=$?
+	after=$(mono)
+	[ $rc -eq 0 ] && ok "the adapter exits 0 at the end of its input" || bad "adapter exit $rc: $(cat "$work/c1.err")"
+	n=$(jq -s --argjson a "$before" --argjson b "$after" '[.[] | select(.t < $a or .t > $b)] | length' "$work/c1.out")
+	total=$(jq -s length "$work/c1.out")
+	[ "$n" = 0 ] && [ "$total" -ge 8 ] &&
+		ok "every event's t ($total) lies between two CLOCK_MONOTONIC reads around the run" ||
+		bad "$n of $total events have a t outside [$before, $after]"
+	sent_ts=$(jq -r 'select(.ev=="sent" and .id=="m1") | .ts' "$work/c1.out")
+	stored_ts=$(history | jq -r 'select(.text|test("acklab-t-m1")) | .ts')
+	[ -n "$sent_ts" ] && [ "$sent_ts" = "$stored_ts" ] &&
+		ok "m1 is shown Sent with the ts the store holds ($sent_ts)" || bad "m1 sent ts '$sent_ts', stored '$stored_ts'"
+	jq -e -s 'map(select(.id=="m2" and .ev=="failed"))[0] | .error=="channel_not_found" and .attempts==1' \
+		"$work/c1.out" >/dev/null && ok "m2 to an unknown channel: Failed (channel_not_found) after one attempt" ||
+		bad "m2: $(grep '"m2"' "$work/c1.out")"
+	jq -e -s 'map(select(.ev=="error" and .error=="bad_command")) | length == 1' "$work/c1.out" >/dev/null &&
+		ok "a send without an id is a bad_command, and the client keeps going" || bad "no bad_command event"
+	[ "$(history | jq -s 'map(.text) == ["m1 (acklab-t-m1)", "m3 (acklab-t-m3)"]')" = true ] &&
+		ok "the store holds m1 and m3, paged one row at a time" || bad "history: $(history)"
+	[ "$(history --channel nowhere | wc -l)" = 0 ] && ok "an unknown channel reads back empty (exit 0)" ||
+		bad "unknown channel read back"
+
+	# The same client_msg_id twice (a resend): one row, one ts for both acks.
+	NODE_PATH="$fx/node_modules" timeout 20 node -e '
+		const { io } = require("socket.io-client");
+		const s = io(process.argv[1], { transports: ["websocket"] });
+		const m = { channel: "general", text: "k1 (acklab-t-k1)", client_msg_id: "key-1" };
+		s.timeout(5000).emit("message", m, (e1, a) => s.timeout(5000).emit("message", m, (e2, b) => {
+			console.log(JSON.stringify({ a, b })); s.close(); }));' "$url" >"$work/dedup.out" 2>&1
+	[ "$(history | grep -c acklab-t-k1)" = 1 ] &&
+		jq -e '.a.ts == .b.ts and .b.duplicate == true' "$work/dedup.out" >/dev/null &&
+		ok "a resent client_msg_id is stored once and answered with the first ts" ||
+		bad "dedup: $(cat "$work/dedup.out"); $(history | grep -c acklab-t-k1) rows"
+
+	# SIGKILL, then a torn last line as a crash mid-write leaves: cut off at restart.
+	stop_server
+	printf '{"channel":"general","ts":"9' >>"$work/d1/socketio-chat.jsonl"
+	if start_server "$work/d1" --dedup; then
+		[ "$(history | jq -s length)" = 3 ] && ok "after SIGKILL and a torn line the store reads back its 3 whole rows" ||
+			bad "after restart: $(history)"
+		printf '%s\n' '{"op":"send","id":"m4","channel":"general","text":"m4 (acklab-t-m4)"}' |
+			timeout 20 node "$fx/client.js" --server "$url" --mode sio-retries --timeout-ms 1000 >/dev/null 2>&1
+		tail -c 1 "$work/d1/socketio-chat.jsonl" | od -c | grep -q '\\n' &&
+			[ "$(history | jq -s 'map(.text) | last')" = '"m4 (acklab-t-m4)"' ] &&
+			[ "$(jq -s length "$work/d1/socketio-chat.jsonl" 2>/dev/null)" = 4 ] &&
+			ok "the next message is appended after the last whole line" || bad "append after torn line: $(cat "$work/d1/socketio-chat.jsonl")"
+		stop_server
+	fi
+fi
+
+# ---- 2. the Socket.IO cells through acklab ------------------------------------
+"$acklab" doctor >/dev/null 2>&1
+if [ $? -eq 4 ]; then
+	echo "the acklab cells need namespaces, which this machine cannot make"
+	echo "$passes passed, $fails failed"
+	[ $fails -eq 0 ] && { echo "skipped: namespaces"; exit 77; }
+	exit 1
+fi
+verdict() { jq -r --arg s "$2" --arg k "$3" '.cells[] | select(.scenario==$s and .stack==$k) | .verdict' "$1/results.json"; }
+status() { jq -r --arg s "$2" --arg k "$3" '.cells[] | select(.scenario==$s and .stack==$k) | .status' "$1/results.json"; }
+start=$(date +%s)
+
+# Every scenario that can run on a black box, on the stacks that wait for an ack.
+send_rows="crash-before-read lost-ack half-open-nat disk-full power-loss unknown-channel shaped-network partition-recipient"
+"$acklab" run $send_rows --stack sio-retries,sio-retries-key --out "$work/retries" -j 4 >"$work/retries.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ok "sio-retries and sio-retries-key: all 16 cells as expected" ||
+	{ bad "sio-retries* run exit $rc"; grep -E '^(FAIL|ERROR)|✗' "$work/retries.out" | head -20; }
+case $(verdict "$work/retries" lost-ack sio-retries) in
+DUP*m3*) ok "lost ack on sio-retries: DUP m3 (at least once, no key)";;
+*) bad "lost-ack × sio-retries: $(verdict "$work/retries" lost-ack sio-retries)";;
+esac
+a=$(jq -r '.cells[] | select(.scenario=="lost-ack" and .stack=="sio-retries-key") | .messages[] | select(.id=="m3") | .attempts' "$work/retries/results.json")
+[ "$(verdict "$work/retries" lost-ack sio-retries-key)" = clean ] && [ "${a:-0}" -ge 2 ] &&
+	ok "lost ack on sio-retries-key: clean after $a attempts (the key made the resends safe)" ||
+	bad "lost-ack × sio-retries-key: $(verdict "$work/retries" lost-ack sio-retries-key), attempts $a"
+
+# sio-emit on the rows whose outcome does not depend on the machine's speed (see its stack file).
+emit_rows="crash-before-read lost-ack half-open-nat unknown-channel shaped-network partition-recipient"
+"$acklab" run $emit_rows --stack sio-emit --out "$work/emit" -j 4 >"$work/emit.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ok "sio-emit: all 6 cells as expected" ||
+	{ bad "sio-emit run exit $rc"; grep -E '✗' "$work/emit.out" | head -10; }
+for row in crash-before-read:m3 half-open-nat:m3 unknown-channel:m2; do
+	v=$(verdict "$work/emit" "${row%%:*}" sio-emit)
+	[ "$v" = "LOST ${row#*:}" ] && ok "${row%%:*} on sio-emit: $v (at most once: Sent when emit returned)" ||
+		bad "${row%%:*} × sio-emit: $v"
+done
+
+# The receive side: recovery replays what a partition hid; push alone never shows it.
+"$acklab" run partition-recipient --stack sio-listen-recovery,sio-listen-push --out "$work/recv" -j 2 \
+	>"$work/recv.out" 2>&1
+[ "$(status "$work/recv" partition-recipient sio-listen-recovery)" = met ] &&
+	grep -q '"recovered":true' "$work/recv/partition-recipient/sio-listen-recovery/history.jsonl" &&
+	ok "partition on sio-listen-recovery: clean, the reconnection recovered (m2 replayed by Socket.IO)" ||
+	bad "partition × sio-listen-recovery: $(verdict "$work/recv" partition-recipient sio-listen-recovery)"
+gap=$(jq -r '.cells[] | select(.scenario=="partition-recipient" and .stack=="sio-listen-push") | .messages[] | select(.id=="m2") | .class' "$work/recv/results.json")
+[ "$gap" = gap ] && ok "partition on sio-listen-push: m2 never shown (gap; the scenario's wait for it cannot end)" ||
+	bad "partition × sio-listen-push: m2 is '$gap'"
+
+# A stack whose requires names what this machine lacks: n/a, the missing file
+# named, and the run beside it still exits 0 (n/a is not a failure).
+mkdir -p "$work/stacks"
+sed -e 's/^stack .*/stack    sio-missing/' -e 's|^requires .*|requires node {bin}/socketio/node_modules/no-such-package/package.json|' \
+	"$src/scenarios/stacks/sio-retries.stack" >"$work/stacks/sio-missing.stack"
+"$acklab" run unknown-channel --stack "sio-retries,$work/stacks/sio-missing.stack" --out "$work/na" -j 2 \
+	>"$work/na.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(status "$work/na" unknown-channel sio-missing)" = "n/a" ] &&
+	[ "$(status "$work/na" unknown-channel sio-retries)" = met ] &&
+	grep -q 'no-such-package/package.json, which this machine does not have' "$work/na.out" &&
+	ok "a stack whose requires is missing: n/a with the missing file named; the run exits 0" ||
+	bad "missing requires: exit $rc, status $(status "$work/na" unknown-channel sio-missing): $(head -5 "$work/na.out")"
+
+echo "the Socket.IO cells took $(( $(date +%s) - start )) s"
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
