@@ -73,14 +73,21 @@ FUZZ_SRC   := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
 
 .PHONY: all test test-programs unit integration asan clean install matrix socketio-deps
-all: $(PROGS) $(BIN)/socketio
+all: $(PROGS) $(BIN)/socketio/.copied
 
-# The Socket.IO fixture is Node, not C: $(BIN)/socketio points at its folder,
-# so its stacks name {bin}/socketio/server.js. Its npm packages are installed
-# by `make socketio-deps` (run.sh does it); without them those cells are n/a.
-$(BIN)/socketio:
-	@mkdir -p $(BIN)
-	ln -sfn $(abspath fixtures/socketio) $@
+# The Socket.IO fixture is Node, not C: it is copied, with its npm packages
+# when they are installed, to $(BIN)/socketio, beside acklab's other programs
+# (the folder the roles' private /tmp keeps reachable), and its stacks name
+# {bin}/socketio/server.js. `make socketio-deps` installs the packages (run.sh
+# does it); without them those cells are n/a.
+SIO_FILES := $(wildcard fixtures/socketio/*.js) fixtures/socketio/package.json fixtures/socketio/package-lock.json
+$(BIN)/socketio/.copied: $(SIO_FILES) $(wildcard fixtures/socketio/node_modules/.package-lock.json)
+	@if [ -L $(BIN)/socketio ]; then rm $(BIN)/socketio; fi
+	@mkdir -p $(BIN)/socketio
+	cp $(SIO_FILES) $(BIN)/socketio/
+	rm -rf $(BIN)/socketio/node_modules
+	if [ -d fixtures/socketio/node_modules ]; then cp -R fixtures/socketio/node_modules $(BIN)/socketio/; fi
+	@touch $@
 socketio-deps:
 	cd fixtures/socketio && npm ci --no-audit --no-fund
 

@@ -20,11 +20,11 @@ set -u
 bin=${ACKLAB_BIN:?ACKLAB_BIN must point at the built programs}
 src=${ACKLAB_SRC:-$(pwd)}
 acklab="$bin/acklab"
-fx="$src/fixtures/socketio"
+fx="$bin/socketio"    # the copy make puts beside acklab, which the stacks run
 command -v node >/dev/null 2>&1 || { echo "skipped: node is not installed (./run.sh installs it)"; exit 77; }
 for p in socket.io socket.io-client; do
 	[ -f "$fx/node_modules/$p/package.json" ] ||
-		{ echo "skipped: npm package $p is not installed in fixtures/socketio (make socketio-deps)"; exit 77; }
+		{ echo "skipped: npm package $p is not installed in $fx (make socketio-deps, then make)"; exit 77; }
 done
 command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 is needed to read CLOCK_MONOTONIC"; exit 77; }
 work=$(mktemp -d /tmp/acklab-socketio-test.XXXXXX)
