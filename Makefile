@@ -132,7 +132,7 @@ integration: $(PROGS) $(INTEG_BIN)
 # make's own exit status on a failed recipe is always 2 (acklab's usage-error
 # code); ./run.sh test and ./run.sh asan build with test-programs, then run
 # the runner themselves, so they exit with its status (1 when a test failed).
-test-programs: $(PROGS) $(UNIT_BIN) $(INTEG_BIN)
+test-programs: $(PROGS) $(BIN)/socketio/.copied $(UNIT_BIN) $(INTEG_BIN)
 
 test: test-programs
 	@tests/run-tests.sh $(BIN) unit integration fuzz matrix
