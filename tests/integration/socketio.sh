@@ -6,6 +6,8 @@
 #    of that clock; Sent with the stored ts; an unknown channel Failed after
 #    one attempt); the server deduplicates a resent client_msg_id; the store
 #    survives a SIGKILL with a torn last line (cut off) and keeps appending;
+#    a failed store write (failpoint persist=fail@1) is not acknowledged, so
+#    Socket.IO's retries resend it;
 #  - the Socket.IO cells through acklab: every applicable scenario on the
 #    send stacks, each held to the stack's own expect lines (Socket.IO's
 #    documentation: at most once with emit, at least once with retries, so
@@ -115,6 +117,21 @@ if start_server "$work/d1" --dedup; then
 	fi
 fi
 
+# A store write that fails is not acknowledged: Socket.IO's retries resend it after ackTimeout.
+mkdir -p "$work/d2"
+if start_server "$work/d2" --events --failpoints persist=fail@1; then
+	printf '%s\n' '{"op":"send","id":"m1","channel":"general","text":"m1 (acklab-t-m1)"}' |
+		timeout 20 node "$fx/client.js" --server "$url" --mode sio-retries --timeout-ms 300 --attempts 3 \
+			>"$work/c2.out" 2>&1
+	jq -e -s 'map(select(.ev=="sent" and .id=="m1"))[0].attempts == 2' "$work/c2.out" >/dev/null &&
+		[ "$(jq -r -s 'map(select(.ev=="persist_failed" or .ev=="persisted" or .ev=="failpoint") | .ev) | join(",")' \
+			"$work/server.out")" = "failpoint,persist_failed,persisted" ] &&
+		[ "$(history | grep -c acklab-t-m1)" = 1 ] &&
+		ok "persist=fail@1: not acknowledged, resent after ackTimeout, stored once, Sent after 2 attempts" ||
+		bad "persist=fail@1: $(cat "$work/c2.out"; cat "$work/server.out")"
+	stop_server
+fi
+
 # ---- 2. the Socket.IO cells through acklab ------------------------------------
 "$acklab" doctor >/dev/null 2>&1
 if [ $? -eq 4 ]; then
@@ -124,6 +141,8 @@ if [ $? -eq 4 ]; then
 	exit 1
 fi
 verdict() { jq -r --arg s "$2" --arg k "$3" '.cells[] | select(.scenario==$s and .stack==$k) | .verdict' "$1/results.json"; }
+not_met() { jq -r '.cells[] | select(.status=="unmet" or .status=="error") |
+	"     \(.scenario) × \(.stack): \(.verdict) \(.error // .reason // "")"' "$1/results.json"; }
 status() { jq -r --arg s "$2" --arg k "$3" '.cells[] | select(.scenario==$s and .stack==$k) | .status' "$1/results.json"; }
 start=$(date +%s)
 
@@ -131,8 +150,8 @@ start=$(date +%s)
 #  - every scenario that can run on a black box, on the stacks that wait for an ack;
 #  - sio-emit on the rows whose outcome does not depend on the machine's speed (see its stack file);
 #  - the receive side: recovery replays what a partition hid; push alone never shows it.
-send_rows="crash-before-read lost-ack half-open-nat disk-full power-loss unknown-channel shaped-network partition-recipient"
-emit_rows="crash-before-read lost-ack half-open-nat unknown-channel shaped-network partition-recipient"
+send_rows="crash-before-persist crash-before-read crash-after-persist fanout-before-persist lost-ack half-open-nat disk-full power-loss unknown-channel shaped-network partition-recipient"
+emit_rows="crash-before-persist crash-before-read crash-after-persist lost-ack half-open-nat unknown-channel shaped-network partition-recipient"
 "$acklab" run $send_rows --stack sio-retries,sio-retries-key --out "$work/retries" -j 4 >"$work/retries.out" 2>&1 &
 pid_retries=$!
 "$acklab" run $emit_rows --stack sio-emit --out "$work/emit" -j 2 >"$work/emit.out" 2>&1 &
@@ -142,20 +161,22 @@ pid_emit=$!
 wait $pid_retries; rc_retries=$?
 wait $pid_emit; rc_emit=$?
 
-[ $rc_retries -eq 0 ] && ok "sio-retries and sio-retries-key: all 16 cells as expected" ||
-	{ bad "sio-retries* run exit $rc_retries"; grep -E ' (FAIL|ERROR) ' "$work/retries.out" | head -20; }
-case $(verdict "$work/retries" lost-ack sio-retries) in
-DUP*m3*) ok "lost ack on sio-retries: DUP m3 (at least once, no key)";;
-*) bad "lost-ack × sio-retries: $(verdict "$work/retries" lost-ack sio-retries)";;
-esac
+[ $rc_retries -eq 0 ] && ok "sio-retries and sio-retries-key: all 22 cells as expected" ||
+	{ bad "sio-retries* run exit $rc_retries"; not_met "$work/retries"; }
+for row in lost-ack crash-after-persist; do
+	case $(verdict "$work/retries" $row sio-retries) in
+	"DUP m3") ok "$row on sio-retries: DUP m3 (at least once, no key)";;
+	*) bad "$row × sio-retries: $(verdict "$work/retries" $row sio-retries)";;
+	esac
+done
 a=$(jq -r '.cells[] | select(.scenario=="lost-ack" and .stack=="sio-retries-key") | .messages[] | select(.id=="m3") | .attempts' "$work/retries/results.json")
 [ "$(verdict "$work/retries" lost-ack sio-retries-key)" = clean ] && [ "${a:-0}" -ge 2 ] &&
 	ok "lost ack on sio-retries-key: clean after $a attempts (the key made the resends safe)" ||
 	bad "lost-ack × sio-retries-key: $(verdict "$work/retries" lost-ack sio-retries-key), attempts $a"
 
-[ $rc_emit -eq 0 ] && ok "sio-emit: all 6 cells as expected" ||
-	{ bad "sio-emit run exit $rc_emit"; grep -E ' (FAIL|ERROR) ' "$work/emit.out" | head -10; }
-for row in crash-before-read:m3 half-open-nat:m3 unknown-channel:m2; do
+[ $rc_emit -eq 0 ] && ok "sio-emit: all 8 cells as expected" ||
+	{ bad "sio-emit run exit $rc_emit"; not_met "$work/emit"; }
+for row in crash-before-persist:m3 crash-before-read:m3 half-open-nat:m3 unknown-channel:m2; do
 	v=$(verdict "$work/emit" "${row%%:*}" sio-emit)
 	[ "$v" = "LOST ${row#*:}" ] && ok "${row%%:*} on sio-emit: $v (at most once: Sent when emit returned)" ||
 		bad "${row%%:*} × sio-emit: $v"
