@@ -18,6 +18,7 @@ static const struct {
 	{ CAP_TIMERS, "timers" },
 	{ CAP_CATCHUP, "catchup" },
 	{ CAP_STORAGE, "storage" },
+	{ CAP_REPLICAS, "replicas" },
 };
 
 const char *cap_name(unsigned cap)

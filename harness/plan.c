@@ -77,6 +77,9 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 
 	if (s->failpoints[0])
 		plan_need(&needs, CAP_FAILPOINTS, why, "it arms server failpoints", 0);
+	if (s->servers)
+		plan_need(&needs, CAP_REPLICAS, why, "it runs several server instances on one store, and "
+			  "the server command names no {instance}", 0);
 	for (int i = 0; i < s->nrules; i++) {
 		const struct scn_rule *r = &s->rules[i];
 
@@ -118,6 +121,9 @@ static void plan_check_fit(struct plan *p)
 	/* Storage faults act on the server's data folder: a server that names none has no disk to break. */
 	if (plan_cmd_has(&st->server, "{dir}"))
 		p->offers |= CAP_STORAGE;
+	/* Instances behind a balancer each need to know which they are to share one store. */
+	if (plan_cmd_has(&st->server, "{instance}"))
+		p->offers |= CAP_REPLICAS;
 	p->needs = plan_scenario_needs(s, why);
 	lack = p->needs & ~p->offers;
 	if (lack) {

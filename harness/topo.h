@@ -20,12 +20,14 @@
 
 #include <stddef.h>
 
-#define TOPO_MAX_HOSTS 67           /* client, router, server and up to 64 recipients */
+#define TOPO_MAX_SERVERS 8          /* server instances behind a balancer */
+#define TOPO_MAX_HOSTS (67 + TOPO_MAX_SERVERS)  /* client, router, server (or lb), instances, 64 recipients */
 #define TOPO_NAME_MAX 32
 
 struct router;
 
-enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT };
+/* TOPO_SERVER is where clients connect: the server, or the balancer in front of TOPO_INSTANCEs. */
+enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT, TOPO_INSTANCE };
 
 struct topo_host {
 	char name[TOPO_NAME_MAX];     /* "client", "router", "server", "recipient1", ... */
@@ -40,13 +42,15 @@ struct topo_host {
 struct topo {
 	struct topo_host hosts[TOPO_MAX_HOSTS];
 	int nhosts;
-	struct topo_host *router, *client, *server;
+	struct topo_host *router, *client, *server;   /* server: "server", or "lb" when instances are behind it */
 	struct router *rt;            /* the router's nftables and conntrack handles (router.h); owned */
 	void *priv;                   /* the hosts' netlink sockets (topo_priv.h); owned */
 };
 
 struct topo_config {
-	int recipients;               /* 0..8 recipient hosts, named recipient1.. */
+	int recipients;               /* 0..64 recipient hosts, named recipient1.. */
+	int servers;                  /* 0: one host "server"; 2..TOPO_MAX_SERVERS: "lb" in front of
+	                                 hosts server1..serverN (each on its own link to the router) */
 };
 
 /* Build the whole topology. On success *out is owned by the caller (topo_free). */
