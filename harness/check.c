@@ -35,6 +35,8 @@ void cell_result_release(struct cell_result *r)
 	r->extra = NULL;
 	json_decref(r->client);
 	r->client = NULL;
+	json_decref(r->commands);
+	r->commands = NULL;
 	history_free(r->history);
 	r->history = NULL;
 }
@@ -240,7 +242,6 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
-	const struct scn_expect *exp = scenario_expect_for(s, p->st->name, p->st->is_default);
 
 	str_copy(out->scenario, s->name, sizeof out->scenario);
 	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
@@ -252,7 +253,8 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;
 	out->client = json_incref(json_object_get(p->doc, "client"));
-	out->expect_line = exp ? exp->pos.line : 0;
+	out->expect_line = p->expect ? p->expect_line : 0;
+	str_copy(out->expect_path, p->expect_file ? p->expect_file : "", sizeof out->expect_path);
 }
 
 int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,
@@ -287,6 +289,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		snprintf(out->error, sizeof out->error, "not run (no %s: %s)", path, jerr.text);
 		goto done;
 	}
+	out->commands = json_incref(json_object_get(rec, "commands"));
 	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));
@@ -299,7 +302,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	}
 	check_measure(out);
 	check_measure_reconnects(out);
-	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
+	exp = p->expect;
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);
 	if ((!(error && *error) || access(path, F_OK) == 0) &&
