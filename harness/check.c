@@ -176,66 +176,17 @@ static void check_untouched(struct cell_result *out)
 	}
 }
 
-static bool store_lifecycle(json_t *e)
-{
-	const char *ev = json_string_value(json_object_get(e, "ev"));
-
-	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
-}
-
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json).
  */
 static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32];
-	struct history *loaded, *h;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32];
 
-	snprintf(path, sizeof path, "%s/history.jsonl", dir);
-	loaded = history_load_jsonl(path, err, errlen);
-	if (!loaded)
-		return NULL;
-	h = history_new();
-	if (!h) {
-		history_free(loaded);
-		err_set(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < history_len(loaded); i++) {
-		json_t *e = history_at(loaded, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-
-		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
-		   can tell acklab's own read-back traffic from the roles'. */
-		if (role && strcmp(role, "store") == 0 && !store_lifecycle(e))
-			continue;
-		history_add(h, role ? role : "?", json_incref(e),
-			    json_integer_value(json_object_get(e, "t")));
-	}
-	history_free(loaded);
-	snprintf(path, sizeof path, "%s/store.jsonl", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return h;         /* the run ended before reading the store */
-		err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		history_free(h);
-		return NULL;
-	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n > 0)
-			history_add_store_line(h, line, store_t);
-	}
-	free(line);
-	fclose(f);
-	return h;
+	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
+	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
+	return history_load_cell(history_path, store_path, store_t, err, errlen);
 }
 
 static void check_fill_from_plan(struct cell_result *out, const struct plan *p)

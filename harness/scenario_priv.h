@@ -108,6 +108,11 @@ int scn_packet_host(struct scn_parser *p, int i, char *dst, size_t len);
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);
 
+/* scenario_workload.c: the workload and nemesis statements, and "from clientK" (word i) of a send. */
+int scn_st_workload(struct scn_parser *p);
+int scn_st_nemesis(struct scn_parser *p);
+int scn_send_from(struct scn_parser *p, int i, struct scn_step *st);
+
 /* Word i is a failpoint spec in chatd's grammar (scenario_failpoint.c); errors point into it. */
 int scn_failpoints(struct scn_parser *p, int i);
 
