@@ -523,7 +523,7 @@ int cmd_explore(const struct paths *p, int argc, char **argv, volatile int *stop
 		rc = EXIT_SKIP;
 		goto done;
 	}
-	if (paths_private_tmp(p, x->run_dir, &set, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, x->run_dir, &set, NULL, err, sizeof err) == -1) {
 		log_warnx("explore: %s", err);
 		goto done;
 	}
@@ -626,7 +626,7 @@ int cmd_shrink(const struct paths *p, int argc, char **argv, volatile int *stop)
 		log_warnx("cannot build the sandbox: %s", err);
 		return EXIT_SKIP;
 	}
-	if (paths_private_tmp(p, work, &none, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, work, &none, NULL, err, sizeof err) == -1) {
 		log_warnx("shrink: %s", err);
 		return EXIT_USAGE;
 	}
