@@ -77,8 +77,24 @@ FUZZ_BUILD := build/fuzz
 FUZZ_SRC   := $(wildcard tests/fuzz/*.c)
 FUZZ_BIN   := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
 
-.PHONY: all test test-programs unit integration asan clean install matrix
-all: $(PROGS)
+.PHONY: all test test-programs unit integration asan clean install matrix socketio-deps
+all: $(PROGS) $(BIN)/socketio/.copied
+
+# The Socket.IO fixture is Node, not C: it is copied, with its npm packages
+# when they are installed, to $(BIN)/socketio, beside acklab's other programs
+# (the folder the roles' private /tmp keeps reachable), and its stacks name
+# {bin}/socketio/server.js. `make socketio-deps` installs the packages (run.sh
+# does it); without them those cells are n/a.
+SIO_FILES := $(wildcard fixtures/socketio/*.js) fixtures/socketio/package.json fixtures/socketio/package-lock.json
+$(BIN)/socketio/.copied: $(SIO_FILES) $(wildcard fixtures/socketio/node_modules/.package-lock.json)
+	@if [ -L $(BIN)/socketio ]; then rm $(BIN)/socketio; fi
+	@mkdir -p $(BIN)/socketio
+	cp $(SIO_FILES) $(BIN)/socketio/
+	rm -rf $(BIN)/socketio/node_modules
+	if [ -d fixtures/socketio/node_modules ]; then cp -R fixtures/socketio/node_modules $(BIN)/socketio/; fi
+	@touch $@
+socketio-deps:
+	cd fixtures/socketio && npm ci --no-audit --no-fund
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,7 +152,7 @@ integration: $(PROGS) $(INTEG_BIN) $(SEEDED_CHATD)
 # make's own exit status on a failed recipe is always 2 (acklab's usage-error
 # code); ./run.sh test and ./run.sh asan build with test-programs, then run
 # the runner themselves, so they exit with its status (1 when a test failed).
-test-programs: $(PROGS) $(UNIT_BIN) $(INTEG_BIN) $(SEEDED_CHATD)
+test-programs: $(PROGS) $(BIN)/socketio/.copied $(UNIT_BIN) $(INTEG_BIN) $(SEEDED_CHATD)
 
 test: test-programs
 	@tests/run-tests.sh $(BIN) unit integration fuzz matrix

@@ -43,6 +43,39 @@ if [ ${#missing[@]} -gt 0 ]; then
 	"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The Socket.IO stacks (scenarios/stacks/sio-*.stack) run on Node and the npm
+# packages pinned in fixtures/socketio/package-lock.json. They are optional:
+# where Node or the packages cannot be installed (no network, no root), this
+# says why and those cells are n/a; nothing else is held up.
+socketio_deps() {
+	local want=() root=()
+	command -v node >/dev/null 2>&1 || want+=(nodejs)
+	command -v npm >/dev/null 2>&1 || want+=(npm)
+	if [ ${#want[@]} -gt 0 ]; then
+		if [ "$(id -u)" -ne 0 ]; then
+			if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+				root=(sudo)
+			else
+				echo "run.sh: the Socket.IO cells will be n/a: ${want[*]} missing, and I cannot install them (sudo apt-get install -y ${want[*]})" >&2
+				return 0
+			fi
+		fi
+		echo "run.sh: installing ${want[*]} for the Socket.IO stacks" >&2
+		if ! { DEBIAN_FRONTEND=noninteractive "${root[@]}" apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null ||
+		       { "${root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${root[@]}" apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null; }; }; then
+			echo "run.sh: the Socket.IO cells will be n/a: could not install ${want[*]}" >&2
+			return 0
+		fi
+	fi
+	# npm ci writes node_modules/.package-lock.json: up to date when it is newer than the lock.
+	if [ fixtures/socketio/package-lock.json -nt fixtures/socketio/node_modules/.package-lock.json ]; then
+		echo "run.sh: npm ci in fixtures/socketio (socket.io, socket.io-client)" >&2
+		(cd fixtures/socketio && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+			echo "run.sh: the Socket.IO cells will be n/a: npm ci failed in fixtures/socketio" >&2
+	fi
+}
+socketio_deps
+
 jobs=$(nproc 2>/dev/null || echo 2)
 make -s -j"$jobs" all
 

@@ -104,9 +104,9 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->listen);
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
+	stack_cmd_clear(&s->requires);
 	stack_cmd_clear(&s->setup);
 	stack_expects_free(s);
-	stack_cmd_clear(&s->requires);
 	free(s);
 }
 
@@ -213,6 +213,18 @@ static int stack_check_placeholders(const char *file, int lineno, const struct s
 				 "{timeout-ms})",
 				 (int)len, name);
 	}
+	return 0;
+}
+
+/* A requires word is a program name or a path; the only placeholder it may hold is {bin}. */
+static int stack_requires_word_bad(const char *file, int lineno, const struct stack_word *w, char *err,
+				   size_t errlen)
+{
+	for (const char *c = strchr(w->text, '{'); c; c = strchr(c + 1, '{'))
+		if (strncmp(c, "{bin}", 5) != 0)
+			return stack_err(err, errlen, file, lineno, w->col + (int)(c - w->text),
+					 "requires takes only {bin} (a program or a file must exist before "
+					 "any cell runs, when no cell's values are known)");
 	return 0;
 }
 
@@ -348,10 +360,10 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->server;
 	else if (strcmp(kw, "store") == 0)
 		cmd = &s->store;
-	else if (strcmp(kw, "setup") == 0)
-		cmd = &s->setup;
 	else if (strcmp(kw, "requires") == 0)
 		cmd = &s->requires;
+	else if (strcmp(kw, "setup") == 0)
+		cmd = &s->setup;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
@@ -361,6 +373,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 					 "missing command (expected: %s PROGRAM ARGS...)", kw);
 		for (i = 1; i < n; i++) {
 			if (stack_check_placeholders(file, lineno, &w[i], err, errlen) == -1)
+				return -1;
+			if (cmd == &s->requires && stack_requires_word_bad(file, lineno, &w[i], err, errlen))
 				return -1;
 			cmd->words[cmd->nwords] = strdup(w[i].text);
 			if (!cmd->words[cmd->nwords])
@@ -637,9 +651,9 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].listen);
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
+		stack_cmd_clear(&set->stacks[i].requires);
 		stack_cmd_clear(&set->stacks[i].setup);
 		stack_expects_free(&set->stacks[i]);
-		stack_cmd_clear(&set->stacks[i].requires);
 	}
 	free(set->stacks);
 	set->stacks = NULL;
