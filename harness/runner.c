@@ -70,7 +70,10 @@ static void cell_send(struct cell *c, const struct scn_step *st)
 	if (st->reply_to[0]) {
 		/* A reply points at its parent as a reader saw it: by the ts recipient1 was shown. */
 		parent_ts = cell_seen_ts(c, st->reply_to);
-		if (!parent_ts) {
+		/* Its parent never shown, after an await that said so and went on: a message of its own. */
+		if (!parent_ts && cell_seen(c, 0, "acklab", "await_gave_up", st->reply_to))
+			;
+		else if (!parent_ts) {
 			cell_fail(c, "%s:%d: cannot reply to %s: recipient1 has not seen it (add "
 				  "'await recipient1 received %s' before)", c->s->path, st->pos.line,
 				  st->reply_to, st->reply_to);
@@ -106,6 +109,19 @@ static void cell_send(struct cell *c, const struct scn_step *st)
 	free(line);
 }
 
+/* An `or go on` await timed out: say so in the history (and to later replies), and go on. */
+static void cell_note_gave_up(struct cell *c, const struct scn_step *st)
+{
+	json_t *e = history_add(c->hist, "acklab",
+				json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "ev", "await_gave_up", "await_role", st->role,
+					  "event", st->ev, "id", st->msg_id, "within_ms", st->within_ms, "line",
+					  st->pos.line),
+				mono_ns());
+
+	if (e)
+		cell_log_arrival(c, "acklab", e);
+}
+
 static void cell_step(struct cell *c, const struct scn_step *st)
 {
 	char why[64];
@@ -130,10 +146,14 @@ static void cell_step(struct cell *c, const struct scn_step *st)
 					  st->msg_id, st->host[0] ? " at " : "", st->host, st->within_ms);
 			break;
 		}
-		if (cell_wait_for(c, st->role, st->ev, st->msg_id, from, st->within_ms) == -1)
-			cell_fail(c, "%s:%d: gave up waiting for %s %s%s%s within %d ms", c->s->path,
-				  st->pos.line, st->role, st->ev, st->msg_id[0] ? " " : "", st->msg_id,
-				  st->within_ms);
+		if (cell_wait_for(c, st->role, st->ev, st->msg_id, from, st->within_ms) == -1) {
+			if (st->or_go_on && !c->failed && !(c->o->stop && *c->o->stop))
+				cell_note_gave_up(c, st);
+			else
+				cell_fail(c, "%s:%d: gave up waiting for %s %s%s%s within %d ms", c->s->path,
+					  st->pos.line, st->role, st->ev, st->msg_id[0] ? " " : "", st->msg_id,
+					  st->within_ms);
+		}
 		/*
 		 * The next un-keyed await looks from just after what this one matched, not
 		 * from the end: an event that arrived in the same turn (persisted m3, then

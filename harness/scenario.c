@@ -463,6 +463,14 @@ static int st_await(struct scn_parser *p)
 			return -1;
 		i += 2;
 	}
+	/* "or go on": the await paces the workload, and a stack may rightly never say it. */
+	if (i < p->nw && strcmp(p->w[i].text, "or") == 0) {
+		if (i + 2 >= p->nw || strcmp(p->w[i + 1].text, "go") != 0 || strcmp(p->w[i + 2].text, "on") != 0)
+			return scn_err(p, p->w[i].col, "expected 'or go on' (the workload goes on when the "
+				       "await times out)");
+		st->or_go_on = true;
+		i += 3;
+	}
 	return scn_no_more(p, i);
 }
 

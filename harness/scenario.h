@@ -62,8 +62,10 @@
  *                                       a range: one send per id, DURATION apart
  *                                       workload steps, run in order (a reply
  *                                       points at the parent as recipient1 saw it):
- *   await ROLE EV [MSG] [within DURATION]   EV "done" = sent or failed; without
- *                                       MSG, an event said since the previous await
+ *   await ROLE EV [MSG] [within DURATION] [or go on]
+ *                                       EV "done" = sent or failed; without MSG, an
+ *                                       event said since the previous await; "or go
+ *                                       on": a timeout is noted, not a failure
  *   await store has MSG [within DURATION]
  *                                       the stack's store command, run from the client
  *                                       host until its output holds MSG (asks nothing
@@ -171,6 +173,7 @@ struct scn_step {
 	char ev[32];                  /* AWAIT ("has", "packet" for those two) */
 	char host[32];                /* AWAIT packet: the host the packet went to */
 	int within_ms;                /* AWAIT; default 5000 */
+	bool or_go_on;                /* AWAIT ... or go on: a timeout is noted and the workload goes on */
 	int ms;                       /* WAIT */
 	struct scn_fault fault;       /* FAULT; HEAL (name may be "") */
 };

@@ -175,6 +175,8 @@ struct bad_case {
 #define HEAD "scenario x\nsend m1\n"
 
 static const struct bad_case bad_cases[] = {
+	{ "scenario x\nsend m1\nawait client done m1 within 1s or go\nexpect * clean\n",
+	  "bad.scn:3:32: expected 'or go on' (the workload goes on when the await times out)" },
 	{ "scenario x\nservers 1 behind haproxy\nsend m1\nexpect * clean\n",
 	  "bad.scn:2:9: bad servers count '1' (expected a number 2..8)" },
 	{ "scenario x\nservers 2 behind nginx\nsend m1\nexpect * clean\n",
