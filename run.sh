@@ -3,7 +3,7 @@
 # the missing ones), builds, then hands over to the C program.
 #
 #   ./run.sh               run every scenario against every stack, print the matrix,
-#                          then the detection study (acklab study detection)
+#                          then the Socket.IO columns, then the detection study
 #   ./run.sh test          build and run every test (unit, integration, fuzz, matrix);
 #                          exits 1 when one failed (make test would exit 2)
 #   ./run.sh asan          the tests again under address/undefined sanitizers
@@ -86,9 +86,13 @@ test)  shift; make -s -j"$jobs" test-programs "$@"
        exec tests/run-tests.sh bin unit integration fuzz matrix ;;
 asan)  shift; make -s -j"$jobs" BUILD=build/asan BIN=build/asan/bin SAN=1 test-programs "$@"
        exec tests/run-tests.sh build/asan/bin unit integration fuzz matrix ;;
-"")    # The main job: the matrix, then the detection study; fails if either does.
+"")    # The main job: the matrix (browser columns included), the same scenarios on
+       # Socket.IO (n/a where Node or its packages are missing), then the
+       # detection study; fails if any of them does.
        rc=0
        bin/acklab run || rc=$?
+       bin/acklab run --stack sio-emit,sio-retries,sio-retries-key,sio-listen-push,sio-listen-recovery ||
+               { st=$?; [ $rc -eq 0 ] && rc=$st; }
        bin/acklab study detection || { st=$?; [ $rc -eq 0 ] && rc=$st; }
        exit $rc ;;
 *)     exec bin/acklab "$@" ;;
