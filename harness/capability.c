@@ -18,6 +18,8 @@ static const struct {
 	{ CAP_TIMERS, "timers" },
 	{ CAP_CATCHUP, "catchup" },
 	{ CAP_STORAGE, "storage" },
+	{ CAP_BOT, "bot" },
+	{ CAP_BOT_FAILPOINTS, "bot-failpoints" },
 };
 
 const char *cap_name(unsigned cap)

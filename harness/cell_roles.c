@@ -60,7 +60,9 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	struct topo_host *server = c->topo->server;
 	const char *vars[48];
 	char nums[16][24], port[16], failpoints[300], seed[24];
-	bool is_listen = strncmp(r->name, "recipient", 9) == 0;
+	struct topo_host *bot = topo_host(c->topo, "bot");
+	/* A bot is a receiver too: it takes the recipients' timers (reconnects, heartbeats). */
+	bool is_listen = strncmp(r->name, "recipient", 9) == 0 || strcmp(r->name, "bot") == 0;
 	struct proc_spec spec;
 	char **argv = NULL;
 	int nv = 0, rc, mnt = -1;
@@ -69,6 +71,8 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	failpoints[0] = '\0';
 	if (first_life && strcmp(r->name, "server") == 0 && c->s->failpoints[0])
 		snprintf(failpoints, sizeof failpoints, "%s", c->s->failpoints);
+	if (first_life && strcmp(r->name, "bot") == 0 && c->s->bot_failpoints[0])
+		snprintf(failpoints, sizeof failpoints, "%s", c->s->bot_failpoints);
 	vars[nv++] = "bin"; vars[nv++] = c->o->bin_dir;
 	vars[nv++] = "server"; vars[nv++] = server->addr;
 	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
@@ -79,6 +83,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	snprintf(seed, sizeof seed, "%lu", c->plan->seed);
 	vars[nv++] = "seed"; vars[nv++] = seed;
 	vars[nv++] = "role"; vars[nv++] = r->name;
+	vars[nv++] = "bot"; vars[nv++] = bot ? bot->addr : "";
 	cell_set_setting_vars(c->plan, is_listen, vars, &nv, nums);
 	vars[nv] = NULL;
 	if (stack_expand(c->st, r->cmd, vars, &argv, err, errlen) == -1)

@@ -131,7 +131,7 @@ static struct history *check_load_history(const char *dir, int64_t store_t, char
 
 		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
 		   can tell acklab's own read-back traffic from the roles'. */
-		if (role && strcmp(role, "store") == 0 && !store_lifecycle(e))
+		if (role && (strcmp(role, "store") == 0 || strcmp(role, "bot-store") == 0) && !store_lifecycle(e))
 			continue;
 		history_add(h, role ? role : "?", json_incref(e),
 			    json_integer_value(json_object_get(e, "t")));
@@ -152,8 +152,19 @@ static struct history *check_load_history(const char *dir, int64_t store_t, char
 		if (n > 0)
 			history_add_store_line(h, line, store_t);
 	}
-	free(line);
 	fclose(f);
+	/* A bot's record (checker_bot.c), read back after the store, when the cell had a bot. */
+	snprintf(path, sizeof path, "%s/bot.jsonl", dir);
+	f = fopen(path, "re");
+	while (f && (n = getline(&line, &cap, f)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n > 0)
+			chk_bot_add_record(h, line, store_t);
+	}
+	if (f)
+		fclose(f);
+	free(line);
 	return h;
 }
 

@@ -684,6 +684,10 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 		chk_classify(&st, m, recipients, reordered[m], reordered_by[m]);
 		out->counts[out->msgs[m].cls]++;
 	}
+	if (chk_bot_view(h, out) == -1) {
+		err_set(err, errlen, "checker: out of memory");
+		goto done;
+	}
 	chk_compare(out, exp);
 	rc = 0;
 done:

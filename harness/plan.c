@@ -77,6 +77,10 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 
 	if (s->failpoints[0])
 		plan_need(&needs, CAP_FAILPOINTS, why, "it arms server failpoints", 0);
+	if (s->bot)
+		plan_need(&needs, CAP_BOT, why, "it has a bot", 0);
+	if (s->bot_failpoints[0])
+		plan_need(&needs, CAP_BOT_FAILPOINTS, why, "it arms bot failpoints", 0);
 	for (int i = 0; i < s->nrules; i++) {
 		const struct scn_rule *r = &s->rules[i];
 
@@ -118,6 +122,11 @@ static void plan_check_fit(struct plan *p)
 	/* Storage faults act on the server's data folder: a server that names none has no disk to break. */
 	if (plan_cmd_has(&st->server, "{dir}"))
 		p->offers |= CAP_STORAGE;
+	/* A bot is offered by its commands: the bot and the read-back of what it processed. */
+	if (st->bot.nwords)
+		p->offers |= CAP_BOT;
+	if (plan_cmd_has(&st->bot, "{failpoints}"))
+		p->offers |= CAP_BOT_FAILPOINTS;
 	p->needs = plan_scenario_needs(s, why);
 	lack = p->needs & ~p->offers;
 	if (lack) {

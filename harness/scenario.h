@@ -206,6 +206,8 @@ struct scenario {
 	int recipients;
 	char channel[SCN_ID_MAX];
 	char failpoints[256];
+	bool bot;                     /* a bot role on a host of its own (scenario_bot.c) */
+	char bot_failpoints[64];      /* the bot's first life: "process=crash@3", or "" */
 	struct scn_setting client[SCN_MAX_SETTINGS];
 	int nclient;
 	struct scn_setting listen[SCN_MAX_SETTINGS];

@@ -315,12 +315,12 @@ int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_re
 	return scn_add_ref(p, kind, dst, p->w[i].col);
 }
 
-/* Does role or host name exist with n recipients? */
-static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n)
+/* Does role or host name exist with n recipients (and a bot, when the scenario has one)? */
+static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n, bool bot)
 {
 	long k;
 
-	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0)
+	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0 || (bot && strcmp(name, "bot") == 0))
 		return true;
 	if (kind == SCN_REF_HOST && strcmp(name, "router") == 0)
 		return true;
@@ -350,10 +350,12 @@ int scn_check_refs(struct scn_parser *p)
 			for (j = 0; j < s->nmsgs && n < 64; j++)      /* suggestions: the first 64 */
 				names[n++] = s->msg_ids[j];
 		} else {
-			if (scn_known_name(r->name, r->kind, s->recipients))
+			if (scn_known_name(r->name, r->kind, s->recipients, s->bot))
 				continue;
 			names[n++] = "client";
 			names[n++] = "server";
+			if (s->bot)
+				names[n++] = "bot";
 			if (r->kind == SCN_REF_HOST)
 				names[n++] = "router";
 			for (j = 0; j < s->recipients; j++) {
@@ -407,7 +409,8 @@ static const char *const scn_server_events[] = {
 int scn_event_ref(struct scn_parser *p, int i, const char *role, const char *ev, bool allow_done)
 {
 	bool server = strcmp(role, "server") == 0;
-	const char *const *known = server ? scn_server_events : scn_client_events;
+	const char *const *known = server ? scn_server_events :
+				   strcmp(role, "bot") == 0 ? scn_bot_events : scn_client_events;
 	const char *best;
 	char dym[96];
 

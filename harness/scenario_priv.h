@@ -108,6 +108,10 @@ int scn_packet_host(struct scn_parser *p, int i, char *dst, size_t len);
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);
 
+/* The bot statement, and the events a bot says (scenario_bot.c). */
+int scn_st_bot(struct scn_parser *p);
+extern const char *const scn_bot_events[];
+
 /* Word i is a failpoint spec in chatd's grammar (scenario_failpoint.c); errors point into it. */
 int scn_failpoints(struct scn_parser *p, int i);
 

@@ -104,6 +104,8 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->listen);
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
+	stack_cmd_clear(&s->bot);
+	stack_cmd_clear(&s->bot_store);
 	free(s);
 }
 
@@ -122,7 +124,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 		unsigned cap = cap_lookup(w[i].text);
 		const char *hint = cap ? NULL : cap_suggest(w[i].text);
 
-		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE)
+		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_BOT || cap == CAP_BOT_FAILPOINTS)
 			return stack_err(err, errlen, file, lineno, w[i].col,
 					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
 					 "or catchup; timers and storage follow from the commands' placeholders)",
@@ -139,7 +141,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
  * may use no others, which is checked when it is parsed.
  */
 static const char *const stack_placeholders[] = {
-	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role",
+	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role", "bot",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
 	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
 };
@@ -219,6 +221,10 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->server;
 	else if (strcmp(kw, "store") == 0)
 		cmd = &s->store;
+	else if (strcmp(kw, "bot") == 0)
+		cmd = &s->bot;
+	else if (strcmp(kw, "bot-store") == 0)
+		cmd = &s->bot_store;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
@@ -279,7 +285,7 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, port, ready, offers, order or default)", kw);
+				 "server, store, bot, bot-store, port, ready, offers, order or default)", kw);
 	}
 	return 0;
 }
@@ -356,6 +362,12 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		stack_err(err, errlen, name, lineno, 1, "stack '%s' has no '%s' line", s->name,
 			  !s->client.nwords ? "client" : !s->server.nwords ? "server" :
 			  !s->store.nwords ? "store" : "port");
+		goto done;
+	}
+	if (!s->bot.nwords != !s->bot_store.nwords) {
+		stack_err(err, errlen, name, s->bot.nwords ? s->bot.line : s->bot_store.line, 1,
+			  "stack '%s' has a '%s' line and no '%s' line (a bot's record is read back like the store)",
+			  s->name, s->bot.nwords ? "bot" : "bot-store", s->bot.nwords ? "bot-store" : "bot");
 		goto done;
 	}
 	*out = s;
@@ -464,6 +476,8 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].listen);
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
+		stack_cmd_clear(&set->stacks[i].bot);
+		stack_cmd_clear(&set->stacks[i].bot_store);
 	}
 	free(set->stacks);
 	set->stacks = NULL;

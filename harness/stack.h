@@ -9,6 +9,12 @@
  *   listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel} ...
  *   server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --ws-mode ack --events - {failpoints}
  *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
+ *   bot    {bin}/chatc --mode bot-events --bot-listen {addr}:9000 ... {failpoints}
+ *   bot-store {bin}/chatc --mode bot-record --bot-store {dir}/bot.jsonl ...
+ *                               # optional, together: a bot role on its own host for
+ *                               # scenarios that say `bot`, and the read-back of the
+ *                               # events it processed, one JSON line each (offers bot;
+ *                               # {failpoints} in the bot command offers bot-failpoints)
  *   port   8080
  *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
  *   offers failpoints events restart catchup
@@ -20,7 +26,8 @@
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
  * each expands within its word: {bin} {server} {addr} {port} {dir} {channel}
- * {failpoints} {seed} {role}, and the scenario's client settings (for
+ * {failpoints} {seed} {role} {bot} (the bot host's address, "" without a bot),
+ * and the scenario's client settings (for
  * listen, its recipient settings) {timeout-ms} {attempts} {backoff-base-ms}
  * {backoff-cap-ms} {heartbeat-ms} {tcp-user-timeout-ms}
  * {connect-timeout-ms}, with acklab's defaults when unset. Any other is an
@@ -63,6 +70,7 @@ struct stack {
 	char name[64];
 	char describe[256];
 	struct stack_cmd client, listen, server, store;
+	struct stack_cmd bot, bot_store;   /* optional, together: the bot role and its record's read-back */
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
 	unsigned offers;              /* capability bits (capability.h) */

@@ -277,9 +277,9 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 	int i, recipients = cfg ? cfg->recipients : 0;
 
 	*out = NULL;
-	if (recipients < 0 || recipients > TOPO_MAX_HOSTS - 3)
+	if (recipients < 0 || recipients > TOPO_MAX_HOSTS - 4)
 		return err_set(err, errlen, "topo: %d recipients asked, 0..%d supported", recipients,
-			       TOPO_MAX_HOSTS - 3);
+			       TOPO_MAX_HOSTS - 4);
 	t = calloc(1, sizeof *t);
 	p = calloc(1, sizeof *p);
 	if (!t || !p) {
@@ -291,6 +291,8 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 	topo_add_host(t, "router", TOPO_ROUTER, 0);
 	topo_add_host(t, "client", TOPO_CLIENT, 1);
 	topo_add_host(t, "server", TOPO_SERVER, 2);
+	if (cfg && cfg->bot)
+		topo_add_host(t, "bot", TOPO_BOT, 3);
 	for (i = 1; i <= recipients; i++) {
 		snprintf(name, sizeof name, "recipient%d", i);
 		topo_add_host(t, name, TOPO_RECIPIENT, 10 + i);

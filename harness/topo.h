@@ -7,7 +7,8 @@
  *
  * Every host is its own network namespace (held by fd). Each host-router link
  * is its own /24 in 198.18.0.0/15: the router is .1 and the host .2 on
- * 198.18.<link>.0/24 (client link 1, server link 2, recipient k link 10+k).
+ * 198.18.<link>.0/24 (client link 1, server link 2, bot link 3, recipient k
+ * link 10+k).
  * Hosts route only 198.18.0.0/15 via the router; no default route exists
  * anywhere. Once the links are up, router.c turns the router host into a
  * NAT router (masquerade toward the server, a forward filter that passes
@@ -20,12 +21,12 @@
 
 #include <stddef.h>
 
-#define TOPO_MAX_HOSTS 67           /* client, router, server and up to 64 recipients */
+#define TOPO_MAX_HOSTS 68           /* client, router, server, a bot and up to 64 recipients */
 #define TOPO_NAME_MAX 32
 
 struct router;
 
-enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT };
+enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT, TOPO_BOT };
 
 struct topo_host {
 	char name[TOPO_NAME_MAX];     /* "client", "router", "server", "recipient1", ... */
@@ -47,6 +48,7 @@ struct topo {
 
 struct topo_config {
 	int recipients;               /* 0..8 recipient hosts, named recipient1.. */
+	int bot;                      /* 1: a host "bot" on link 3 (198.18.3.2), for a bot role */
 };
 
 /* Build the whole topology. On success *out is owned by the caller (topo_free). */
