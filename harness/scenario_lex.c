@@ -372,7 +372,10 @@ int scn_check_refs(struct scn_parser *p)
 			scn_did_you_mean(scn_suggest(r->name, names), dym, sizeof(dym));
 		else
 			snprintf(dym, sizeof(dym), "%s", "");
-		if (r->kind == SCN_REF_MSG)
+		if (r->kind != SCN_REF_MSG && strcmp(r->name, "bot") == 0)
+			snprintf(msg, sizeof(msg), "unknown %s 'bot' (a scenario with a bot says so: add a "
+				 "statement 'bot')", r->kind == SCN_REF_HOST ? "host" : "role");
+		else if (r->kind == SCN_REF_MSG)
 			snprintf(msg, sizeof(msg), "message '%s' is never sent%s (expected an id defined by a send: %s)",
 				 r->name, dym, n ? list : "no send statements");
 		else
