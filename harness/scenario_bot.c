@@ -7,11 +7,14 @@
  * events it processed is read back with the stack's bot-store command, as
  * the store is, and checked per message (checker_bot.c). `bot failpoints
  * process=crash@N` arms the reference bot's one failpoint in its first life
- * (the crash between receiving an event and processing it); a stack whose
+ * (the crash between receiving an event and processing it), and
+ * after_process=crash@N the crash just after the work (before the ack of a
+ * bot that acks after its work); a stack whose
  * bot command has no {failpoints} word cannot honour it (n/a).
  *
  *   bot
  *   bot failpoints process=crash@3
+ *   bot failpoints after_process=crash@3
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,9 +41,11 @@ int scn_st_bot(struct scn_parser *p)
 	if (scn_need(p, 2, "the failpoint spec") == -1)
 		return -1;
 	spec = p->w[2].text;
-	if (strncmp(spec, "process=crash@", 14) != 0 || parse_long(spec + 14, 1, 1000000, &n, NULL, 0) == -1)
-		return scn_err(p, p->w[2].col, "bad bot failpoint '%s' (expected process=crash@N: the bot dies "
-			       "just before processing its Nth event)", spec);
+	if (!(strncmp(spec, "process=crash@", 14) == 0 && parse_long(spec + 14, 1, 1000000, &n, NULL, 0) == 0) &&
+	    !(strncmp(spec, "after_process=crash@", 20) == 0 && parse_long(spec + 20, 1, 1000000, &n, NULL, 0) == 0))
+		return scn_err(p, p->w[2].col, "bad bot failpoint '%s' (expected process=crash@N or "
+			       "after_process=crash@N: the bot dies just before, or just after, processing its "
+			       "Nth event)", spec);
 	str_copy(p->s->bot_failpoints, spec, sizeof p->s->bot_failpoints);
 	return scn_no_more(p, 3);
 }

@@ -189,10 +189,10 @@ static void test_bot_statement(void **state)
 		{ "scenario b\nsend m1\nawait bot processed m1\nexpect * clean\n",
 		  "b.scn:3:7: unknown role 'bot' (a scenario with a bot says so: add a statement 'bot')" },
 		{ "scenario b\nbot failpoints process=crash\n",
-		  "b.scn:2:16: bad bot failpoint 'process=crash' (expected process=crash@N: the bot dies just "
-		  "before processing its Nth event)" },
+		  "b.scn:2:16: bad bot failpoint 'process=crash' (expected process=crash@N or "
+		  "after_process=crash@N: the bot dies just before, or just after, processing its Nth event)" },
 		{ "scenario b\nbot restart\n", "b.scn:2:5: unknown bot setting 'restart' (expected: bot "
-		  "[failpoints process=crash@N])" },
+		  "[failpoints process=crash@N|after_process=crash@N])" },
 		{ "scenario b\nbot\nsend m1\nawait bot procesed m1\nexpect * clean\n",
 		  "b.scn:4:11: bot never says 'procesed' (did you mean 'processed'?)" },
 	};
