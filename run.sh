@@ -2,7 +2,8 @@
 # run.sh: the one entry point. Installs the Debian packages acklab needs (only
 # the missing ones), builds, then hands over to the C program.
 #
-#   ./run.sh               run every scenario against every stack, print the matrix
+#   ./run.sh               run every scenario against every stack, print the matrix,
+#                          then the detection study (acklab study detection)
 #   ./run.sh test          build and run every test (unit, integration, fuzz, matrix);
 #                          exits 1 when one failed (make test would exit 2)
 #   ./run.sh asan          the tests again under address/undefined sanitizers
@@ -51,6 +52,10 @@ test)  shift; make -s -j"$jobs" test-programs "$@"
        exec tests/run-tests.sh bin unit integration fuzz matrix ;;
 asan)  shift; make -s -j"$jobs" BUILD=build/asan BIN=build/asan/bin SAN=1 test-programs "$@"
        exec tests/run-tests.sh build/asan/bin unit integration fuzz matrix ;;
-"")    exec bin/acklab run ;;
+"")    # The main job: the matrix, then the detection study; fails if either does.
+       rc=0
+       bin/acklab run || rc=$?
+       bin/acklab study detection || { st=$?; [ $rc -eq 0 ] && rc=$st; }
+       exit $rc ;;
 *)     exec bin/acklab "$@" ;;
 esac

@@ -30,12 +30,24 @@ void paths_find(struct paths *p);
  * argv before the command reads its own options. -1 (said) on a bad folder.
  */
 int paths_from_args(struct paths *p, int *argc, char **argv);
+/*
+ * Give the roles a /tmp of their own (sandbox_private_tmp()) in which what
+ * they must still reach stays at its path: out (made 0700 if missing), the
+ * programs, the scenarios and stacks, and the folders of stack files given
+ * by path. Call after sandbox_enter(). Returns 0 or -1 with err.
+ */
+struct stack_set;
+int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks, char *err,
+		      size_t errlen);
 /* Is p a folder (following links)? */
 bool is_dir(const char *p);
 
-extern const char usage_main[], usage_run[], usage_report[], usage_check[], usage_list[];
+extern const char usage_main[], usage_run[], usage_report[], usage_check[], usage_list[], usage_study[];
 /* usage_run, with this machine's default -j and why. */
 void usage_run_print(FILE *f);
+
+/* acklab study detection [...]: argv[0] is "study"; stop is set by SIGINT/SIGTERM. The exit status. */
+int cmd_study(const struct paths *p, int argc, char **argv, volatile int *stop);
 
 /* acklab report DIR... [--out DIR] [--summary FILE]: argv[0] is "report". Returns the exit status. */
 int cmd_report(int argc, char **argv);

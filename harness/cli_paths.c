@@ -2,7 +2,8 @@
  * cli_paths: where acklab finds its programs, scenarios, stacks and reports
  * folder (cli.h): beside the executable in a source tree, under
  * share/acklab when installed, $ACKLAB_SCENARIOS, or the folders a user
- * names with --scenarios-dir and --stacks-dir.
+ * names with --scenarios-dir and --stacks-dir; and the private /tmp that
+ * keeps those reachable from the roles.
  */
 #include "cli.h"
 
@@ -12,6 +13,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "outdir.h"
+#include "sandbox.h"
+#include "stack.h"
 #include "util.h"
 
 /*
@@ -102,4 +106,39 @@ void paths_find(struct paths *p)
 	if (realpath(p->scenarios, exe))
 		str_copy(p->scenarios, exe, sizeof p->scenarios);
 	snprintf(p->stacks, sizeof p->stacks, "%.*s/stacks", PATH_MAX - 8, p->scenarios);
+}
+
+/*
+ * Roles get a /tmp of their own (sandbox_private_tmp()); what they must
+ * still reach at its path stays reachable: the folder the run writes to
+ * (made here, 0700, if missing), the programs and the scenario and stack
+ * files.
+ */
+int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks, char *err,
+		      size_t errlen)
+{
+	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
+	char folders[4][PATH_MAX];
+	int nkeep = 4, nfolders = 0;
+	struct outdir d;
+
+	/* The folders of stack files given by path: their commands may name files beside them. */
+	for (int i = 0; i < stacks->n && nfolders < 4; i++) {      /* the sandbox keeps 8 in all */
+		char *slash;
+
+		if (!realpath(stacks->stacks[i].path, folders[nfolders]) ||
+		    !(slash = strrchr(folders[nfolders], '/')))
+			continue;
+		*slash = '\0';
+		if (strcmp(folders[nfolders], p->stacks) != 0 && folders[nfolders][0])
+			keep[nkeep++] = folders[nfolders++];
+	}
+	keep[nkeep] = NULL;
+
+	if (outdir_make_parents(out, err, errlen) == -1)
+		return -1;
+	if (outdir_open(&d, out, true, err, errlen) == -1)
+		return -1;
+	outdir_close(&d);
+	return sandbox_private_tmp(keep, err, errlen);
 }

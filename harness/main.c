@@ -249,41 +249,6 @@ static int parse_shard(const char *arg, int *index, int *total, char *err, size_
 
 
 /*
- * Roles get a /tmp of their own (sandbox_private_tmp()); what they must
- * still reach at its path stays reachable: the folder the run writes to
- * (made here, 0700, if missing), the programs and the scenario and stack
- * files.
- */
-static int run_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
-			   char *err, size_t errlen)
-{
-	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
-	char folders[4][PATH_MAX];
-	int nkeep = 4, nfolders = 0;
-	struct outdir d;
-
-	/* The folders of stack files given by path: their commands may name files beside them. */
-	for (int i = 0; i < stacks->n && nfolders < 4; i++) {      /* the sandbox keeps 8 in all */
-		char *slash;
-
-		if (!realpath(stacks->stacks[i].path, folders[nfolders]) ||
-		    !(slash = strrchr(folders[nfolders], '/')))
-			continue;
-		*slash = '\0';
-		if (strcmp(folders[nfolders], p->stacks) != 0 && folders[nfolders][0])
-			keep[nkeep++] = folders[nfolders++];
-	}
-	keep[nkeep] = NULL;
-
-	if (outdir_make_parents(out, err, errlen) == -1)
-		return -1;
-	if (outdir_open(&d, out, true, err, errlen) == -1)
-		return -1;
-	outdir_close(&d);
-	return sandbox_private_tmp(keep, err, errlen);
-}
-
-/*
  * Parse the stack file at path and add it to stacks; its name goes to name
  * (64 bytes). A name the installed stacks already use is an error.
  */
@@ -489,7 +454,7 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
-	if (run_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
 		log_warnx("run: %s", err);
 		goto done;
 	}
@@ -712,8 +677,9 @@ int main(int argc, char **argv)
 		else if (strcmp(what, "check") == 0) fputs(usage_check, stdout);
 		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);
 		else if (strcmp(what, "doctor") == 0) fputs(doctor_usage, stdout);
+		else if (strcmp(what, "study") == 0) fputs(usage_study, stdout);
 		else {
-			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor)", what);
+			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor, study)", what);
 			return EXIT_USAGE;
 		}
 		return EXIT_PASS;
@@ -733,10 +699,15 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(&p, argc - 1, argv + 1);
+	if (strcmp(cmd, "study") == 0) {
+		install_stop_handlers();
+		return cmd_study(&p, argc - 1, argv + 1, &stop_requested);
+	}
 	if (strcmp(cmd, "doctor") == 0) {
 		install_stop_handlers();
 		return doctor_main(argc - 1, argv + 1, p.bin);
 	}
-	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor; see acklab --help)", cmd);
+	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor, study; see acklab --help)",
+		  cmd);
 	return EXIT_USAGE;
 }

@@ -244,7 +244,7 @@ static int matrix_make_run_dir(const struct matrix_opts *o, struct outdir *run, 
  * cell before any runs, so a cell that never runs (n/a, or interrupted
  * before its turn) is in the reports all the same.
  */
-static int matrix_write_plan(const struct plan *p, const struct outdir *run, char *err, size_t errlen)
+int matrix_write_cell_plan(const struct plan *p, const struct outdir *run, char *err, size_t errlen)
 {
 	struct outdir scenario_dir, cell_dir;
 	int rc;
@@ -435,7 +435,7 @@ int matrix_run(const struct matrix_opts *o)
 	run_dir = run.path;
 	for (int i = 0; i < njobs; i++) {
 		matrix_machine_fit(jobs[i].plan);
-		if (matrix_write_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
+		if (matrix_write_cell_plan(jobs[i].plan, &run, err, sizeof err) == -1) {
 			log_warnx("run: %s", err);
 			matrix_free_jobs(o, jobs, njobs);
 			outdir_close(&run);

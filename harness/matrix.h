@@ -66,6 +66,13 @@ int matrix_default_jobs(char *why, size_t len);
 int matrix_run(const struct matrix_opts *o);
 
 /*
+ * Make the cell's folder (run/SCENARIO/STACK, emptied of an earlier run's
+ * files) and write its plan.json there. Returns 0 or -1 with err.
+ */
+struct outdir;
+int matrix_write_cell_plan(const struct plan *p, const struct outdir *run, char *err, size_t errlen);
+
+/*
  * Which cells of the list of (scenario, stack) pairs this shard runs: the
  * pairs are sorted by scenario name then stack name, and the i-th belongs to
  * shard (i mod total) + 1. Fills keep[n]. Pure, for tests.

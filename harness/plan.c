@@ -23,7 +23,7 @@
 const struct plan_timer plan_timers[] = {
 	{ "timeout-ms", 1000 }, { "attempts", 5 }, { "backoff-base-ms", 50 },
 	{ "backoff-cap-ms", 1000 }, { "heartbeat-ms", 0 }, { "tcp-user-timeout-ms", 0 },
-	{ "connect-timeout-ms", 1000 },
+	{ "connect-timeout-ms", 1000 }, { "tcp-keepalive-ms", 0 },
 };
 const size_t plan_ntimers = ARRAY_LEN(plan_timers);
 

@@ -30,7 +30,7 @@
 
 static const char *const scn_setting_keys[] = {
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
-	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
+	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };
 
 static int st_scenario(struct scn_parser *p)

@@ -143,7 +143,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 static const char *const stack_placeholders[] = {
 	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role", "bot",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
-	"tcp-user-timeout-ms", "connect-timeout-ms", NULL,
+	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };
 
 /* The placeholder {name} of a word starting at c ('{'), or NULL: its closing brace. */
