@@ -18,6 +18,7 @@ PACKAGES=(gcc make pkg-config libc6-dev
           uuid-dev libssl-dev libcmocka-dev util-linux procps iproute2 nftables jq tshark
           libfuse3-dev fuse3
           python3 python3-yaml
+          haproxy                     # the load balancer of the rolling-deploy scenarios
           chromium                    # the browser test of report.html (headless, offline)
           clang libclang-rt-14-dev)   # the fuzz programs: clang, and libFuzzer with the sanitizer runtimes
 

@@ -18,6 +18,7 @@ static const struct {
 	{ CAP_TIMERS, "timers" },
 	{ CAP_CATCHUP, "catchup" },
 	{ CAP_STORAGE, "storage" },
+	{ CAP_REPLICAS, "replicas" },
 	{ CAP_BOT, "bot" },
 	{ CAP_BOT_FAILPOINTS, "bot-failpoints" },
 };

@@ -41,7 +41,7 @@
 #include "topo.h"
 #include "trigger.h"
 
-#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 2)
+#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 3)     /* every host's role, the lb, store, store-poll, bot-store */
 #define RUNNER_READY_MS 10000
 #define RUNNER_STORE_MS 10000
 #define RUNNER_CLIENT_EXIT_MS 10000
@@ -96,6 +96,7 @@ struct cell {
 	size_t nlog, caplog;
 	char err[1024];
 	bool failed;
+	struct stack_cmd lb_cmd;      /* HAProxy's command, when servers are behind it (cell_lb.c) */
 	const char *channel_override; /* {channel} for the next role started, if set */
 	const char *store_poll_token; /* await store has: the token the store-poll role looks for */
 	bool store_poll_found;        /* ... and whether its output has held it */
@@ -167,6 +168,15 @@ bool cell_role_ready_by_port(struct cell *c, const struct role *r);
  * Returns 1, 0 (not yet; why says what happened), or -1 on error.
  */
 int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen);
+
+/* --- cell_lb.c: server instances behind a balancer ---------------------------------- */
+
+/* Start server1..serverN, wait until they are ready, then HAProxy in front of them. 0 or -1 (failed). */
+int cell_start_servers(struct cell *c);
+/* One command to HAProxy's runtime API (fault_env.balancer). 0, or -1 with err. */
+int cell_lb_command(void *arg, const char *cmd, char *reply, size_t len, char *err, size_t errlen);
+/* Free what cell_start_servers() made. */
+void cell_lb_free(struct cell *c);
 
 /* --- cell_await.c: awaits that ask nothing of the server ----------------------- */
 

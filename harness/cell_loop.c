@@ -142,7 +142,8 @@ void cell_record_faults_touched(struct cell *c)
 
 void cell_apply_fault(struct cell *c, const struct scn_fault *sf, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed,
+				  cell_lb_command };
 	const char *args[FAULT_MAX_ARGS];
 	struct fault *f;
 	char err[512], what[512];
@@ -193,7 +194,8 @@ static void cell_healed(void *arg, struct fault *f)
 /* heal NAME, or every active fault when name is "", the last applied first. */
 void cell_heal(struct cell *c, const char *name, const char *why)
 {
-	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed };
+	struct fault_env env = { c->topo, env_find_role, env_restart_role, c, env_find_disk, c->plan->seed,
+				  cell_lb_command };
 	struct cell_healing h = { c, why, mono_ns() };
 	char err[512];
 

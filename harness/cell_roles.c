@@ -33,15 +33,30 @@ static void cell_set_setting_vars(const struct plan *p, int listener, const char
 	}
 }
 
+/* Which server instance r is (1..N behind a balancer), 1 for the one server, 0 for any other role. */
+static int cell_server_instance(const struct cell *c, const struct role *r)
+{
+	long k;
+
+	if (strcmp(r->name, "server") == 0)
+		return 1;
+	if (c->s->servers && strncmp(r->name, "server", 6) == 0 &&
+	    parse_long(r->name + 6, 1, c->s->servers, &k, NULL, 0) == 0)
+		return (int)k;
+	return 0;
+}
+
 bool cell_role_ready_by_port(struct cell *c, const struct role *r)
 {
-	return strcmp(r->name, "server") == 0 && c->st->ready_port;
+	/* HAProxy prints no ready line; a server does unless its stack says "ready port". */
+	return strcmp(r->name, "lb") == 0 || (cell_server_instance(c, r) && c->st->ready_port);
 }
 
 int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen)
 {
-	int fd = netprobe_connect(c->topo, "client", c->topo->server->addr, (uint16_t)c->st->port, 100, why,
-				  whylen);
+	struct topo_host *h = topo_host(c->topo, r->host);
+	int fd = netprobe_connect(c->topo, "client", h ? h->addr : c->topo->server->addr, (uint16_t)c->st->port,
+				  100, why, whylen);
 	json_t *e;
 
 	if (fd < 0)
@@ -58,8 +73,9 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 {
 	struct topo_host *host = topo_host(c->topo, r->host);
 	struct topo_host *server = c->topo->server;
-	const char *vars[48];
-	char nums[16][24], port[16], failpoints[300], seed[24];
+	const char *vars[60];
+	char nums[16][24], port[16], failpoints[300], seed[24], instance[8], instances[8];
+	int k = cell_server_instance(c, r);
 	struct topo_host *bot = topo_host(c->topo, "bot");
 	/* A bot is a receiver too: it takes the recipients' timers (reconnects, heartbeats). */
 	bool is_listen = strncmp(r->name, "recipient", 9) == 0 || strcmp(r->name, "bot") == 0;
@@ -69,7 +85,8 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 
 	snprintf(port, sizeof port, "%d", c->st->port);
 	failpoints[0] = '\0';
-	if (first_life && strcmp(r->name, "server") == 0 && c->s->failpoints[0])
+	/* The scenario's failpoints arm the first life of the server (server1 behind a balancer). */
+	if (first_life && k == 1 && c->s->failpoints[0])
 		snprintf(failpoints, sizeof failpoints, "%s", c->s->failpoints);
 	if (first_life && strcmp(r->name, "bot") == 0 && c->s->bot_failpoints[0])
 		snprintf(failpoints, sizeof failpoints, "%s", c->s->bot_failpoints);
@@ -84,6 +101,10 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv++] = "seed"; vars[nv++] = seed;
 	vars[nv++] = "role"; vars[nv++] = r->name;
 	vars[nv++] = "bot"; vars[nv++] = bot ? bot->addr : "";
+	snprintf(instance, sizeof instance, "%d", k ? k : 1);
+	snprintf(instances, sizeof instances, "%d", c->s->servers ? c->s->servers : 1);
+	vars[nv++] = "instance"; vars[nv++] = instance;
+	vars[nv++] = "instances"; vars[nv++] = instances;
 	cell_set_setting_vars(c->plan, is_listen, vars, &nv, nums);
 	vars[nv] = NULL;
 	if (stack_expand(c->st, r->cmd, vars, &argv, err, errlen) == -1)

@@ -39,11 +39,34 @@ void cell_result_release(struct cell_result *r)
 	r->history = NULL;
 }
 
+/*
+ * When the first fault began, or 0 when none was applied. Its entry is
+ * written once the fault was applied (a stop waits for its process to end),
+ * so it began took_ms earlier, and what it broke meanwhile comes before it
+ * in the history.
+ */
+static int64_t check_first_fault(struct history *h)
+{
+	for (size_t i = 0; i < history_len(h); i++) {
+		json_t *e = history_at(h, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+
+		if (role && ev && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
+			return json_integer_value(json_object_get(e, "t")) -
+			       (int64_t)(json_number_value(json_object_get(e, "took_ms")) * 1e6);
+	}
+	return 0;
+}
+
+/* The clients and recipients a reconnect storm is counted over. */
+#define RECONNECT_ROLES 72
+
 /* How long the client took to notice a dead connection after the first fault. */
 static void check_measure(struct cell_result *out)
 {
 	struct history *h = out->history;
-	int64_t fault_t = 0;
+	int64_t fault_t = check_first_fault(h);
 
 	for (size_t i = 0; i < history_len(h); i++) {
 		json_t *e = history_at(h, i);
@@ -51,17 +74,73 @@ static void check_measure(struct cell_result *out)
 		const char *ev = json_string_value(json_object_get(e, "ev"));
 		int64_t t = json_integer_value(json_object_get(e, "t"));
 
-		if (!role || !ev)
+		if (!role || !ev || !fault_t || t < fault_t)
 			continue;
-		if (!fault_t && strcmp(role, "acklab") == 0 && strcmp(ev, "fault") == 0)
-			fault_t = t;
-		else if (fault_t && strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
+		if (strcmp(role, "client") == 0 && strcmp(ev, "disconnected") == 0) {
 			if (!out->extra)
 				out->extra = json_object();
 			json_object_set_new(out->extra, "detect_ms", json_real((double)(t - fault_t) / 1e6));
 			break;
 		}
 	}
+}
+
+/*
+ * Reconnect storms: after the first fault, how many times a client or a
+ * recipient lost its connection, how many of them did, and the longest time
+ * one of them was without a connection (to its next "connected"; to the end
+ * of the history when it never came back, counted in never_back).
+ */
+static void check_measure_reconnects(struct cell_result *out)
+{
+	struct history *h = out->history;
+	struct { const char *role; int64_t down_at; } down[RECONNECT_ROLES];
+	int ndown = 0, reconnects = 0, roles = 0, never_back = 0;
+	int64_t fault_t = check_first_fault(h), longest = 0, last_t = 0;
+
+	for (size_t i = 0; i < history_len(h); i++) {
+		json_t *e = history_at(h, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		int64_t t = json_integer_value(json_object_get(e, "t"));
+		int k;
+
+		if (!role || !ev)
+			continue;
+		last_t = t > last_t ? t : last_t;
+		if (!fault_t || t < fault_t)
+			continue;
+		if (strcmp(role, "client") != 0 && strncmp(role, "recipient", 9) != 0)
+			continue;
+		for (k = 0; k < ndown && strcmp(down[k].role, role) != 0; k++)
+			;
+		if (strcmp(ev, "disconnected") == 0) {
+			reconnects++;
+			if (k == ndown && ndown < RECONNECT_ROLES) {
+				down[ndown].role = role;
+				down[ndown++].down_at = t;
+				roles++;
+			} else if (k < ndown && !down[k].down_at) {
+				down[k].down_at = t;          /* a known role's next outage */
+			}
+		} else if (strcmp(ev, "connected") == 0 && k < ndown && down[k].down_at) {
+			longest = t - down[k].down_at > longest ? t - down[k].down_at : longest;
+			down[k].down_at = 0;
+		}
+	}
+	for (int k = 0; k < ndown; k++)
+		if (down[k].down_at) {
+			never_back++;
+			longest = last_t - down[k].down_at > longest ? last_t - down[k].down_at : longest;
+		}
+	if (!reconnects)
+		return;
+	if (!out->extra)
+		out->extra = json_object();
+	json_object_set_new(out->extra, "reconnects", json_integer(reconnects));
+	json_object_set_new(out->extra, "reconnect_roles", json_integer(roles));
+	json_object_set_new(out->extra, "reconnect_longest_ms", json_real((double)longest / 1e6));
+	json_object_set_new(out->extra, "never_reconnected", json_integer(never_back));
 }
 
 /* The faults of the cell that touched nothing, from the run's "faults" entry, into out->untouched. */
@@ -230,6 +309,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		goto done;
 	}
 	check_measure(out);
+	check_measure_reconnects(out);
 	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);

@@ -71,6 +71,11 @@ struct fault_env {
 	struct disk *(*find_disk)(void *arg, const char *role);
 	/* Where the random choices of shaping faults start (the cell's seed), so a run repeats. */
 	unsigned long seed;
+	/*
+	 * One command to the balancer's runtime API (balancer.h) and its answer,
+	 * or NULL when the run has no balancer.
+	 */
+	int (*balancer)(void *arg, const char *cmd, char *reply, size_t len, char *err, size_t errlen);
 };
 
 /* What a fault acted on, counted by its apply and its heal. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fault_disk.h"
+#include "fault_lb.h"
 #include "fault_net.h"
 #include "fault_proc.h"
 #include "fault_queue.h"
@@ -17,6 +18,8 @@ static const struct fault_ops *const fault_rows[] = {
 	&fault_pause,
 	&fault_resume,
 	&fault_restart,
+	&fault_stop,
+	&fault_drain,
 	&fault_drop_replies,
 	&fault_drop,
 	&fault_blackhole,

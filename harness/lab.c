@@ -81,7 +81,7 @@ int lab_open(struct lab **out, struct topo *t, const char *bin_dir, char *err, s
 	if (!l)
 		return err_set(err, errlen, "lab: out of memory");
 	l->topo = t;
-	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l, lab_find_disk, LAB_SEED };
+	l->env = (struct fault_env){ t, lab_find_role, lab_restart_role, l, lab_find_disk, LAB_SEED, NULL };
 	l->disk_mnt = -1;
 	snprintf(l->exe, sizeof l->exe, "%s/acklab", bin_dir);
 	l->lfd = netprobe_listen(t, "server", LAB_PORT, err, errlen);

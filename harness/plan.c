@@ -81,6 +81,9 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 		plan_need(&needs, CAP_BOT, why, "it has a bot", 0);
 	if (s->bot_failpoints[0])
 		plan_need(&needs, CAP_BOT_FAILPOINTS, why, "it arms bot failpoints", 0);
+	if (s->servers)
+		plan_need(&needs, CAP_REPLICAS, why, "it runs several server instances on one store, and "
+			  "the server command names no {instance}", 0);
 	for (int i = 0; i < s->nrules; i++) {
 		const struct scn_rule *r = &s->rules[i];
 
@@ -113,7 +116,7 @@ static void plan_check_fit(struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const struct stack *st = p->st;
-	char why[8][160] = { { 0 } }, missing[128];
+	char why[16][160] = { { 0 } }, missing[128];
 	unsigned lack;
 
 	p->offers = st->offers;
@@ -127,6 +130,9 @@ static void plan_check_fit(struct plan *p)
 		p->offers |= CAP_BOT;
 	if (plan_cmd_has(&st->bot, "{failpoints}"))
 		p->offers |= CAP_BOT_FAILPOINTS;
+	/* Instances behind a balancer each need to know which they are to share one store. */
+	if (plan_cmd_has(&st->server, "{instance}"))
+		p->offers |= CAP_REPLICAS;
 	p->needs = plan_scenario_needs(s, why);
 	lack = p->needs & ~p->offers;
 	if (lack) {

@@ -253,6 +253,40 @@ int report_write_file(const struct run_info *run, const char *name, const char *
 	return outdir_write_file(run->out, name, buf, len, err, errlen);
 }
 
+/* Cells where a fault dropped the connections of two or more clients and recipients at once. */
+static void report_print_reconnects(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
+{
+	bool any = false;
+
+	for (int i = 0; i < ncells; i++) {
+		json_t *x = cells[i].extra;
+		json_int_t roles = json_integer_value(json_object_get(x, "reconnect_roles"));
+		json_int_t n = json_integer_value(json_object_get(x, "reconnects"));
+		json_int_t never = json_integer_value(json_object_get(x, "never_reconnected"));
+		double longest = json_number_value(json_object_get(x, "reconnect_longest_ms"));
+
+		if (!x || roles < 2)
+			continue;
+		if (!any) {
+			fprintf(out, markdown ? "\n## Reconnect storms\n\n"
+					"Clients and recipients whose connection a fault broke, how often, and the "
+					"longest any of them was without one.\n\n"
+					"| scenario | stack | roles | reconnects | longest without a connection |\n"
+					"| --- | --- | --- | --- | --- |\n"
+					: "\nReconnect storms (roles whose connection broke, reconnects, the longest any was "
+					  "without one):\n");
+			any = true;
+		}
+		if (markdown)
+			fprintf(out, "| %s | %s | %lld | %lld | %.0f ms%s |\n", cells[i].title, cells[i].stack,
+				(long long)roles, (long long)n, longest, never ? " (some never came back)" : "");
+		else
+			fprintf(out, "  %-38s %-12s %2lld roles %3lld reconnects, longest %5.0f ms%s\n", cells[i].title,
+				cells[i].stack, (long long)roles, (long long)n, longest,
+				never ? " (some never came back)" : "");
+	}
+}
+
 void report_print_detection(FILE *out, const struct cell_result *cells, int ncells, bool markdown)
 {
 	bool any = false;
@@ -276,6 +310,7 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 			fprintf(out, "  %-30s %-12s %7.0f ms\n", cells[i].title, cells[i].stack,
 				json_number_value(d));
 	}
+	report_print_reconnects(out, cells, ncells, markdown);
 }
 
 int report_write_memstream(FILE *f, char **doc, size_t *len, const struct run_info *run,

@@ -315,6 +315,36 @@ static void rh_matrix(FILE *f, const struct cell_result *cells, int ncells)
 }
 
 /* Detection times as horizontal bars, coloured by how the client noticed. */
+/* The reconnect storms (report.h's terminal table, as HTML). */
+static void rh_reconnects(FILE *f, const struct cell_result *cells, int ncells)
+{
+	bool any = false;
+
+	for (int i = 0; i < ncells; i++) {
+		json_t *x = cells[i].extra;
+		json_int_t roles = json_integer_value(json_object_get(x, "reconnect_roles"));
+
+		if (!x || roles < 2)
+			continue;
+		if (!any)
+			fputs("<h2 id=\"reconnects\">Reconnect storms</h2>\n<p>Clients and recipients whose connection a "
+			      "fault broke, how often, and the longest any of them was without one.</p>\n<table><tr>"
+			      "<th>scenario</th><th>stack</th><th>roles</th><th>reconnects</th><th>longest without a "
+			      "connection</th></tr>\n", f);
+		any = true;
+		fputs("<tr><td>", f);
+		rh_text(f, cells[i].title);
+		fputs("</td><td>", f);
+		rh_text(f, cells[i].stack);
+		fprintf(f, "</td><td>%lld</td><td>%lld</td><td>%.0f ms%s</td></tr>\n", (long long)roles,
+			(long long)json_integer_value(json_object_get(x, "reconnects")),
+			json_number_value(json_object_get(x, "reconnect_longest_ms")),
+			json_integer_value(json_object_get(x, "never_reconnected")) ? " (some never came back)" : "");
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
 static void rh_detection(FILE *f, const struct cell_result *cells, int ncells)
 {
 	static const char *const kinds[][3] = {
@@ -576,6 +606,7 @@ static int rh_end(void *state, const struct run_info *run, const struct cell_res
 	}
 	fputs(any_na ? "</ul>\n" : "", f);
 	rh_detection(f, cells, ncells);
+	rh_reconnects(f, cells, ncells);
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < ncells; i++)
 			if (report_has_story(&cells[i]) && cell_met(&cells[i]) == (pass == 1))

@@ -252,6 +252,7 @@ static void cell_teardown(struct cell *c)
 	}
 	capture_close(c->cap);
 	c->cap = NULL;
+	cell_lb_free(c);
 	topo_free(c->topo);
 	c->topo = NULL;
 	/* After the server: what it left unsynced is written back, as at a clean shutdown. */
@@ -290,9 +291,28 @@ static int cell_open_disk(struct cell *c)
 	return rc;
 }
 
+/* The router's capture, watching for every message's token. 0, or -1 (the cell failed). */
+static int cell_open_capture(struct cell *c)
+{
+	char err[512];
+
+	if (capture_open_at(&c->cap, c->topo->router->netns_fd, &c->out, "capture.pcap", err,
+			    sizeof err) == -1) {
+		cell_fail(c, "capture: %s", err);
+		return -1;
+	}
+	for (int i = 0; i < c->s->nmsgs; i++)
+		if (capture_watch(c->cap, c->tokens[i], err, sizeof err) == -1) {
+			cell_fail(c, "capture: %s", err);
+			return -1;
+		}
+	return 0;
+}
+
 static int cell_setup(struct cell *c)
 {
-	struct topo_config cfg = { .recipients = c->s->recipients, .bot = cell_has_bot(c) };
+	struct topo_config cfg = { .recipients = c->s->recipients, .servers = c->s->servers,
+				   .bot = cell_has_bot(c) };
 	char err[1024];
 	struct role *server, *others[RUNNER_MAX_ROLES];
 	size_t from;
@@ -320,25 +340,21 @@ static int cell_setup(struct cell *c)
 	}
 	if (cell_open_disk(c) == -1)
 		return -1;
-	/* The server boots while the capture opens; both are done before anyone connects. */
-	server = cell_add_role(c, "server", "server", &c->st->server);
-	from = c->nlog;
-	if (cell_start_role(c, server, true, err, sizeof err) == -1) {
-		cell_fail(c, "stack %s: server: %s", c->st->name, err);
-		return -1;
-	}
-	if (capture_open_at(&c->cap, c->topo->router->netns_fd, &c->out, "capture.pcap", err,
-			    sizeof err) == -1) {
-		cell_fail(c, "capture: %s", err);
-		return -1;
-	}
-	for (int i = 0; i < c->s->nmsgs; i++)
-		if (capture_watch(c->cap, c->tokens[i], err, sizeof err) == -1) {
-			cell_fail(c, "capture: %s", err);
+	if (c->s->servers) {
+		/* Instances, then the balancer in front of them; the capture is open before. */
+		if (cell_open_capture(c) == -1 || cell_start_servers(c) == -1)
+			return -1;
+	} else {
+		/* The server boots while the capture opens; both are done before anyone connects. */
+		server = cell_add_role(c, "server", "server", &c->st->server);
+		from = c->nlog;
+		if (cell_start_role(c, server, true, err, sizeof err) == -1) {
+			cell_fail(c, "stack %s: server: %s", c->st->name, err);
 			return -1;
 		}
-	if (cell_await_ready(c, &server, 1, from) == -1)
-		return -1;
+		if (cell_open_capture(c) == -1 || cell_await_ready(c, &server, 1, from) == -1)
+			return -1;
+	}
 	/* Recipients and the client need only the server: start them together, wait for all. */
 	for (int i = 1; i <= c->s->recipients; i++) {
 		char name[32];

@@ -73,6 +73,23 @@ static int st_recipients(struct scn_parser *p)
 	return scn_no_more(p, 2);
 }
 
+/* servers N behind haproxy: N instances of the stack's server behind a real load balancer. */
+static int st_servers(struct scn_parser *p)
+{
+	long n;
+
+	if (scn_need(p, 3, "a number, 'behind' and a balancer (servers 2 behind haproxy)") == -1 ||
+	    scn_number(p, 1, 2, SCN_MAX_SERVERS, "servers count", &n) == -1)
+		return -1;
+	if (strcmp(p->w[2].text, "behind") != 0)
+		return scn_err(p, p->w[2].col, "expected 'behind' (servers %ld behind haproxy)", n);
+	if (strcmp(p->w[3].text, "haproxy") != 0)
+		return scn_err(p, p->w[3].col, "unknown balancer '%s' (expected haproxy)", p->w[3].text);
+	p->s->servers = (int)n;
+	str_copy(p->s->balancer, p->w[3].text, sizeof p->s->balancer);
+	return scn_no_more(p, 4);
+}
+
 static int st_channel(struct scn_parser *p)
 {
 	if (scn_need(p, 1, "a channel name") == -1 ||
@@ -486,6 +503,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "title", st_title, "title \"TEXT\"" },
 	{ "order", st_order, "order N" },
 	{ "recipients", st_recipients, "recipients N" },
+	{ "servers", st_servers, "servers N behind haproxy" },
 	{ "channel", st_channel, "channel NAME" },
 	{ "server", st_server, "server failpoints SPEC" },
 	{ "client", st_client, "client KEY VALUE [KEY VALUE...]" },

@@ -12,6 +12,10 @@
  *   title "TEXT"                        one line for tables
  *   order N                             row position in the matrix (lower first; default 100)
  *   recipients N                        recipient hosts/roles (0..64, default 1)
+ *   servers N behind haproxy            N instances of the stack's server (hosts and roles
+ *                                       server1..serverN, 2..8) sharing {dir}, behind
+ *                                       HAProxy in the host and role "lb", which the
+ *                                       clients reach as {server}
  *   channel NAME                        default "general"
  *   server failpoints SPEC              passed to the server's first life only;
  *                                       chatd's grammar, checked when parsed:
@@ -114,6 +118,8 @@
 #include "fault.h"
 #include "trigger.h"
 
+/* The most server instances behind a balancer (servers N behind haproxy). */
+#define SCN_MAX_SERVERS 8
 #define SCN_NAME_MAX 64
 #define SCN_ID_MAX 32
 #define SCN_MAX_STEPS 200000       /* a bound against runaway input, not a size: steps grow */
@@ -204,6 +210,8 @@ struct scenario {
 	char title[128];
 	char lesson[2048];            /* the leading comment block, '#' stripped */
 	int recipients;
+	int servers;                  /* 0: one server (host and role "server"); 2..8 behind a balancer */
+	char balancer[16];            /* "haproxy" when servers > 0 */
 	char channel[SCN_ID_MAX];
 	char failpoints[256];
 	bool bot;                     /* a bot role on a host of its own (scenario_bot.c) */

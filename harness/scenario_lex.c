@@ -315,12 +315,18 @@ int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_re
 	return scn_add_ref(p, kind, dst, p->w[i].col);
 }
 
-/* Does role or host name exist with n recipients (and a bot, when the scenario has one)? */
-static bool scn_known_name(const char *name, enum scn_ref_kind kind, int n, bool bot)
+/* Does role or host name exist in s (its recipients; one server, or lb and server1..N)? */
+static bool scn_known_name(const char *name, enum scn_ref_kind kind, const struct scenario *s)
 {
+	int n = s->recipients;
 	long k;
 
-	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0 || (bot && strcmp(name, "bot") == 0))
+	if (strcmp(name, "client") == 0 || (s->bot && strcmp(name, "bot") == 0))
+		return true;
+	if (!s->servers && strcmp(name, "server") == 0)
+		return true;
+	if (s->servers && (strcmp(name, "lb") == 0 ||
+			   (strncmp(name, "server", 6) == 0 && parse_long(name + 6, 1, s->servers, &k, NULL, 0) == 0)))
 		return true;
 	if (kind == SCN_REF_HOST && strcmp(name, "router") == 0)
 		return true;
@@ -337,8 +343,8 @@ int scn_check_refs(struct scn_parser *p)
 
 	for (i = 0; i < p->nrefs; i++) {
 		const struct scn_ref *r = &p->refs[i];
-		const char *names[64 + 16];
-		char recips[64][16];
+		const char *names[64 + 16 + SCN_MAX_SERVERS];
+		char recips[64][16], servers[SCN_MAX_SERVERS][16];
 		int n = 0;
 
 		if (r->kind == SCN_REF_MSG) {
@@ -350,10 +356,17 @@ int scn_check_refs(struct scn_parser *p)
 			for (j = 0; j < s->nmsgs && n < 64; j++)      /* suggestions: the first 64 */
 				names[n++] = s->msg_ids[j];
 		} else {
-			if (scn_known_name(r->name, r->kind, s->recipients, s->bot))
+			if (scn_known_name(r->name, r->kind, s))
 				continue;
 			names[n++] = "client";
-			names[n++] = "server";
+			if (!s->servers)
+				names[n++] = "server";
+			else
+				names[n++] = "lb";
+			for (j = 0; j < s->servers; j++) {
+				snprintf(servers[j], sizeof(servers[j]), "server%d", j + 1);
+				names[n++] = servers[j];
+			}
 			if (s->bot)
 				names[n++] = "bot";
 			if (r->kind == SCN_REF_HOST)
@@ -411,7 +424,8 @@ static const char *const scn_server_events[] = {
 
 int scn_event_ref(struct scn_parser *p, int i, const char *role, const char *ev, bool allow_done)
 {
-	bool server = strcmp(role, "server") == 0;
+	/* server, a server instance (server1..) and the balancer print events of their own. */
+	bool server = strncmp(role, "server", 6) == 0 || strcmp(role, "lb") == 0;
 	const char *const *known = server ? scn_server_events :
 				   strcmp(role, "bot") == 0 ? scn_bot_events : scn_client_events;
 	const char *best;

@@ -124,10 +124,12 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 		unsigned cap = cap_lookup(w[i].text);
 		const char *hint = cap ? NULL : cap_suggest(w[i].text);
 
-		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_BOT || cap == CAP_BOT_FAILPOINTS)
+		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_REPLICAS || cap == CAP_BOT ||
+		    cap == CAP_BOT_FAILPOINTS)
 			return stack_err(err, errlen, file, lineno, w[i].col,
 					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
-					 "or catchup; timers and storage follow from the commands' placeholders)",
+					 "or catchup; timers, storage and replicas follow from the commands' "
+					 "placeholders)",
 					 w[i].text, hint ? " (did you mean '" : "", hint ? hint : "",
 					 hint ? "'?)" : "");
 		s->offers |= cap;
@@ -141,7 +143,8 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
  * may use no others, which is checked when it is parsed.
  */
 static const char *const stack_placeholders[] = {
-	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role", "bot",
+	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role", "instance", "instances",
+	"bot",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
 	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };

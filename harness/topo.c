@@ -274,12 +274,14 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 	struct topo *t;
 	struct topo_priv *p;
 	char name[TOPO_NAME_MAX];
-	int i, recipients = cfg ? cfg->recipients : 0;
+	int i, recipients = cfg ? cfg->recipients : 0, servers = cfg ? cfg->servers : 0;
 
 	*out = NULL;
-	if (recipients < 0 || recipients > TOPO_MAX_HOSTS - 4)
-		return err_set(err, errlen, "topo: %d recipients asked, 0..%d supported", recipients,
-			       TOPO_MAX_HOSTS - 4);
+	if (recipients < 0 || recipients > 64)
+		return err_set(err, errlen, "topo: %d recipients asked, 0..64 supported", recipients);
+	if (servers < 0 || servers == 1 || servers > TOPO_MAX_SERVERS)
+		return err_set(err, errlen, "topo: %d servers asked, 0 or 2..%d supported", servers,
+			       TOPO_MAX_SERVERS);
 	t = calloc(1, sizeof *t);
 	p = calloc(1, sizeof *p);
 	if (!t || !p) {
@@ -290,9 +292,14 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 	t->priv = p;
 	topo_add_host(t, "router", TOPO_ROUTER, 0);
 	topo_add_host(t, "client", TOPO_CLIENT, 1);
-	topo_add_host(t, "server", TOPO_SERVER, 2);
+	topo_add_host(t, servers ? "lb" : "server", TOPO_SERVER, 2);
+	/* Instances on links 3.., below the recipients' 11..: each reachable only through the router. */
+	for (i = 1; i <= servers; i++) {
+		snprintf(name, sizeof name, "server%d", i);
+		topo_add_host(t, name, TOPO_INSTANCE, 2 + i);
+	}
 	if (cfg && cfg->bot)
-		topo_add_host(t, "bot", TOPO_BOT, 3);
+		topo_add_host(t, "bot", TOPO_BOT, 100);
 	for (i = 1; i <= recipients; i++) {
 		snprintf(name, sizeof name, "recipient%d", i);
 		topo_add_host(t, name, TOPO_RECIPIENT, 10 + i);

@@ -27,7 +27,7 @@ for f in "$work"/*; do
 	fi
 done
 # Every statement named in scenario.h's reference has an example row.
-for stmt in scenario title order recipients channel "server failpoints" client listen sysctl rate on \
+for stmt in scenario title order recipients servers channel "server failpoints" client listen sysctl rate on \
 	    send await wait fault heal settle expect; do
 	grep -q "^| \`$stmt" "$doc" || { echo "FAIL no row for '$stmt'"; fail=1; }
 done

@@ -37,7 +37,7 @@ struct fixture {
 	uint32_t subscribed; /* what the subscribe callback was given */
 };
 
-static int rec_fanout(void *ctx, const char *channel, const char *json, size_t len)
+static int rec_fanout(void *ctx, const char *channel, const char *json, size_t len, long long peer_rowid)
 {
 	struct fixture *f = ctx;
 	struct rec *r = &f->rec[f->n++];

@@ -54,7 +54,7 @@ static void test_table_complete(void **state)
 		else
 			assert_int_equal(ops->needs, 0);
 	}
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 21);
 	assert_null(rows[n]);
 	assert_null(fault_lookup("heal"));
 	assert_null(fault_lookup("netem"));
@@ -104,6 +104,12 @@ static const struct validate_case validate_cases[] = {
 	{ "resume", 1, { "client" }, 0, OK, NULL },
 	{ "restart", 1, { "srever" }, 0, 0, "unknown role 'srever' (expected a role: client, server)" },
 	{ "restart", 1, { "server" }, UNKNOWN, OK, NULL },
+	{ "stop", 2, { "server", "client" }, UNKNOWN, 1,
+	  "fault 'stop' takes 1 argument, got 2 (usage: stop ROLE)" },
+	{ "stop", 1, { "server" }, UNKNOWN, OK, NULL },
+	{ "drain", 0, { NULL }, UNKNOWN, -1,
+	  "fault 'drain' takes 1 argument, got 0 (usage: drain ROLE)" },
+	{ "drain", 1, { "server1" }, UNKNOWN, OK, NULL },
 	{ "drop-replies", 1, { "client" }, UNKNOWN, -1,
 	  "fault 'drop-replies' takes 2 arguments, got 1 (usage: drop-replies FROM-HOST TO-HOST)" },
 	{ "drop-replies", 2, { "client", "client" }, UNKNOWN, 1,
@@ -319,7 +325,7 @@ static void test_bit(void **state)
 static void test_process_faults(void **state)
 {
 	struct roles roles = { { "server", NULL, NULL }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0, NULL };
 	struct fault f;
 	char err[256], buf[160], *text;
 	json_t *touched;
@@ -364,6 +370,33 @@ static void test_process_faults(void **state)
 	roles_free(&roles);
 }
 
+/* stop ends a process with SIGTERM and waits for it; drain without a balancer is a clear error. */
+static void test_stop_and_drain(void **state)
+{
+	struct roles roles = { { "server1", NULL, NULL }, { NULL }, 0 };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0, NULL };
+	const char *args[] = { "server1" };
+	struct fault f;
+	char err[256], buf[160];
+	int64_t start;
+
+	(void)state;
+	roles_start(&roles);
+	start = mono_ns();
+	fault_on(&env, &f, "stop", "server1");
+	assert_true(ms_since(start) < 2500);          /* sleep ends on SIGTERM: no wait for the grace */
+	assert_int_equal(proc_wait_exit(roles.procs[0], 2000), 0);
+	assert_string_equal(proc_describe_exit(roles.procs[0], buf, sizeof buf), "signal 15 (TERM)");
+	assert_int_equal(f.touched.signalled, 1);
+	fault_describe(&f, buf, sizeof buf);
+	assert_string_equal(buf, "stopped server1 with SIGTERM, as a deploy does (SIGKILL after 3000 ms)");
+
+	assert_int_equal(fault_init(&f, fault_lookup("drain"), args, 1, err, sizeof err), 0);
+	assert_int_equal(fault_apply(&f, &env, err, sizeof err), -1);
+	assert_string_equal(err, "fault drain: drain: this run has no balancer (servers N behind haproxy)");
+	roles_free(&roles);
+}
+
 struct heal_log {
 	char order[8][32];
 	int n;
@@ -392,7 +425,7 @@ static void pause_three(struct fault_env *env, struct fault *faults)
 static void test_heal_order(void **state)
 {
 	struct roles roles = { { "server", "client", "recipient1" }, { NULL }, 0 };
-	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0 };
+	struct fault_env env = { NULL, find_role, restart_role, &roles, NULL, 0, NULL };
 	struct fault faults[3];
 	struct heal_log log = { .n = 0 };
 	char err[256];
@@ -441,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_init_validates),
 		cmocka_unit_test(test_process_faults),
+		cmocka_unit_test(test_stop_and_drain),
 		cmocka_unit_test(test_heal_order),
 		cmocka_unit_test(test_bit),
 	};

@@ -379,7 +379,7 @@ static void test_drop_counts_packets(void **state)
  */
 static void test_rows_record_what_they_touched(void **state)
 {
-	struct fault_env env = { topo, NULL, NULL, NULL, NULL, 0 };
+	struct fault_env env = { topo, NULL, NULL, NULL, NULL, 0, NULL };
 	const char *args[] = { "client", "server" };
 	struct conn c = { -1, -1, -1, 7191 };
 	struct fault f;

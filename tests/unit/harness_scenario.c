@@ -175,6 +175,16 @@ struct bad_case {
 #define HEAD "scenario x\nsend m1\n"
 
 static const struct bad_case bad_cases[] = {
+	{ "scenario x\nservers 1 behind haproxy\nsend m1\nexpect * clean\n",
+	  "bad.scn:2:9: bad servers count '1' (expected a number 2..8)" },
+	{ "scenario x\nservers 2 behind nginx\nsend m1\nexpect * clean\n",
+	  "bad.scn:2:18: unknown balancer 'nginx' (expected haproxy)" },
+	{ "scenario x\nservers 2 with haproxy\nsend m1\nexpect * clean\n",
+	  "bad.scn:2:11: expected 'behind' (servers 2 behind haproxy)" },
+	{ "scenario x\nservers 2 behind haproxy\nsend m1\nfault crash server\nexpect * clean\n",
+	  "bad.scn:4:13: unknown role 'server' (did you mean 'server1'?) (expected a role: client, lb, server1, server2, recipient1)" },
+	{ "scenario x\nservers 2 behind haproxy\nsend m1\nfault stop server3\nexpect * clean\n",
+	  "bad.scn:4:12: unknown role 'server3' (did you mean 'server1'?) (expected a role: client, lb, server1, server2, recipient1)" },
 	{ "title \"t\"\nscenario x\n",
 	  "bad.scn:1:1: 'title' before 'scenario' (expected 'scenario NAME' as the first statement)" },
 	{ "", "bad.scn:1:1: empty scenario (expected 'scenario NAME' as the first statement)" },
