@@ -96,6 +96,8 @@ struct cell {
 	size_t nlog, caplog;
 	char err[1024];
 	bool failed;
+	json_t *commands;             /* every distinct command line a role was started with, for
+	                                 cell.json: [{"role","host","argv","command"}]; owned */
 	struct stack_cmd lb_cmd;      /* HAProxy's command, when servers are behind it (cell_lb.c) */
 	const char *channel_override; /* {channel} for the next role started, if set */
 	const char *store_poll_token; /* await store has: the token the store-poll role looks for */

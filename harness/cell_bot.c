@@ -6,9 +6,10 @@
  * stopped (so nothing it does later can change what is checked), and its
  * record of processed events is read back with the stack's bot-store
  * command, run in the bot's host: one JSON line per processed event, kept as
- * bot.jsonl in the cell folder, as store.jsonl keeps the store. In the
- * history its lines are the role "bot-store"'s "processed" entries, which
- * the checker reads (checker_bot.c).
+ * bot.jsonl in the cell folder, as store.jsonl keeps the store. The check
+ * reads it from there (check.c) as the role "bot-store"'s "processed"
+ * entries (checker_bot.c); history.jsonl keeps only that role's start and
+ * exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +20,11 @@
 
 #include "cell.h"
 #include "cell_bot.h"
-#include "checker.h"
 #include "util.h"
 
 bool cell_has_bot(const struct cell *c)
 {
 	return c->s->bot && c->st->bot.nwords > 0;
-}
-
-json_t *cell_bot_record_line(struct cell *c, const char *line, int64_t t)
-{
-	return chk_bot_add_record(c->hist, line, t);
 }
 
 /* bot.jsonl: exactly what the read-back printed. */

@@ -5,9 +5,7 @@
 #ifndef ACKLAB_CELL_BOT_H
 #define ACKLAB_CELL_BOT_H
 
-#include <jansson.h>
 #include <stdbool.h>
-#include <stdint.h>
 
 struct cell;
 
@@ -17,8 +15,6 @@ struct cell;
 
 /* Does this cell run a bot (the scenario says bot, the stack has one)? */
 bool cell_has_bot(const struct cell *c);
-/* One line of the bot-store read-back into the history ("processed" unless it says). */
-json_t *cell_bot_record_line(struct cell *c, const char *line, int64_t t);
 /*
  * Stop the bot, run the stack's bot-store command in the bot's host and keep
  * its output as bot.jsonl. 0 (also when the cell has no bot), or -1 (the

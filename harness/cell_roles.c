@@ -11,6 +11,7 @@
  * state (cell.c), never the loop.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +70,78 @@ int cell_probe_port(struct cell *c, struct role *r, char *why, size_t whylen)
 	return 1;
 }
 
+/* Does word need quoting for a POSIX shell? */
+static bool cell_needs_quotes(const char *word)
+{
+	if (!*word)
+		return true;
+	for (const char *q = word; *q; q++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *q))
+			return true;
+	return false;
+}
+
+/* argv as one line a person can paste into a shell: words quoted where they must be. */
+static char *cell_command_line(char *const *argv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (int i = 0; argv[i]; i++) {
+		if (i)
+			fputc(' ', f);
+		if (!cell_needs_quotes(argv[i])) {
+			fputs(argv[i], f);
+			continue;
+		}
+		fputc('\'', f);
+		for (const char *q = argv[i]; *q; q++)
+			if (*q == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*q, f);
+		fputc('\'', f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Remember the command line r is started with, once per distinct line (a
+ * store read per channel, a restarted server without its failpoints): what
+ * ran is in the record (cell.json "commands"), expanded, for a person to
+ * read and to run by hand.
+ */
+static void cell_note_command(struct cell *c, const struct role *r, char *const *argv)
+{
+	char *line = cell_command_line(argv);
+	json_t *a, *e;
+	size_t i;
+
+	if (!line)
+		return;
+	if (!c->commands)
+		c->commands = json_array();
+	json_array_foreach(c->commands, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "role")), r->name) == 0 &&
+		    strcmp(json_string_value(json_object_get(e, "command")), line) == 0) {
+			free(line);
+			return;
+		}
+	a = json_array();
+	for (int k = 0; argv[k]; k++)
+		json_array_append_new(a, json_string(argv[k]));
+	json_array_append_new(c->commands, json_pack("{s:s, s:s, s:o, s:s}", "role", r->name, "host", r->host,
+						     "argv", a, "command", line));
+	free(line);
+}
+
 int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, size_t errlen)
 {
 	struct topo_host *host = topo_host(c->topo, r->host);
@@ -95,6 +168,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
 	vars[nv++] = "port"; vars[nv++] = port;
 	vars[nv++] = "dir"; vars[nv++] = c->dir;
+	vars[nv++] = "stackdir"; vars[nv++] = c->plan->stackdir;
 	vars[nv++] = "channel"; vars[nv++] = c->channel_override ? c->channel_override : c->s->channel;
 	vars[nv++] = "failpoints"; vars[nv++] = failpoints;
 	snprintf(seed, sizeof seed, "%lu", c->plan->seed);
@@ -109,6 +183,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	vars[nv] = NULL;
 	if (stack_expand(c->st, r->cmd, vars, &argv, err, errlen) == -1)
 		return -1;
+	cell_note_command(c, r, argv);
 	spec.role = r->name;
 	spec.netns_fd = host ? host->netns_fd : -1;
 	spec.argv = argv;

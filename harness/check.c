@@ -35,6 +35,8 @@ void cell_result_release(struct cell_result *r)
 	r->extra = NULL;
 	json_decref(r->client);
 	r->client = NULL;
+	json_decref(r->commands);
+	r->commands = NULL;
 	history_free(r->history);
 	r->history = NULL;
 }
@@ -174,67 +176,26 @@ static void check_untouched(struct cell_result *out)
 	}
 }
 
-static bool store_lifecycle(json_t *e)
-{
-	const char *ev = json_string_value(json_object_get(e, "ev"));
-
-	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
-}
-
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
- * the store role's entries at the time the run read them (cell.json).
+ * the store role's entries at the time the run read them (cell.json), and bot.jsonl's (a bot's
+ * record, when the cell had one) as the bot-store role's.
  */
 static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32];
-	struct history *loaded, *h;
-	FILE *f;
+	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
+	struct history *h;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	FILE *f;
 
-	snprintf(path, sizeof path, "%s/history.jsonl", dir);
-	loaded = history_load_jsonl(path, err, errlen);
-	if (!loaded)
-		return NULL;
-	h = history_new();
-	if (!h) {
-		history_free(loaded);
-		err_set(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < history_len(loaded); i++) {
-		json_t *e = history_at(loaded, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-
-		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
-		   can tell acklab's own read-back traffic from the roles'. */
-		if (role && (strcmp(role, "store") == 0 || strcmp(role, "bot-store") == 0) && !store_lifecycle(e))
-			continue;
-		history_add(h, role ? role : "?", json_incref(e),
-			    json_integer_value(json_object_get(e, "t")));
-	}
-	history_free(loaded);
-	snprintf(path, sizeof path, "%s/store.jsonl", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return h;         /* the run ended before reading the store */
-		err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		history_free(h);
-		return NULL;
-	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n > 0)
-			history_add_store_line(h, line, store_t);
-	}
-	fclose(f);
+	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
+	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
+	h = history_load_cell(history_path, store_path, store_t, err, errlen);
 	/* A bot's record (checker_bot.c), read back after the store, when the cell had a bot. */
-	snprintf(path, sizeof path, "%s/bot.jsonl", dir);
-	f = fopen(path, "re");
+	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
+	f = h ? fopen(bot_path, "re") : NULL;
 	while (f && (n = getline(&line, &cap, f)) != -1) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
@@ -251,7 +212,6 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const char *sha = json_string_value(json_object_get(json_object_get(p->doc, "scenario"), "sha256"));
-	const struct scn_expect *exp = scenario_expect_for(s, p->st->name, p->st->is_default);
 
 	str_copy(out->scenario, s->name, sizeof out->scenario);
 	str_copy(out->title, s->title[0] ? s->title : s->name, sizeof out->title);
@@ -263,7 +223,8 @@ static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
 	out->scenario_order = s->order;
 	out->stack_order = p->st->order;
 	out->client = json_incref(json_object_get(p->doc, "client"));
-	out->expect_line = exp ? exp->pos.line : 0;
+	out->expect_line = p->expect ? p->expect_line : 0;
+	str_copy(out->expect_path, p->expect_file ? p->expect_file : "", sizeof out->expect_path);
 }
 
 int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result *out, char *err,
@@ -298,6 +259,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 		snprintf(out->error, sizeof out->error, "not run (no %s: %s)", path, jerr.text);
 		goto done;
 	}
+	out->commands = json_incref(json_object_get(rec, "commands"));
 	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));
@@ -310,7 +272,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	}
 	check_measure(out);
 	check_measure_reconnects(out);
-	exp = scenario_expect_for(p->s, p->st->name, p->st->is_default);
+	exp = p->expect;
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);
 	if ((!(error && *error) || access(path, F_OK) == 0) &&

@@ -34,8 +34,10 @@ struct cell_result {
 	char lesson[2048];
 	char scenario_path[512];
 	char scenario_sha256[65];
-	int expect_line;              /* the line of the scenario's expect statement this cell is held
-	                                 to; 0 when none names it (then it must come out clean) */
+	int expect_line;              /* the line of the expect statement this cell is held to; 0 when
+	                                 none applies (then it must come out clean) */
+	char expect_path[512];        /* the file of that line: the stack's own expect line wins, then
+	                                 the scenario's for the stack, then its '*'; "" when none */
 	char stack[64];
 	int scenario_order, stack_order;   /* the matrix's row and column order */
 	enum cell_status status;
@@ -53,6 +55,8 @@ struct cell_result {
 	json_t *extra;                /* measurements, e.g. {"detect_ms": 312.4}; owned, may be NULL */
 	json_t *client;               /* the client's timers as planned ({"timeout-ms": 300,
 	                                 "tcp-user-timeout-ms": 600, ...}); owned, may be NULL */
+	json_t *commands;             /* every role's command line as run, from cell.json
+	                                 ([{"role","host","argv","command"}]); owned, may be NULL */
 	struct history *history;      /* owned; NULL when the cell did not run */
 	long long t0_ns;              /* the history's time zero */
 };

@@ -4,8 +4,9 @@
  * recognised in the store and on a recipient's screen by its token (whole),
  * never by server ids.
  *
- * Two steps, each easy to check by eye. chk_observe() makes one pass over the
- * history and files every entry under its message through two hashes (token
+ * Two steps, each easy to check by eye. chk_feed() (checker_feed.h) takes the
+ * history's entries one by one, in time order, from memory or from the
+ * cell's files, and files each under its message through two hashes (token
  * -> message, id -> message): what the client showed, each distinct copy
  * (ts) the store holds and each recipient was shown, how often, and the order
  * in which each recipient was pushed messages. chk_classify() then turns one
@@ -18,6 +19,8 @@
 #include <string.h>
 
 #include "checker.h"
+#include "checker_bot.h"
+#include "checker_feed.h"
 #include "arena.h"
 #include "strmap.h"
 #include "token.h"
@@ -63,75 +66,37 @@ struct chk_state {
 	int npushed;
 	long store_rows;
 	long long t0;
+	const char *last_channel;     /* in r->strings: the channel of the latest send that named one */
+	struct chk_bot bot;           /* the bot's record, when the cell has a bot (checker_bot.h) */
 };
 
-/* The fields of one history entry the checker reads, found in one walk over its keys. */
-struct chk_entry {
-	const char *role, *ev, *id, *token, *text, *via, *channel, *parent, *parent_ts;
-	json_t *ts, *t, *attempt, *attempts, *watched;
-};
-
-static void chk_fields(json_t *e, struct chk_entry *f)
+/*
+ * Is a the word b? Inline, for roles and events compared with words several
+ * times per entry: with b known, the compiler unrolls it, where a call to
+ * strcmp would cost more than the comparison.
+ */
+static inline bool chk_eq(const char *a, const char *b)
 {
-	const char *key;
-	json_t *v;
-
-	memset(f, 0, sizeof *f);
-	json_object_foreach(e, key, v) {
-		const char **slot = NULL;
-
-		switch (key[0]) {
-		case 'r': if (!strcmp(key, "role")) slot = &f->role; break;
-		case 'e': if (!strcmp(key, "ev")) slot = &f->ev; break;
-		case 'i': if (!strcmp(key, "id")) slot = &f->id; break;
-		case 'v': if (!strcmp(key, "via")) slot = &f->via; break;
-		case 'c': if (!strcmp(key, "channel")) slot = &f->channel; break;
-		case 't':
-			if (!strcmp(key, "text"))
-				slot = &f->text;
-			else if (!strcmp(key, "token"))
-				slot = &f->token;
-			else if (!strcmp(key, "ts"))
-				f->ts = v;
-			else if (!strcmp(key, "t"))
-				f->t = v;
-			break;
-		case 'p':
-			if (!strcmp(key, "parent"))
-				slot = &f->parent;
-			else if (!strcmp(key, "parent_ts"))
-				slot = &f->parent_ts;
-			break;
-		case 'a':
-			if (!strcmp(key, "attempt"))
-				f->attempt = v;
-			else if (!strcmp(key, "attempts"))
-				f->attempts = v;
-			break;
-		case 'w': if (!strcmp(key, "watched")) f->watched = v; break;
-		}
-		if (slot)
-			*slot = json_string_value(v);
-	}
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
 }
 
 /* A "ts" as text whether the role wrote it as a string or a number; "" when absent. */
-static void chk_ts(json_t *ts, char *buf, size_t len)
+static void chk_ts(const struct history_fields *e, char *buf, size_t len)
 {
-	if (json_is_string(ts))
-		str_copy(buf, json_string_value(ts), len);
-	else if (json_is_integer(ts))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(ts));
-	else if (json_is_real(ts))
-		snprintf(buf, len, "%.6f", json_real_value(ts));
-	else
-		buf[0] = '\0';
+	switch (e->ts_kind) {
+	case HISTORY_TS_STRING: str_copy(buf, e->ts_string, len); break;
+	case HISTORY_TS_INTEGER: snprintf(buf, len, "%lld", e->ts_integer); break;
+	case HISTORY_TS_REAL: snprintf(buf, len, "%.6f", e->ts_real); break;
+	default: buf[0] = '\0'; break;
+	}
 }
 
 /* In double: a stored history may hold any two int64 times, whose difference can overflow. */
-static double chk_ms(const struct chk_entry *e, long long t0)
+static double chk_ms(const struct history_fields *e, long long t0)
 {
-	return ((double)json_integer_value(e->t) - (double)t0) / 1e6;
+	return ((double)e->t - (double)t0) / 1e6;
 }
 
 /* Role "recipientN" -> N (1..999999), else 0. */
@@ -236,7 +201,7 @@ static int chk_message_in(struct chk_state *st, int *hint, const char *text)
 	return -1;
 }
 
-static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
+static void chk_on_client(struct chk_state *st, const struct history_fields *e)
 {
 	struct chk_message *msg;
 	int m, a;
@@ -244,14 +209,14 @@ static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 	if (!e->id || (m = chk_find(st, false, e->id)) < 0)
 		return;
 	msg = &st->r->msgs[m];
-	a = (int)json_integer_value(e->attempts);
-	if (strcmp(e->ev, "sending") == 0) {
+	a = (int)e->attempts;
+	if (chk_eq(e->ev, "sending")) {
 		st->f[m].sending++;
-		a = (int)json_integer_value(e->attempt);
-	} else if (strcmp(e->ev, "sent") == 0 || strcmp(e->ev, "failed") == 0) {
+		a = (int)e->attempt;
+	} else if (chk_eq(e->ev, "sent") || chk_eq(e->ev, "failed")) {
 		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
 		st->f[m].client_ms = chk_ms(e, st->t0);
-		chk_ts(e->ts, msg->client_ts, sizeof msg->client_ts);
+		chk_ts(e, msg->client_ts, sizeof msg->client_ts);
 		if (e->ev[0] == 'f')
 			msg->client_ts[0] = '\0';
 	}
@@ -259,7 +224,7 @@ static void chk_on_client(struct chk_state *st, const struct chk_entry *e)
 		msg->attempts = a;
 }
 
-static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
+static int chk_on_stored(struct chk_state *st, const struct history_fields *e)
 {
 	int m = chk_message_in(st, &st->hint_store, e->text);
 	struct chk_copy *c;
@@ -268,7 +233,7 @@ static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 	st->store_rows++;
 	if (m < 0)
 		return 0;
-	chk_ts(e->ts, ts, sizeof ts);
+	chk_ts(e, ts, sizeof ts);
 	if (!(c = chk_copy_of(st, m, 0, ts)))
 		return -1;
 	c->count++;
@@ -279,7 +244,7 @@ static int chk_on_stored(struct chk_state *st, const struct chk_entry *e)
 	return 0;
 }
 
-static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int who)
+static int chk_on_received(struct chk_state *st, const struct history_fields *e, int who)
 {
 	int m = chk_message_in(st, &st->hint_token, e->text);
 	const char *via = e->via;
@@ -288,11 +253,11 @@ static int chk_on_received(struct chk_state *st, const struct chk_entry *e, int 
 
 	if (m < 0)
 		return 0;
-	chk_ts(e->ts, ts, sizeof ts);
+	chk_ts(e, ts, sizeof ts);
 	if (!(c = chk_copy_of(st, m, who, ts)))
 		return -1;
 	/* Pushes in arrival order, first display of each copy only, for the order check. */
-	if (c->count++ == 0 && (!via || strcmp(via, "ws") == 0)) {
+	if (c->count++ == 0 && (!via || chk_eq(via, "ws"))) {
 		if (who > st->npushed) {
 			struct chk_seq *v = realloc(st->pushed, (size_t)who * sizeof *v);
 
@@ -330,7 +295,7 @@ static int chk_grow(struct chk_state *st)
 }
 
 /* A send entry makes a message. */
-static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *err, size_t errlen)
+static int chk_on_send(struct chk_state *st, const struct history_fields *e, char *err, size_t errlen)
 {
 	struct chk_message *m;
 	struct chk_facts *f;
@@ -349,45 +314,41 @@ static int chk_on_send(struct chk_state *st, const struct chk_entry *e, char *er
 	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
 	f->first_copy = -1;
 	f->store_pos = -1;
-	f->parent_id = e->parent;
-	f->parent_ts = e->parent_ts;
-	f->channel = e->channel;
-	f->unwatched = json_is_false(e->watched);
+	/* The entry's strings live only as long as its line: what the message keeps is copied. */
+	if ((e->parent && !(f->parent_id = arena_strdup(&st->r->strings, e->parent))) ||
+	    (e->parent_ts && !(f->parent_ts = arena_strdup(&st->r->strings, e->parent_ts))))
+		return err_set(err, errlen, "checker: out of memory");
+	if (e->channel) {
+		/* Most messages go to the channel of the one before: one copy serves them all. */
+		if (!st->last_channel || strcmp(st->last_channel, e->channel) != 0)
+			st->last_channel = arena_strdup(&st->r->strings, e->channel);
+		if (!(f->channel = st->last_channel))
+			return err_set(err, errlen, "checker: out of memory");
+	}
+	f->unwatched = e->watched_false;
 	st->r->nmsgs++;
 	return 0;
 }
 
-/* One pass: sends make messages (they come first in time), every other entry is filed under one. */
-static int chk_observe(struct chk_state *st, struct history *h, char *err, size_t errlen)
+int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, size_t errlen)
 {
-	size_t n = history_len(h);
+	int who, rc = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct chk_entry e;
-		int who, rc = 0;
-
-		chk_fields(history_at(h, i), &e);
-		if (!e.role || !e.ev)
-			continue;
-		if (e.role[0] == 'a' && strcmp(e.role, "acklab") == 0) {
-			if (strcmp(e.ev, "send") == 0 && chk_on_send(st, &e, err, errlen) == -1)
-				return -1;
-			continue;
-		}
-		if (st->r->nmsgs == 0)
-			continue;
-		if (strcmp(e.role, "client") == 0)
-			chk_on_client(st, &e);
-		else if (strcmp(e.role, "store") == 0 && strcmp(e.ev, "stored") == 0)
-			rc = chk_on_stored(st, &e);
-		else if (strcmp(e.ev, "received") == 0 && (who = chk_recipient_no(e.role)) > 0)
-			rc = chk_on_received(st, &e, who);
-		if (rc == -1)
-			return err_set(err, errlen, "checker: out of memory");
-	}
+	if (!e->role || !e->ev)
+		return 0;
+	if (chk_eq(e->role, "acklab"))
+		return chk_eq(e->ev, "send") ? chk_on_send(st, e, err, errlen) : 0;
 	if (st->r->nmsgs == 0)
-		return err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
-	return 0;
+		return 0;
+	if (chk_eq(e->role, "client"))
+		chk_on_client(st, e);
+	else if (chk_eq(e->role, "store") && chk_eq(e->ev, "stored"))
+		rc = chk_on_stored(st, e);
+	else if (chk_eq(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
+		rc = chk_on_received(st, e, who);
+	else if (chk_eq(e->role, "bot-store"))
+		rc = chk_bot_feed(&st->bot, e);
+	return rc == -1 ? err_set(err, errlen, "checker: out of memory") : 0;
 }
 
 /* --- classifying ------------------------------------------------------------ */
@@ -522,8 +483,8 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 {
 	struct chk_message *msg = &st->r->msgs[m];
 	const struct chk_facts *f = &st->f[m];
-	bool sent = strcmp(msg->client_outcome, "sent") == 0;
-	bool failed = strcmp(msg->client_outcome, "failed") == 0;
+	bool sent = chk_eq(msg->client_outcome, "sent");
+	bool failed = chk_eq(msg->client_outcome, "failed");
 	bool ts_known = false;
 	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
 	const char *phantom_ts = "", *push_ts = "";
@@ -649,42 +610,65 @@ int checker_run(struct history *h, const struct scn_expect *exp, int recipients,
 	return checker_run_at(h, exp, recipients, t0, out, err, errlen);
 }
 
-int checker_run_at(struct history *h, const struct scn_expect *exp, int recipients, int64_t t0_ns,
-		   struct chk_result *out, char *err, size_t errlen)
+struct chk_state *chk_begin(struct chk_result *out, size_t entries, int64_t t0_ns)
 {
-	struct chk_state st = { .r = out, .t0 = t0_ns };
+	struct chk_state *st = calloc(1, sizeof *st);
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return NULL;
+	st->r = out;
+	st->t0 = t0_ns;
+	/* A message makes about five entries and two or three copies: allocate once, not by doubling. */
+	st->expect_msgs = entries / 4 + 64;
+	st->expect_copies = entries / 2 + 1024;
+	if (strmap_init(&st->by_token, entries / 4) == -1 || strmap_init(&st->by_id, entries / 4) == -1) {
+		chk_state_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void chk_state_free(struct chk_state *st)
+{
+	if (!st)
+		return;
+	free(st->stored_copies);
+	free(st->f);
+	free(st->copies);
+	strmap_free(&st->by_token);
+	strmap_free(&st->by_id);
+	for (int r = 0; r < st->npushed; r++)
+		free(st->pushed[r].v);
+	free(st->pushed);
+	chk_bot_free(&st->bot);
+	free(st);
+}
+
+int chk_end(struct chk_state *st, const struct scn_expect *exp, int recipients, char *err, size_t errlen)
+{
+	struct chk_result *out = st->r;
 	bool *reordered = NULL;
 	int *reordered_by = NULL;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	/* A message makes about five entries and two or three copies: allocate once, not by doubling. */
-	st.expect_msgs = history_len(h) / 4 + 64;
-	st.expect_copies = history_len(h) / 2 + 1024;
-	if (strmap_init(&st.by_token, history_len(h) / 4) == -1 ||
-	    strmap_init(&st.by_id, history_len(h) / 4) == -1) {
-		err_set(err, errlen, "checker: out of memory");
+	if (out->nmsgs == 0) {
+		err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
 		goto done;
 	}
-	if (chk_observe(&st, h, err, errlen) == -1)
-		goto done;
-	st.stored_copies = calloc((size_t)(recipients > 0 ? recipients : 0) + 1, sizeof *st.stored_copies);
-	if (!st.stored_copies) {
-		err_set(err, errlen, "checker: out of memory");
-		goto done;
-	}
+	st->stored_copies = calloc((size_t)(recipients > 0 ? recipients : 0) + 1, sizeof *st->stored_copies);
 	reordered = calloc((size_t)out->nmsgs, sizeof *reordered);
 	reordered_by = calloc((size_t)out->nmsgs, sizeof *reordered_by);
-	if (!reordered || !reordered_by) {
+	if (!st->stored_copies || !reordered || !reordered_by) {
 		err_set(err, errlen, "checker: out of memory");
 		goto done;
 	}
-	chk_order(&st, reordered, reordered_by);
+	chk_order(st, reordered, reordered_by);
 	for (int m = 0; m < out->nmsgs; m++) {
-		chk_classify(&st, m, recipients, reordered[m], reordered_by[m]);
+		chk_classify(st, m, recipients, reordered[m], reordered_by[m]);
 		out->counts[out->msgs[m].cls]++;
 	}
-	if (chk_bot_view(h, out) == -1) {
+	if (chk_bot_view(&st->bot, out) == -1) {
 		err_set(err, errlen, "checker: out of memory");
 		goto done;
 	}
@@ -693,13 +677,26 @@ int checker_run_at(struct history *h, const struct scn_expect *exp, int recipien
 done:
 	free(reordered);
 	free(reordered_by);
-	free(st.stored_copies);
-	free(st.f);
-	free(st.copies);
-	strmap_free(&st.by_token);
-	strmap_free(&st.by_id);
-	for (int r = 0; r < st.npushed; r++)
-		free(st.pushed[r].v);
-	free(st.pushed);
+	chk_state_free(st);
 	return rc;
+}
+
+int checker_run_at(struct history *h, const struct scn_expect *exp, int recipients, int64_t t0_ns,
+		   struct chk_result *out, char *err, size_t errlen)
+{
+	struct chk_state *st = chk_begin(out, history_len(h), t0_ns);
+	size_t n = history_len(h);
+
+	if (!st)
+		return err_set(err, errlen, "checker: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct history_fields e;
+
+		history_fields_of(history_at(h, i), &e);
+		if (chk_feed(st, &e, err, errlen) == -1) {
+			chk_state_free(st);
+			return -1;
+		}
+	}
+	return chk_end(st, exp, recipients, err, errlen);
 }

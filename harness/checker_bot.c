@@ -9,13 +9,14 @@
  * calls ok are looked at: a message that never made it to the store was
  * never an event, and a send-side bug stays the message's class. A
  * separate pass after classification, so the send-side checker is
- * untouched by it.
+ * untouched by it. The record is fed an entry at a time (checker_bot.h) and
+ * looked at once every message is classified.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "checker.h"
+#include "checker_bot.h"
 #include "strmap.h"
 #include "token.h"
 #include "util.h"
@@ -33,13 +34,42 @@ json_t *chk_bot_add_record(struct history *h, const char *line, int64_t t_read_n
 	return history_add(h, "bot-store", o, t_read_ns);
 }
 
-int chk_bot_view(struct history *h, struct chk_result *r)
+int chk_bot_feed(struct chk_bot *b, const struct history_fields *e)
+{
+	char *text;
+
+	b->seen = true;           /* its start counts: a bot that processed nothing has a record too */
+	if (!e->ev || strcmp(e->ev, "processed") != 0 || !e->text)
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char **v = realloc(b->texts, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		b->texts = v;
+		b->cap = cap;
+	}
+	if (!(text = strdup(e->text)))
+		return -1;
+	b->texts[b->n++] = text;
+	return 0;
+}
+
+void chk_bot_free(struct chk_bot *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->texts[i]);
+	free(b->texts);
+	memset(b, 0, sizeof *b);
+}
+
+int chk_bot_view(const struct chk_bot *b, struct chk_result *r)
 {
 	struct strmap by_token;
 	int *processed = NULL, rc = -1;
-	bool has_bot = false;
 
-	if (r->nmsgs == 0)
+	if (!b->seen || r->nmsgs == 0)
 		return 0;
 	if (strmap_init(&by_token, (size_t)r->nmsgs) == -1)
 		return -1;
@@ -49,20 +79,11 @@ int chk_bot_view(struct history *h, struct chk_result *r)
 	for (int m = 0; m < r->nmsgs; m++)
 		if (strmap_put(&by_token, r->msgs[m].token, m) == -1)
 			goto done;
-	for (size_t i = 0; i < history_len(h); i++) {
-		json_t *e = history_at(h, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-		const char *ev = json_string_value(json_object_get(e, "ev"));
-		const char *text = json_string_value(json_object_get(e, "text"));
+	for (size_t i = 0; i < b->n; i++) {
 		char token[TOKEN_MAX];
 		size_t pos = 0;
 
-		if (!role || strcmp(role, "bot-store") != 0)
-			continue;
-		has_bot = true;           /* its start counts: a bot that processed nothing has a record too */
-		if (!ev || strcmp(ev, "processed") != 0 || !text)
-			continue;
-		while (token_next(text, &pos, token, sizeof token)) {
+		while (token_next(b->texts[i], &pos, token, sizeof token)) {
 			int m = strmap_get(&by_token, token);
 
 			if (m >= 0) {
@@ -71,7 +92,7 @@ int chk_bot_view(struct history *h, struct chk_result *r)
 			}
 		}
 	}
-	for (int m = 0; has_bot && m < r->nmsgs; m++) {
+	for (int m = 0; m < r->nmsgs; m++) {
 		struct chk_message *msg = &r->msgs[m];
 		char why[256];
 

@@ -33,12 +33,13 @@ int paths_from_args(struct paths *p, int *argc, char **argv);
 /*
  * Give the roles a /tmp of their own (sandbox_private_tmp()) in which what
  * they must still reach stays at its path: out (made 0700 if missing), the
- * programs, the scenarios and stacks, and the folders of stack files given
- * by path. Call after sandbox_enter(). Returns 0 or -1 with err.
+ * programs, the scenarios and stacks, the folders of stack files given
+ * by path, and also (a folder, or NULL: a replayed plan's {stackdir}).
+ * Call after sandbox_enter(). Returns 0 or -1 with err.
  */
 struct stack_set;
-int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks, char *err,
-		      size_t errlen);
+int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
+		      const char *also, char *err, size_t errlen);
 /* Is p a folder (following links)? */
 bool is_dir(const char *p);
 

@@ -114,16 +114,19 @@ void paths_find(struct paths *p)
  * (made here, 0700, if missing), the programs and the scenario and stack
  * files.
  */
-int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks, char *err,
-		      size_t errlen)
+int paths_private_tmp(const struct paths *p, const char *out, const struct stack_set *stacks,
+		      const char *also, char *err, size_t errlen)
 {
 	const char *keep[16] = { out, p->bin, p->scenarios, p->stacks };
 	char folders[4][PATH_MAX];
 	int nkeep = 4, nfolders = 0;
 	struct outdir d;
 
+	if (also && also[0] && strcmp(also, p->stacks) != 0)
+		keep[nkeep++] = also;
+
 	/* The folders of stack files given by path: their commands may name files beside them. */
-	for (int i = 0; i < stacks->n && nfolders < 4; i++) {      /* the sandbox keeps 8 in all */
+	for (int i = 0; i < stacks->n && nfolders < 3; i++) {      /* the sandbox keeps 8 in all */
 		char *slash;
 
 		if (!realpath(stacks->stacks[i].path, folders[nfolders]) ||

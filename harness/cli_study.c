@@ -85,7 +85,7 @@ int cmd_study(const struct paths *p, int argc, char **argv, volatile int *stop)
 		rc = EXIT_SKIP;
 		goto done;
 	}
-	if (paths_private_tmp(p, so.out_dir ? so.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
+	if (paths_private_tmp(p, so.out_dir ? so.out_dir : p->reports, &stacks, NULL, err, sizeof err) == -1) {
 		log_warnx("study: %s", err);
 		goto done;
 	}

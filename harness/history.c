@@ -16,6 +16,7 @@
 #include "history.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +299,61 @@ struct history *history_load_jsonl_text(const char *name, const char *text, size
 		return NULL;
 	}
 	h = history_load_stream(f, name, err, errlen);
+	fclose(f);
+	return h;
+}
+
+static bool history_store_lifecycle(json_t *e)
+{
+	const char *ev = json_string_value(json_object_get(e, "ev"));
+
+	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
+}
+
+struct history *history_load_cell(const char *history_path, const char *store_path, int64_t store_t_ns,
+				  char *err, size_t errlen)
+{
+	struct history *loaded, *h;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	loaded = history_load_jsonl(history_path, err, errlen);
+	if (!loaded)
+		return NULL;
+	h = history_new();
+	if (!h) {
+		history_free(loaded);
+		err_set(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < history_len(loaded); i++) {
+		json_t *e = history_at(loaded, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+
+		/* The read-back's rows come from store.jsonl below; its start and exit stay, so a report
+		   can tell acklab's own read-back traffic from the roles'. */
+		if (role && strcmp(role, "store") == 0 && !history_store_lifecycle(e))
+			continue;
+		history_add(h, role ? role : "?", json_incref(e), json_integer_value(json_object_get(e, "t")));
+	}
+	history_free(loaded);
+	f = fopen(store_path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return h;         /* the run ended before reading the store */
+		err_set(err, errlen, "cannot open %s: %s", store_path, strerror(errno));
+		history_free(h);
+		return NULL;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n > 0)
+			history_add_store_line(h, line, store_t_ns);
+	}
+	free(line);
 	fclose(f);
 	return h;
 }

@@ -57,4 +57,16 @@ struct history *history_load_jsonl(const char *path, char *err, size_t errlen);
 struct history *history_load_jsonl_text(const char *name, const char *text, size_t len, char *err,
 					size_t errlen);
 
+/*
+ * A cell's history as the check stage reads it from the cell's folder: the
+ * entries of history_path without the store role's rows (its "started" and
+ * "exit" stay), and every line of store_path (what the store read-back
+ * printed) as history_add_store_line() makes it at store_t_ns, the time the
+ * run read it. A missing store_path is no store rows (the run ended before
+ * reading the store). NULL with err when either file cannot be read.
+ * checker_run_files() gives the verdicts of this history without building it.
+ */
+struct history *history_load_cell(const char *history_path, const char *store_path, int64_t store_t_ns,
+				  char *err, size_t errlen);
+
 #endif

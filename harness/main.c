@@ -423,6 +423,20 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 					  scns[k]->path, scns[i]->path);
 				goto done;
 			}
+	/*
+	 * A stack's own expect lines: their messages must be the scenario's. With every scenario
+	 * loaded, one for a scenario that is not there applies to no cell: said, not fatal (a stack
+	 * written for acklab's scenarios may be run against a folder of one's own).
+	 */
+	for (int i = 0; i < stacks.n; i++) {
+		if (stack_check_expects(&stacks.stacks[i], scns, nscn, false, err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
+		if (optind == argc && !plan && stack_check_expects(&stacks.stacks[i], scns, nscn, true, err,
+								     sizeof err) == -1)
+			log_warnx("warning: %s: that expect line applies to no cell of this run", err);
+	}
 	if (check_expect_stacks(scns, nscn, &stacks) == -1 ||
 	    check_out_dir(mo.out_dir ? mo.out_dir : p->reports, !mo.out_dir, force) == -1)
 		goto done;
@@ -454,7 +468,9 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 		goto done;
 	}
 	install_stop_handlers();
-	if (paths_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, err, sizeof err) == -1) {
+	/* A plan run again keeps its stack's folder reachable too, as the plan recorded it ({stackdir}). */
+	if (paths_private_tmp(p, mo.out_dir ? mo.out_dir : p->reports, &stacks, plan ? plan->stackdir : NULL, err,
+			      sizeof err) == -1) {
 		log_warnx("run: %s", err);
 		goto done;
 	}
@@ -510,6 +526,28 @@ static void check_title(const struct scenario *s, const char *file, char (*title
 	(*n)++;
 }
 
+/* A stack's own expect lines against every scenario in the scenarios folder (those that parse). */
+static int check_stack_expects(const struct paths *p, const struct stack *st, char *err, size_t errlen)
+{
+	char **files = st->nexpects ? list_files(p->scenarios, ".scn") : NULL, perr[1024];
+	struct scenario **scns = NULL;
+	int n = 0, rc;
+
+	for (int i = 0; files && files[i]; i++) {
+		struct scenario **v = realloc(scns, (size_t)(n + 1) * sizeof *scns);
+
+		if (!v)
+			break;
+		scns = v;
+		if (scenario_parse_file(files[i], &scns[n], perr, sizeof perr) == 0)
+			n++;
+	}
+	rc = stack_check_expects(st, scns, n, true, err, errlen);
+	scenarios_free(scns, n);
+	free_list(files);
+	return rc;
+}
+
 static int cmd_check(const struct paths *p, int argc, char **argv)
 {
 	char **files, **stacks_files = NULL, err[1024];
@@ -550,6 +588,8 @@ static int cmd_check(const struct paths *p, int argc, char **argv)
 				struct stack *st = NULL;
 
 				rc = stack_parse_file(list[i], &st, err, sizeof err);
+				if (rc == 0)
+					rc = check_stack_expects(p, st, err, sizeof err);
 				stack_free(st);
 				if (!in_folder(list[i], p->stacks))
 					log_warnx("warning: %s is not in %s: a .stack file is code, its commands run "

@@ -9,10 +9,12 @@
  */
 #include "plan.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capability.h"
 #include "fault_table.h"
@@ -143,20 +145,33 @@ static void plan_check_fit(struct plan *p)
 			 s->path, why[slot]);
 		return;
 	}
+	/* Recipients are listen commands: a send-only stack cannot show what a recipient saw. */
+	if (s->recipients > 0 && !st->listen.nwords) {
+		snprintf(p->na, sizeof p->na, "stack %s has no listen command, and %s has %d recipient%s (a "
+			 "listen command reports what a recipient is shown: docs/protocol.md)", st->name, s->path,
+			 s->recipients, s->recipients == 1 ? "" : "s");
+		return;
+	}
+	/* Every timer the scenario sets that a command does not take, at once: a vendor fixes them in one go. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct scn_setting *set = pass ? s->listen : s->client;
 		const struct stack_cmd *cmd = pass ? &st->listen : &st->client;
-		int n = pass ? s->nlisten : s->nclient;
+		int n = pass ? s->nlisten : s->nclient, nmissing = 0;
+		char missing_ph[160] = "";
 
 		for (int i = 0; i < n; i++) {
 			char ph[48];
 
 			snprintf(ph, sizeof ph, "{%s}", set[i].key);
-			if (!plan_cmd_has(cmd, ph)) {
-				snprintf(p->na, sizeof p->na, "stack %s: its %s command does not take %s, "
-					 "which %s sets", st->name, pass ? "listen" : "client", ph, s->path);
-				return;
-			}
+			if (plan_cmd_has(cmd, ph))
+				continue;
+			snprintf(missing_ph + strlen(missing_ph), sizeof missing_ph - strlen(missing_ph), "%s%s",
+				 nmissing++ ? " " : "", ph);
+		}
+		if (nmissing) {
+			snprintf(p->na, sizeof p->na, "stack %s: its %s command does not take %s, which %s "
+				 "sets", st->name, pass ? "listen" : "client", missing_ph, s->path);
+			return;
 		}
 	}
 }
@@ -167,6 +182,16 @@ static json_t *plan_settings_json(const long *values)
 
 	for (size_t i = 0; i < plan_ntimers; i++)
 		json_object_set_new(o, plan_timers[i].key, json_integer(values[i]));
+	return o;
+}
+
+/* Where each timer's value came from: "stack", "scenario" or "default". */
+static json_t *plan_timer_from_json(const char *const *from)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < plan_ntimers; i++)
+		json_object_set_new(o, plan_timers[i].key, json_string(from[i] ? from[i] : "default"));
 	return o;
 }
 
@@ -226,49 +251,119 @@ static json_t *plan_file_json(const char *path, const char *text)
 	return json_pack("{s:s, s:s, s:s}", "path", path, "sha256", hex, "text", text);
 }
 
+/* Which expect line holds for the cell: the stack's own, the scenario's for the stack, its '*'. */
+static void plan_pick_expect(struct plan *p)
+{
+	const struct stack_expect *own = stack_expect_for(p->st, p->s->name);
+	const struct scn_expect *e;
+
+	p->expect_by = "none";
+	if (own) {
+		p->expect = &own->e;
+		p->expect_file = p->st->path;
+		p->expect_line = own->line;
+		p->expect_by = "stack";
+		return;
+	}
+	/* '*' holds for every stack the scenario does not name: which stacks run is another matter. */
+	e = scenario_expect_for(p->s, p->st->name, true);
+	if (!e)
+		return;
+	p->expect = e;
+	p->expect_file = p->s->path;
+	p->expect_line = e->pos.line;
+	p->expect_by = strcmp(e->stack, "*") == 0 ? "scenario *" : "scenario";
+}
+
+/*
+ * The folder of the stack file at path, absolute, into out ({stackdir}):
+ * its commands may name scripts beside it, from any working folder. The
+ * folder exists when a plan is made; when it does not (a plan loaded on
+ * another machine), it is made absolute by the working folder alone.
+ */
+static void plan_stackdir(const char *path, char *out, size_t len)
+{
+	char folder[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		str_copy(folder, ".", sizeof folder);
+	else if (slash == path)
+		str_copy(folder, "/", sizeof folder);
+	else
+		snprintf(folder, sizeof folder, "%.*s", (int)(slash - path), path);
+	if (realpath(folder, real))
+		str_copy(out, real, len);
+	else if (folder[0] != '/' && getcwd(cwd, sizeof cwd))
+		snprintf(out, len, "%s/%s", cwd, folder);
+	else
+		str_copy(out, folder, len);
+}
+
 /* Fill the derived fields of p from p->s, p->st, nonce and seed. */
 static int plan_resolve(struct plan *p, char *err, size_t errlen)
 {
 	const struct scenario *s = p->s;
 
 	snprintf(p->cell, sizeof p->cell, "%s/%s", s->name, p->st->name);
+	if (!p->stackdir[0])
+		plan_stackdir(p->st->path, p->stackdir, sizeof p->stackdir);
 	p->tokens = calloc((size_t)s->nmsgs + 1, sizeof *p->tokens);
 	if (!p->tokens)
 		return err_set(err, errlen, "out of memory");
 	for (int i = 0; i < s->nmsgs; i++)
 		snprintf(p->tokens[i], sizeof p->tokens[i], "acklab-%04x-%s", p->nonce & 0xffff,
 			 s->msg_ids[i]);
-	for (size_t i = 0; i < plan_ntimers; i++) {
-		p->client_timers[i] = scenario_setting(s->client, s->nclient, plan_timers[i].key,
-						       plan_timers[i].def);
-		p->listen_timers[i] = scenario_setting(s->listen, s->nlisten, plan_timers[i].key,
-						       plan_timers[i].def);
-	}
+	/* Each timer: the stack's own value, else the scenario's, else acklab's default. */
+	for (size_t i = 0; i < plan_ntimers; i++)
+		for (int listener = 0; listener < 2; listener++) {
+			const struct scn_setting *set = listener ? s->listen : s->client;
+			int n = listener ? s->nlisten : s->nclient;
+			long own = stack_timer(p->st, listener, plan_timers[i].key, NULL);
+			long v = scenario_setting(set, n, plan_timers[i].key, -1);
+			const char **from = listener ? &p->listen_timer_from[i] : &p->client_timer_from[i];
+
+			*from = own >= 0 ? "stack" : v >= 0 ? "scenario" : "default";
+			v = own >= 0 ? own : v >= 0 ? v : plan_timers[i].def;
+			if (listener)
+				p->listen_timers[i] = v;
+			else
+				p->client_timers[i] = v;
+		}
 	plan_check_fit(p);
+	plan_pick_expect(p);
 	return 0;
 }
 
 static int plan_build_doc(struct plan *p, const char *scn_text, const char *stack_text)
 {
 	const struct scenario *s = p->s;
-	json_t *tokens = json_object();
+	json_t *tokens = json_object(), *expect;
 	char needs[128], offers[128];
 
 	for (int i = 0; i < s->nmsgs; i++)
 		json_object_set_new(tokens, s->msg_ids[i], json_string(p->tokens[i]));
 	cap_format(p->needs, needs, sizeof needs);
 	cap_format(p->offers, offers, sizeof offers);
-	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
-			   " s:s, s:s, s:o, s:o, s:o}",
+	expect = p->expect ? json_pack("{s:s, s:s, s:i, s:o}", "by", p->expect_by, "file", p->expect_file,
+				       "line", p->expect_line,
+				       "source", plan_source_line(strcmp(p->expect_by, "stack") == 0 ? stack_text
+								  : scn_text, p->expect_line))
+			   : json_pack("{s:s}", "by", "none");
+	p->doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s,"
+			   " s:s, s:s, s:o, s:o, s:o, s:o}",
 			   "plan", 1, "acklab", ACKLAB_VERSION, "cell", p->cell, "scenario_name", s->name,
-			   "stack_name", p->st->name, "seed", (json_int_t)p->seed, "nonce", (int)p->nonce,
+			   "stack_name", p->st->name, "stackdir", p->stackdir, "seed", (json_int_t)p->seed,
+			   "nonce", (int)p->nonce,
 			   "tokens", tokens,
 			   "client", plan_settings_json(p->client_timers),
 			   "listen", plan_settings_json(p->listen_timers),
+			   "timers_from", json_pack("{s:o, s:o}", "client", plan_timer_from_json(p->client_timer_from),
+						    "listen", plan_timer_from_json(p->listen_timer_from)),
 			   "faults", plan_faults_json(s, scn_text),
 			   "settle_ms", s->settle_ms, "recipients", s->recipients, "channel", s->channel,
 			   "failpoints", s->failpoints, "needs", needs, "offers", offers,
-			   "na", p->na[0] ? json_string(p->na) : json_null(),
+			   "na", p->na[0] ? json_string(p->na) : json_null(), "expect", expect,
 			   "scenario", plan_file_json(s->path, scn_text),
 			   "stack", plan_file_json(p->st->path, stack_text));
 	return p->doc ? 0 : -1;
@@ -280,6 +375,7 @@ static int plan_from_texts(struct plan *p, const char *scn_path, const char *scn
 {
 	if (scenario_parse_string(scn_path, scn_text, &p->s, err, errlen) == -1 ||
 	    stack_parse_string(stack_path, stack_text, &p->st, err, errlen) == -1 ||
+	    stack_check_expects(p->st, &p->s, 1, false, err, errlen) == -1 ||
 	    plan_resolve(p, err, errlen) == -1)
 		return -1;
 	if (plan_build_doc(p, scn_text, stack_text) == -1)
@@ -357,6 +453,8 @@ int plan_load(const char *path, struct plan **out, char *err, size_t errlen)
 	}
 	p->nonce = (unsigned)json_integer_value(json_object_get(doc, "nonce"));
 	p->seed = (unsigned long)json_integer_value(json_object_get(doc, "seed"));
+	if (json_is_string(json_object_get(doc, "stackdir")))
+		str_copy(p->stackdir, json_string_value(json_object_get(doc, "stackdir")), sizeof p->stackdir);
 	if (plan_from_texts(p, spath, stext, kpath, ktext, err, errlen) == -1)
 		goto done;
 	/* What the machine lacked when the plan was run (FUSE, for storage faults) is recorded, not derived. */

@@ -33,12 +33,26 @@ struct plan {
 	struct scenario *s;           /* owned: parsed from the plan's own scenario text */
 	struct stack *st;             /* owned: parsed from the plan's own stack text */
 	char cell[160];               /* "lost-ack/http": the cell's folder under the run folder */
+	char stackdir[4096];          /* the stack file's folder, absolute ({stackdir}); recorded in
+	                                 plan.json, so a rerun from elsewhere finds the same folder */
 	unsigned nonce;               /* makes tokens unique per run */
 	unsigned long seed;           /* every random choice of the roles ({seed}) */
 	char (*tokens)[96];           /* tokens[i] for s->msg_ids[i] */
-	long client_timers[16], listen_timers[16];   /* by plan_timers index, defaults applied */
+	long client_timers[16], listen_timers[16];   /* by plan_timers index: the stack's own value
+	                                                wins, then the scenario's, then the default */
+	const char *client_timer_from[16], *listen_timer_from[16];  /* "stack", "scenario", "default" */
 	unsigned needs, offers;       /* capability bits (capability.h) */
 	char na[256];                 /* why this stack cannot run this scenario, or "" */
+	/*
+	 * The expectation the cell is held to, and where it is written: the
+	 * stack's own line for the scenario wins, then the scenario's line for
+	 * the stack, then the scenario's '*' line. NULL when none applies (the
+	 * cell must come out clean); points into s or st.
+	 */
+	const struct scn_expect *expect;
+	const char *expect_file;      /* the file of that line (s->path or st->path), or NULL */
+	int expect_line;
+	const char *expect_by;        /* "stack", "scenario", "scenario *" or "none" */
 	json_t *doc;                  /* the plan as written to plan.json; owned */
 };
 

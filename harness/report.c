@@ -38,7 +38,8 @@ void report_rerun(const struct cell_result *c, char *buf, size_t len)
 	snprintf(buf, len, "./run.sh run %s --stack %s -v", c->scenario, c->stack);
 }
 
-const char *report_scenario_path(const struct cell_result *c)
+/* path relative to the working folder when it is under it, else as it is. */
+static const char *report_relative_path(const char *path)
 {
 	static char cwd[PATH_MAX];
 	size_t n;
@@ -46,14 +47,32 @@ const char *report_scenario_path(const struct cell_result *c)
 	if (!cwd[0] && !getcwd(cwd, sizeof cwd - 1))
 		cwd[0] = '\0';
 	n = strlen(cwd);
-	if (n && strncmp(c->scenario_path, cwd, n) == 0 && c->scenario_path[n] == '/')
-		return c->scenario_path + n + 1;
-	return c->scenario_path;
+	if (n && strncmp(path, cwd, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+const char *report_scenario_path(const struct cell_result *c)
+{
+	return report_relative_path(c->scenario_path);
+}
+
+const char *report_expect_file(const struct cell_result *c)
+{
+	if (c->expect_line > 0 && c->expect_path[0])
+		return report_relative_path(c->expect_path);
+	return report_scenario_path(c);
 }
 
 void report_expect_where(const struct cell_result *c, char *buf, size_t len)
 {
 	const char *path = report_scenario_path(c);
+
+	/* A stack's own expect line is in the stack file: name that file. */
+	if (c->expect_line > 0 && c->expect_path[0] && strcmp(c->expect_path, c->scenario_path) != 0) {
+		snprintf(buf, len, "%s:%d", report_relative_path(c->expect_path), c->expect_line);
+		return;
+	}
 
 	if (c->expect_line > 0)
 		snprintf(buf, len, "%s:%d", path[0] ? path : c->scenario, c->expect_line);

@@ -107,6 +107,8 @@ void report_rerun(const struct cell_result *c, char *buf, size_t len);
 void report_expect_where(const struct cell_result *c, char *buf, size_t len);
 /* The scenario file's path as shown to a reader (relative to the working folder when under it). */
 const char *report_scenario_path(const struct cell_result *c);
+/* The file of the expect line the cell is held to (a stack's own, or the scenario's), relative like that. */
+const char *report_expect_file(const struct cell_result *c);
 
 /*
  * The story of one cell as summary.md draws it (an ASCII sequence diagram

@@ -459,7 +459,10 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 	if (c->ran) {
 		fputs("Expected <b>", f);
 		rh_text(f, c->chk.expected);
-		fputs("</b>, observed <b>", f);
+		report_expect_where(c, where, sizeof where);
+		fputs("</b> (<code>", f);
+		rh_text(f, where);
+		fputs("</code>), observed <b>", f);
 		rh_text(f, c->chk.verdict);
 		fputs("</b>. ", f);
 	} else {
@@ -522,6 +525,21 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 		      "logs in <code>", f);
 		rh_text(f, c->dir);
 		fputs("/</code>.</p>\n", f);
+	}
+	if (json_array_size(c->commands)) {
+		size_t i;
+		json_t *cmd;
+
+		fputs("<details class=\"commands\"><summary>Command lines, as each role ran them</summary><pre>", f);
+		json_array_foreach(c->commands, i, cmd) {
+			rh_text(f, json_string_value(json_object_get(cmd, "role")) ?: "");
+			fputs(" (in ", f);
+			rh_text(f, json_string_value(json_object_get(cmd, "host")) ?: "");
+			fputs("): ", f);
+			rh_text(f, json_string_value(json_object_get(cmd, "command")) ?: "");
+			fputc('\n', f);
+		}
+		fputs("</pre></details>\n", f);
 	}
 	fputs("</article>\n", f);
 }

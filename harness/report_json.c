@@ -86,6 +86,13 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 		      "reason", c->ran ? c->chk.reason : c->status == CELL_NA ? c->na : c->error,
 		      "messages", msgs, "counts", counts, "duration_ms", c->duration_ms,
 		      "seed", (json_int_t)c->seed, "extra", c->extra, "artifacts", rj_artifacts(st, c));
+	if (o && c->expect_line > 0) {
+		char where[600];
+
+		/* The expect line the cell is held to: the stack's own, or the scenario's. */
+		report_expect_where(c, where, sizeof where);
+		json_object_set_new(o, "expect_at", json_string(where));
+	}
 	return o;
 }
 

@@ -50,7 +50,7 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 	st->seconds += c->duration_ms / 1000.0;
 	report_xml_escape(c->scenario, a, sizeof(a));
 	report_xml_escape(c->stack, b, sizeof(b));
-	report_xml_escape(report_scenario_path(c), where, sizeof(where));
+	report_xml_escape(report_expect_file(c), where, sizeof(where));
 	fprintf(st->cases, "    <testcase classname=\"%s\" name=\"%s × %s\" time=\"%.3f\" file=\"%s\"", a, a, b,
 		c->duration_ms / 1000.0, where);
 	if (c->expect_line > 0)

@@ -195,6 +195,22 @@ static void rm_lesson(FILE *f, const char *l)
 	fputc('\n', f);
 }
 
+/* Every role's command line as it ran (cell.json), folded: what to paste to run one by hand. */
+static void rm_commands(FILE *f, const struct cell_result *c)
+{
+	size_t i;
+	json_t *cmd;
+
+	if (!json_array_size(c->commands))
+		return;
+	fputs("<details><summary>Command lines, as each role ran them</summary>\n\n```\n", f);
+	json_array_foreach(c->commands, i, cmd)
+		fprintf(f, "%s (in %s): %s\n", json_string_value(json_object_get(cmd, "role")) ?: "",
+			json_string_value(json_object_get(cmd, "host")) ?: "",
+			json_string_value(json_object_get(cmd, "command")) ?: "");
+	fputs("```\n\n</details>\n\n", f);
+}
+
 static void rm_story(FILE *f, const struct cell_result *c, const struct cell_result *cells, int ncells)
 {
 	struct story story;
@@ -212,14 +228,16 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 			rm_diagram(f, c, &story, true);
 			story_free(&story);
 		}
-		if (!c->classified)
+		if (!c->classified) {
+			rm_commands(f, c);
 			return;
+		}
 		fprintf(f, "What happened to each message until then:\n\n");
 	}
+	report_expect_where(c, where, sizeof where);
 	if (c->ran)
-		fprintf(f, "Expected %s, observed %s.\n\n", c->chk.expected, c->chk.verdict);
+		fprintf(f, "Expected %s (`%s`), observed %s.\n\n", c->chk.expected, where, c->chk.verdict);
 	if (!cell_met(c)) {
-		report_expect_where(c, where, sizeof where);
 		report_rerun(c, rerun, sizeof rerun);
 		if (c->ran)
 			fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
@@ -246,6 +264,7 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 	if (c->dir[0])
 		fprintf(f, "Artifacts: `%s/history.jsonl`, `%s/capture.pcap`, logs in `%s/`.\n\n", c->dir,
 			c->dir, c->dir);
+	rm_commands(f, c);
 }
 
 /* The cells not as expected, first, each with what to look at and how to run it again. */

@@ -291,6 +291,68 @@ static int cell_open_disk(struct cell *c)
 	return rc;
 }
 
+/* The last few lines of the cell's file name (at most len - 1 bytes), or "" when it is empty or unreadable. */
+static void cell_file_tail(struct cell *c, const char *name, char *buf, size_t len)
+{
+	int fd = openat(c->out.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	off_t from = size > (off_t)len - 1 ? size - (off_t)len + 1 : 0;
+	ssize_t n = size > 0 ? pread(fd, buf, len - 1, from) : 0;
+	char *start = buf;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (from > 0 && (start = strchr(buf, '\n')))      /* a whole first line, not half of one */
+		memmove(buf, start + 1, strlen(start + 1) + 1);
+	for (char *q = buf; *q; q++)
+		if (*q == '\n')
+			*q = '|';
+}
+
+/*
+ * The stack's setup command, once, in the server's host, after the server
+ * is first ready and before anyone connects: users, sessions, channels. It
+ * must exit 0 within the stack's setup timeout; otherwise the cell is an
+ * error that quotes the end of its stderr. Returns 0 or -1 (the cell failed).
+ */
+static int cell_run_setup(struct cell *c)
+{
+	struct role *setup;
+	char err[1024], status[64], tail[400];
+	int64_t start = mono_ns(), deadline = start + (int64_t)c->st->setup_timeout_ms * 1000000;
+
+	if (!c->st->setup.nwords)
+		return 0;
+	/* The server's host: "server", or with servers behind a balancer, the balancer's ("lb"). */
+	setup = cell_add_role(c, "setup", c->topo->server->name, &c->st->setup);
+	if (cell_start_role(c, setup, true, err, sizeof err) == -1) {
+		cell_fail(c, "stack %s: setup: %s", c->st->name, err);
+		return -1;
+	}
+	while (!setup->exited_recorded && mono_ns() < deadline && !(c->o->stop && *c->o->stop))
+		cell_turn(c, 10);
+	if (c->o->stop && *c->o->stop)
+		return -1;
+	if (setup->exited_recorded && WIFEXITED(proc_exit_status(setup->proc)) &&
+	    WEXITSTATUS(proc_exit_status(setup->proc)) == 0)
+		return 0;
+	if (!setup->exited_recorded) {
+		proc_stop(setup->proc, 500);
+		cell_turn(c, 0);
+		snprintf(status, sizeof status, "still running after %d ms, stopped", c->st->setup_timeout_ms);
+	} else {
+		proc_describe_exit(setup->proc, status, sizeof status);
+	}
+	cell_file_tail(c, "setup.stderr.log", tail, sizeof tail);
+	cell_fail(c, "%s:%d: setup failed (%s)%s%s%s; see %s/setup.stderr.log", c->st->path, c->st->setup.line,
+		  status, tail[0] ? ": its stderr ends: \"" : ": it wrote nothing on stderr", tail,
+		  tail[0] ? "\"" : "", c->dir);
+	return -1;
+}
+
 /* The router's capture, watching for every message's token. 0, or -1 (the cell failed). */
 static int cell_open_capture(struct cell *c)
 {
@@ -355,6 +417,8 @@ static int cell_setup(struct cell *c)
 		if (cell_open_capture(c) == -1 || cell_await_ready(c, &server, 1, from) == -1)
 			return -1;
 	}
+	if (cell_run_setup(c) == -1)
+		return -1;
 	/* Recipients and the client need only the server: start them together, wait for all. */
 	for (int i = 1; i <= c->s->recipients; i++) {
 		char name[32];
@@ -387,8 +451,18 @@ static int cell_open_dir(struct cell *c, char *err, size_t errlen)
 	outdir_close(&scenario_dir);
 	if (rc == 0 && (rc = outdir_clear(&c->out, err, errlen)) == -1)
 		outdir_close(&c->out);
-	if (rc == 0)
+	if (rc == 0 && c->out.path[0] != '/') {
+		/* {dir} is absolute: a role may change its working folder, or see it from another mount. */
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof cwd) ||
+		    snprintf(c->dir, sizeof c->dir, "%s/%s", cwd, c->out.path) >= (int)sizeof c->dir) {
+			outdir_close(&c->out);
+			return err_set(err, errlen, "%s: cannot make it an absolute path", c->out.path);
+		}
+	} else if (rc == 0) {
 		str_copy(c->dir, c->out.path, sizeof c->dir);
+	}
 	return rc;
 }
 
@@ -457,6 +531,8 @@ static int cell_write_record(struct cell *c, const struct runner_phases *ph, boo
 			ph->settle_ms, "finish", ph->finish_ms, "store", ph->store_ms, "teardown",
 			ph->teardown_ms,
 			"exits", exits, "interrupted", interrupted, "error", c->failed ? c->err : NULL);
+	if (rec)    /* what each role ran, expanded: a cell that misbehaves can be run again by hand */
+		json_object_set(rec, "commands", c->commands ? c->commands : json_array());
 	text = rec ? json_dumps(rec, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
 	if (!text)
@@ -557,6 +633,7 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		rc = 0;
 out:
 	cell_progress_free(c);
+	json_decref(c->commands);
 	history_free(c->hist);
 	outdir_close(&c->out);
 	free(c->faults);

@@ -102,7 +102,8 @@
  *        duplicated, no flow evicted, no process signalled, no file
  *        operation failed, delayed or dropped) fails the cell, its clean being vacuous,
  *        unless the line says "may-miss" (e.g. ws-naive never waits for the
- *        reply that lost-ack drops). "*" covers every default stack not named;
+ *        reply that lost-ack drops). "*" covers every stack not named (a stack's
+ *        own expect line for the scenario wins over both: stack.h);
  *        naming a stack outside the defaults adds it as an extra cell.
  *
  * Files are UTF-8 text. Message text defaults to "MSG: message MSG"; the
@@ -250,6 +251,19 @@ void scenario_free(struct scenario *s);
 /* The expectation for stack: its own line, else "*" if stack is a default stack, else NULL. */
 const struct scn_expect *scenario_expect_for(const struct scenario *s, const char *stack,
 					     bool is_default_stack);
+
+/*
+ * One expect line of another file, in the same grammar: a stack file's
+ * "expect SCENARIO CLASS=... ..." (stack.h), whose word 1 names a scenario.
+ * text is the whole line, line its number in file (for errors as
+ * "file:line:col: ..."). With against, every message id it names must be
+ * one that scenario sends. Returns 0 with *out filled (its ids owned: release
+ * with scenario_expect_release), or -1 with err.
+ */
+int scenario_expect_parse_line(const char *file, int line, const char *text,
+			       const struct scenario *against, struct scn_expect *out, char *err,
+			       size_t errlen);
+void scenario_expect_release(struct scn_expect *e);
 
 /*
  * Check what only this machine can tell, changing nothing: every sysctl key

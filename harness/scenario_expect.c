@@ -1,12 +1,15 @@
 /*
  * scenario_expect: the expect statement — what a cell must show, per stack —
- * and finding the expectation that applies to a stack. A set like
+ * and finding the expectation that applies to a stack. The same statement
+ * also reads a stack file's own expect lines (expect SCENARIO ...), so the
+ * two files share one grammar and one set of error messages. A set like
  * lost={m3} names exact messages; a count like lost=1 is for outcomes that
  * cannot be pinned to one message; classes not named must stay empty.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "outdir.h"
 #include "scenario.h"
 #include "scenario_priv.h"
 #include "util.h"
@@ -198,4 +201,82 @@ const struct scn_expect *scenario_expect_for(const struct scenario *s, const cha
 		if (strcmp(s->expects[i].stack, "*") == 0)
 			return &s->expects[i];
 	return NULL;
+}
+
+void scenario_expect_release(struct scn_expect *e)
+{
+	if (!e)
+		return;
+	for (int c = 0; c < CHK_CLASS_COUNT; c++) {
+		free(e->cls[c].ids);
+		e->cls[c].ids = NULL;
+	}
+}
+
+/*
+ * Another file's expect line goes through the statement above with a
+ * scenario of its own for the parser to fill; word 1 names a scenario, so it
+ * is checked here first (the statement would call a bad one a stack name).
+ * With against, the message ids are checked against its sends as a
+ * scenario's own are.
+ */
+int scenario_expect_parse_line(const char *file, int line, const char *text,
+			       const struct scenario *against, struct scn_expect *out, char *err,
+			       size_t errlen)
+{
+	struct scn_parser *p = calloc(1, sizeof *p);
+	struct scenario *tmp = calloc(1, sizeof *tmp);
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (!p || !tmp) {
+		err_set(err, errlen, "%s:%d: out of memory", file, line);
+		goto done;
+	}
+	p->file = file;
+	p->line = line;
+	p->s = tmp;
+	p->err = err;
+	p->errlen = errlen;
+	p->usage = "expect SCENARIO clean | CLASS={m1,m2} | CLASS=N | attempts(MSG)=N ... [may-miss]";
+	if (scn_split(p, text) == -1)
+		goto done;
+	if (p->nw < 1 || strcmp(p->w[0].text, "expect") != 0) {
+		scn_err(p, p->nw ? p->w[0].col : 1, "not an expect statement");
+		goto done;
+	}
+	if (scn_need(p, 1, "a scenario name") == -1)
+		goto done;
+	if (strcmp(p->w[1].text, "*") == 0) {
+		scn_err(p, p->w[1].col, "a stack's expect line names one scenario ('*' is for a scenario's "
+			"own expect lines)");
+		goto done;
+	}
+	if (!outdir_name_ok(p->w[1].text)) {
+		scn_err(p, p->w[1].col, "bad scenario name '%s' (expected the name of a scenario: lowercase "
+			"letters, digits, '-' and '_')", p->w[1].text);
+		goto done;
+	}
+	if (scn_st_expect(p) == -1)
+		goto done;
+	if (against) {
+		/* The sends are the target scenario's: borrowed, and given back below. */
+		tmp->msg_ids = against->msg_ids;
+		tmp->nmsgs = against->nmsgs;
+		tmp->recipients = against->recipients;
+		rc = scn_check_refs(p);
+		tmp->msg_ids = NULL;
+		if (rc == -1)
+			goto done;
+		rc = -1;
+	}
+	*out = tmp->expects[0];
+	memset(&tmp->expects[0], 0, sizeof tmp->expects[0]);     /* its ids move to out */
+	rc = 0;
+done:
+	if (p)
+		free(p->refs);
+	free(p);
+	scenario_free(tmp);
+	return rc;
 }

@@ -106,6 +106,8 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->store);
 	stack_cmd_clear(&s->bot);
 	stack_cmd_clear(&s->bot_store);
+	stack_cmd_clear(&s->setup);
+	stack_expects_free(s);
 	free(s);
 }
 
@@ -143,20 +145,28 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
  * may use no others, which is checked when it is parsed.
  */
 static const char *const stack_placeholders[] = {
-	"bin", "server", "addr", "port", "dir", "channel", "failpoints", "seed", "role", "instance", "instances",
-	"bot",
+	"bin", "server", "addr", "port", "dir", "stackdir", "channel", "failpoints", "seed", "role", "instance",
+	"instances", "bot",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
 	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };
 
-/* The placeholder {name} of a word starting at c ('{'), or NULL: its closing brace. */
+/*
+ * The placeholder {name} of a word starting at c ('{'), or NULL: its closing
+ * brace. A name is letters, digits, '-' and '_'; anything else between
+ * braces is text, so a command can hold JSON (curl -d '{"user":"alice"}').
+ */
 static const char *stack_placeholder_end(const char *c)
 {
 	const char *close = *c == '{' ? strchr(c, '}') : NULL;
 
-	if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1)))
-		return close;
-	return NULL;
+	if (!close || close == c + 1)
+		return NULL;
+	for (const char *q = c + 1; q < close; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+		      *q == '-' || *q == '_'))
+			return NULL;
+	return close;
 }
 
 /* Every {name} in a command word must be one the runner gives; {failpoints} stands alone. */
@@ -201,10 +211,126 @@ static int stack_check_placeholders(const char *file, int lineno, const struct s
 					 "unknown placeholder {%.*s} (did you mean {%s}?)", (int)len, name, best);
 		return stack_err(err, errlen, file, lineno, col,
 				 "unknown placeholder {%.*s} (expected one of {bin} {server} {addr} {port} {dir} "
-				 "{channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})",
+				 "{stackdir} {channel} {failpoints} {seed} {role} or a client setting like "
+				 "{timeout-ms})",
 				 (int)len, name);
 	}
 	return 0;
+}
+
+/* The timers a stack (and a scenario) can set: the placeholders from {timeout-ms} on. */
+static const char *const *stack_timer_keys(void)
+{
+	for (int i = 0; stack_placeholders[i]; i++)
+		if (strcmp(stack_placeholders[i], "timeout-ms") == 0)
+			return &stack_placeholders[i];
+	return NULL;
+}
+
+/* timers [client|listen] KEY VALUE...: checked against the commands once the file is read. */
+static int stack_timers(struct stack *s, const char *file, int lineno, struct stack_word *w, int n,
+			char *err, size_t errlen)
+{
+	const char *const *keys = stack_timer_keys();
+	bool client = true, listen = true;
+	int i = 1;
+
+	if (n > 1 && (strcmp(w[1].text, "client") == 0 || strcmp(w[1].text, "listen") == 0)) {
+		client = w[1].text[0] == 'c';
+		listen = !client;
+		i = 2;
+	}
+	if (i >= n)
+		return stack_err(err, errlen, file, lineno, w[n - 1].col,
+				 "missing timer after '%s' (expected timers [client|listen] KEY VALUE..., e.g. "
+				 "timers timeout-ms 1500)", w[n - 1].text);
+	for (; i < n; i += 2) {
+		struct stack_timer *t;
+		const char *best = NULL;
+		int k, best_d = 4;
+		long v;
+
+		for (k = 0; keys[k] && strcmp(keys[k], w[i].text) != 0; k++) {
+			int d = edit_distance(w[i].text, keys[k]);
+
+			if (d < best_d) {
+				best_d = d;
+				best = keys[k];
+			}
+		}
+		if (!keys[k]) {
+			if (best)
+				return stack_err(err, errlen, file, lineno, w[i].col,
+						 "unknown timer '%s' (did you mean '%s'?)", w[i].text, best);
+			return stack_err(err, errlen, file, lineno, w[i].col,
+					 "unknown timer '%s' (expected timeout-ms, attempts, backoff-base-ms, "
+					 "backoff-cap-ms, heartbeat-ms, tcp-user-timeout-ms, connect-timeout-ms or "
+					 "tcp-keepalive-ms)",
+					 w[i].text);
+		}
+		if (i + 1 >= n)
+			return stack_err(err, errlen, file, lineno, w[i].col, "missing value after '%s'",
+					 w[i].text);
+		if (parse_long(w[i + 1].text, 0, 3600000, &v, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[i + 1].col,
+					 "bad value '%s' (expected a number of milliseconds, 0..3600000)",
+					 w[i + 1].text);
+		if (s->ntimers == STACK_MAX_TIMERS)
+			return stack_err(err, errlen, file, lineno, w[i].col, "too many timers (at most %d)",
+					 STACK_MAX_TIMERS);
+		t = &s->timers[s->ntimers++];
+		str_copy(t->key, w[i].text, sizeof t->key);
+		t->value = v;
+		t->client = client;
+		t->listen = listen;
+		t->line = lineno;
+		t->col = w[i].col;
+	}
+	return 0;
+}
+
+static bool stack_cmd_takes(const struct stack_cmd *cmd, const char *key)
+{
+	char ph[48];
+
+	snprintf(ph, sizeof ph, "{%s}", key);
+	for (int i = 0; i < cmd->nwords; i++)
+		if (strstr(cmd->words[i], ph))
+			return true;
+	return false;
+}
+
+/* A timer the stack sets must reach a command: one that takes no {placeholder} for it would ignore it. */
+static int stack_check_timers(const struct stack *s, const char *file, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->ntimers; i++) {
+		const struct stack_timer *t = &s->timers[i];
+		bool c = stack_cmd_takes(&s->client, t->key), l = stack_cmd_takes(&s->listen, t->key);
+
+		if (t->client && t->listen && !c && !l)
+			return stack_err(err, errlen, file, t->line, t->col,
+					 "timer '%s' is set, but neither the client nor the listen command takes "
+					 "{%s}: it would reach no role", t->key, t->key);
+		if ((t->client && !t->listen && !c) || (t->listen && !t->client && !l))
+			return stack_err(err, errlen, file, t->line, t->col,
+					 "timer '%s' is set for the %s, but the %s command takes no {%s}: it would "
+					 "not reach them", t->key, t->client ? "client" : "recipients",
+					 t->client ? "client" : "listen", t->key);
+	}
+	return 0;
+}
+
+long stack_timer(const struct stack *s, bool listener, const char *key, int *line)
+{
+	long v = -1;
+
+	for (int i = 0; i < s->ntimers; i++)
+		if (strcmp(s->timers[i].key, key) == 0 && (listener ? s->timers[i].listen : s->timers[i].client)) {
+			v = s->timers[i].value;
+			if (line)
+				*line = s->timers[i].line;
+		}
+	return v;
 }
 
 /* One statement; w[0] is the keyword. */
@@ -228,6 +354,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->bot;
 	else if (strcmp(kw, "bot-store") == 0)
 		cmd = &s->bot_store;
+	else if (strcmp(kw, "setup") == 0)
+		cmd = &s->setup;
 	if (cmd) {
 		if (cmd->nwords)
 			return stack_err(err, errlen, file, lineno, w[0].col,
@@ -248,6 +376,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	}
 	if (strcmp(kw, "offers") == 0 || strcmp(kw, "needs") == 0)
 		return stack_offers(s, file, lineno, w, n, err, errlen);
+	if (strcmp(kw, "timers") == 0)
+		return stack_timers(s, file, lineno, w, n, err, errlen);
 	if (n != 2)
 		return stack_err(err, errlen, file, lineno, n > 2 ? w[2].col : w[0].col,
 				 n > 2 ? "unexpected '%s' (expected one value)" :
@@ -273,6 +403,13 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 			return stack_err(err, errlen, file, lineno, w[1].col,
 					 "bad readiness '%s' (expected line or port)", w[1].text);
 		s->ready_port = strcmp(w[1].text, "port") == 0;
+	} else if (strcmp(kw, "setup-timeout-ms") == 0) {
+		long ms;
+
+		if (parse_long(w[1].text, 1, 600000, &ms, NULL, 0) == -1)
+			return stack_err(err, errlen, file, lineno, w[1].col,
+					 "bad setup timeout '%s' (expected milliseconds, 1..600000)", w[1].text);
+		s->setup_timeout_ms = (int)ms;
 	} else if (strcmp(kw, "order") == 0) {
 		long order;
 
@@ -288,7 +425,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, client, listen, "
-				 "server, store, bot, bot-store, port, ready, offers, order or default)", kw);
+				 "server, store, bot, bot-store, setup, setup-timeout-ms, port, ready, offers, timers, "
+				 "order, default or expect)", kw);
 	}
 	return 0;
 }
@@ -321,6 +459,7 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 	}
 	str_copy(s->path, name, sizeof(s->path));
 	s->order = 100;
+	s->setup_timeout_ms = STACK_SETUP_TIMEOUT_MS;
 	while (*line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -354,6 +493,11 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 			stack_err(err, errlen, name, lineno, w[0].col, "second 'stack' statement");
 			goto done;
 		}
+		if (strcmp(w[0].text, "expect") == 0) {
+			if (stack_expect_add(s, name, lineno, buf, err, errlen) == -1)
+				goto done;
+			continue;
+		}
 		if (stack_statement(s, name, lineno, w, n, err, errlen) == -1)
 			goto done;
 	}
@@ -373,6 +517,8 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 			  s->name, s->bot.nwords ? "bot" : "bot-store", s->bot.nwords ? "bot-store" : "bot");
 		goto done;
 	}
+	if (stack_check_timers(s, name, err, errlen) == -1)
+		goto done;
 	*out = s;
 	s = NULL;
 	rc = 0;
@@ -481,6 +627,8 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].store);
 		stack_cmd_clear(&set->stacks[i].bot);
 		stack_cmd_clear(&set->stacks[i].bot_store);
+		stack_cmd_clear(&set->stacks[i].setup);
+		stack_expects_free(&set->stacks[i]);
 	}
 	free(set->stacks);
 	set->stacks = NULL;
@@ -529,11 +677,11 @@ static char *stack_expand_word(const struct stack *s, const struct stack_cmd *cm
 	if (!out)
 		goto oom;
 	while (*c) {
-		const char *close = *c == '{' ? strchr(c, '}') : NULL;
+		const char *close = stack_placeholder_end(c);
 		const char *val = "";
 		size_t vlen;
 
-		if (close && close > c + 1 && !memchr(c + 1, '{', (size_t)(close - c - 1))) {
+		if (close) {
 			val = stack_var(vars, c + 1, (size_t)(close - c - 1));
 			if (!val) {
 				char known[512] = "";

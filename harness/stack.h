@@ -15,6 +15,17 @@
  *                               # scenarios that say `bot`, and the read-back of the
  *                               # events it processed, one JSON line each (offers bot;
  *                               # {failpoints} in the bot command offers bot-failpoints)
+ *   timers timeout-ms 1500 connect-timeout-ms 1000
+ *                               # the stack's own timers (a server with 100 ms of protocol
+ *                               # latency needs other timers than chatd): for client and
+ *                               # recipients ("timers client ..." or "timers listen ..." for
+ *                               # one); each wins over the scenario's value of that timer,
+ *                               # and its {placeholder} must be in the command it is for
+ *   setup  {stackdir}/make-users.sh http://{server}:{port}
+ *                               # optional: once per cell, in the server's host, after the
+ *                               # server is first ready and before recipients and client start
+ *                               # (users, sessions, channels); a failure or a run longer than
+ *   setup-timeout-ms 10000      # this (default 10 s) makes the cell an error with its stderr's end
  *   port   8080
  *   ready  line                 # "line": a {"ev":"ready"} line on stdout; "port": the port accepts
  *   offers failpoints events restart catchup
@@ -22,19 +33,25 @@
  *                               # a scenario that needs more is n/a on this stack
  *   default yes                 # a column of the default matrix (else only when a scenario names it)
  *   order   20                  # column position in the matrix (lower first; default 100, then by name)
+ *   expect lost-ack duplicate={m3}
+ *                               # the stack's own expectation for a scenario, in the scenario's
+ *                               # expect grammar; it wins over the scenario's lines (stack_expect.c)
  *
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
- * each expands within its word: {bin} {server} {addr} {port} {dir} {channel}
- * {failpoints} {seed} {role} {bot} (the bot host's address, "" without a bot),
- * and the scenario's client settings (for
+ * each expands within its word: {bin} {server} {addr} {port} {dir}
+ * {stackdir} {channel} {failpoints} {seed} {role} {bot} (the bot host's
+ * address, "" without a bot), and the scenario's client settings (for
  * listen, its recipient settings) {timeout-ms} {attempts} {backoff-base-ms}
  * {backoff-cap-ms} {heartbeat-ms} {tcp-user-timeout-ms}
  * {connect-timeout-ms}, with acklab's defaults when unset. Any other is an
  * error when the file is read. {failpoints} must be a word of its own: it
  * expands to the two words "--failpoints SPEC", or to nothing.
  *
- * {dir} is the cell's folder, where the server keeps its data (chatd:
+ * {stackdir} is the stack file's folder, absolute (a vendor's adapter lives
+ * beside the stack file); the plan records it, so a rerun from its plan.json
+ * finds it from any working folder. {dir} is the cell's folder, absolute,
+ * where the server keeps its data (chatd:
  * --db {dir}/chat.db). When the scenario uses a storage fault (disk-full,
  * disk-error, disk-slow, lose-unsynced), each life of the server sees that
  * same path through acklab's FUSE filesystem, mounted in the server's own
@@ -57,7 +74,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "scenario.h"
+
 #define STACK_MAX_ARGS 48
+#define STACK_MAX_EXPECTS 256
+#define STACK_SETUP_TIMEOUT_MS 10000
+#define STACK_MAX_TIMERS 32
+
+/* timers [client|listen] KEY VALUE...: a timer of the stack's own, which wins over the scenario's. */
+struct stack_timer {
+	char key[32];                 /* "timeout-ms", as the scenario's client/listen settings */
+	long value;
+	bool client, listen;          /* whose timer it sets (both when the line names neither) */
+	int line, col;                /* of the key, for errors */
+};
+
+/* expect SCENARIO ...: the stack's own expectation for one scenario (stack_expect.c). */
+struct stack_expect {
+	char scenario[64];            /* the scenario it is for */
+	int line, col;                /* where it is in the stack file (col: the scenario's name) */
+	char *text;                   /* the whole line, owned: checked again against the scenario */
+	struct scn_expect e;          /* e.stack is this stack's name; its ids are owned */
+};
 
 struct stack_cmd {
 	char *words[STACK_MAX_ARGS];  /* template words, owned */
@@ -71,11 +109,17 @@ struct stack {
 	char describe[256];
 	struct stack_cmd client, listen, server, store;
 	struct stack_cmd bot, bot_store;   /* optional, together: the bot role and its record's read-back */
+	struct stack_cmd setup;       /* optional: run once, after the server is first ready */
+	int setup_timeout_ms;         /* the most setup may take (default STACK_SETUP_TIMEOUT_MS) */
 	int port;
 	bool ready_port;              /* readiness by port instead of a ready line */
 	unsigned offers;              /* capability bits (capability.h) */
 	bool is_default;
 	int order;                    /* column position: lower first */
+	struct stack_timer timers[STACK_MAX_TIMERS];   /* in file order: a later one wins */
+	int ntimers;
+	struct stack_expect *expects; /* owned; in file order */
+	int nexpects;
 };
 
 struct stack_set {
@@ -92,6 +136,29 @@ void stack_free(struct stack *s);
 int stack_load_dir(const char *dir, struct stack_set *out, char *err, size_t errlen);
 void stack_set_free(struct stack_set *set);
 struct stack *stack_find(struct stack_set *set, const char *name);
+
+/*
+ * The stack's own expectations (stack_expect.c). stack_expect_add parses one
+ * "expect SCENARIO ..." line (the scenario language's grammar) into s;
+ * stack_expect_for finds the one for a scenario, or NULL. stack_check_expects
+ * checks them against the scenarios known (scns, n): the message ids each
+ * names must be that scenario's, and when complete (scns is every scenario
+ * there is) a scenario that is not there is an error with a suggestion:
+ * "mine.stack:9:8: unknown scenario 'lost-ak' (did you mean 'lost-ack'?)".
+ */
+int stack_expect_add(struct stack *s, const char *file, int lineno, const char *text, char *err,
+		     size_t errlen);
+const struct stack_expect *stack_expect_for(const struct stack *st, const char *scenario);
+int stack_check_expects(const struct stack *st, struct scenario *const *scns, int n, bool complete,
+			char *err, size_t errlen);
+void stack_expects_free(struct stack *s);
+
+/*
+ * The stack's own value of a timer (key as in stack_timer) for the client
+ * (listener=false) or the recipients, or -1 when it sets none; *line gets
+ * the line that set it.
+ */
+long stack_timer(const struct stack *s, bool listener, const char *key, int *line);
 
 /* Variables for expansion: NULL-terminated pairs {"server","198.18.2.2", ..., NULL}. */
 typedef const char *const *stack_vars;

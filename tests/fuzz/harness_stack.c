@@ -26,6 +26,7 @@ static void check_expand(const struct stack *s, const struct stack_cmd *cmd, con
 		"dir", "reports/x/lost-ack/http", "channel", "general", "seed", "1", "role", "client",
 		"timeout-ms", "300", "attempts", "6", "backoff-base-ms", "25", "backoff-cap-ms", "200",
 		"heartbeat-ms", "0", "tcp-user-timeout-ms", "0", "connect-timeout-ms", "300",
+		"tcp-keepalive-ms", "0", "stackdir", "/home/vendor/mychat",
 	};
 	enum { NFIXED = sizeof fixed / sizeof fixed[0] };
 	const char *vars[NFIXED + 3];
@@ -53,12 +54,18 @@ static void check_expand(const struct stack *s, const struct stack_cmd *cmd, con
 
 static void check_stack(const struct stack *s)
 {
-	const struct stack_cmd *cmds[] = { &s->client, &s->listen, &s->server, &s->store };
+	const struct stack_cmd *cmds[] = { &s->client, &s->listen, &s->server, &s->store, &s->setup };
 
 	FUZZ_CHECK(FUZZ_TERMINATED(s->name) && s->name[0], "no name");
 	FUZZ_CHECK(FUZZ_TERMINATED(s->describe) && FUZZ_TERMINATED(s->path), "unterminated");
 	FUZZ_CHECK(s->port >= 1 && s->port <= 65535, "port %d", s->port);
 	FUZZ_CHECK(s->client.nwords && s->server.nwords && s->store.nwords, "a command is missing");
+	FUZZ_CHECK(s->setup_timeout_ms >= 1 && s->setup_timeout_ms <= 600000, "setup timeout %d", s->setup_timeout_ms);
+	FUZZ_CHECK(s->ntimers >= 0 && s->ntimers <= STACK_MAX_TIMERS, "%d timers", s->ntimers);
+	for (int i = 0; i < s->nexpects; i++) {
+		FUZZ_CHECK(s->expects[i].line >= 1 && s->expects[i].text, "expect %d: no line", i);
+		FUZZ_CHECK(stack_expect_for(s, s->expects[i].scenario) == &s->expects[i], "expect %d: not found again", i);
+	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		const struct stack_cmd *c = cmds[i];
 

@@ -170,6 +170,10 @@ static void test_plan_na_reasons(void **state)
 		  "does not offer restart (%s/x.scn: line 3 uses restart, which needs restart)" },
 		{ "scenario a\nlisten heartbeat-ms 100\nsend m1\nexpect * clean\n", "offers failpoints\n",
 		  "its listen command does not take {heartbeat-ms}, which %s/x.scn sets" },
+		/* A listen command per recipient: a send-only stack is n/a, not an error. */
+		{ "scenario a\nrecipients 2\nsend m1\nexpect * clean\n", "offers events\nNOLISTEN",
+		  "has no listen command, and %s/x.scn has 2 recipients" },
+		{ "scenario a\nrecipients 0\nsend m1\nexpect * clean\n", "offers events\nNOLISTEN", NULL },
 		/* Process-level events are the harness's own: they need nothing. */
 		{ "scenario a\non exit server: restart server\nsend m1\nawait server ready\nexpect * clean\n",
 		  "offers restart\n", NULL },
@@ -183,6 +187,12 @@ static void test_plan_na_reasons(void **state)
 		snprintf(stk, sizeof stk, "%s", stack_text);
 		*strstr(stk, "offers") = '\0';
 		strcat(stk, cases[i].offers);
+		if (strstr(stk, "NOLISTEN")) {
+			char *l = strstr(stk, "listen "), *nl = strchr(l, '\n');
+
+			*strstr(stk, "NOLISTEN") = '\0';
+			memmove(l, nl + 1, strlen(nl + 1) + 1);
+		}
 		p = make_plan(cases[i].scn, stk);
 		if (!cases[i].na_end) {
 			assert_string_equal(p->na, "");
@@ -235,9 +245,11 @@ static void test_plan_storage_needs_dir(void **state)
 	plan_free(p);
 }
 
+static const char *cell_stack = stack_text;     /* the stack the canned cells were planned with */
+
 static void write_cell(const char *cell_json, const char *history, const char *store)
 {
-	struct plan *p = make_plan(scn_text, stack_text);
+	struct plan *p = make_plan(scn_text, cell_stack);
 	char err[256], path[256];
 
 	snprintf(path, sizeof path, "%s/plan.json", dir);
@@ -285,6 +297,146 @@ static void test_check_reads_the_folder(void **state)
 		   ROW("m1", "1.1") ROW("m2", "1.2"));
 	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
 	assert_int_equal(r.status, CELL_UNMET);
+	cell_result_release(&r);
+}
+
+/*
+ * Which expect line holds: the stack's own for the scenario, then the
+ * scenario's for the stack's name, then the scenario's '*' (for any stack,
+ * one that is not a default column too). The plan says which, and where.
+ */
+static void test_plan_expect_precedence(void **state)
+{
+	char stk[2048], path[256];
+	struct plan *p;
+	json_t *e;
+
+	(void)state;
+	p = make_plan(scn_text, stack_text);         /* the scenario names http-nokey on line 12 */
+	snprintf(path, sizeof path, "%s/x.scn", dir);
+	assert_string_equal(p->expect_by, "scenario");
+	assert_string_equal(p->expect_file, path);
+	assert_int_equal(p->expect_line, 12);
+	assert_true(p->expect->cls[CHK_DUPLICATE].named);
+	e = json_object_get(p->doc, "expect");
+	assert_string_equal(json_string_value(json_object_get(e, "source")), "expect http-nokey duplicate={m2}");
+	plan_free(p);
+
+	snprintf(stk, sizeof stk, "%sexpect other-scenario lost=1\nexpect lost-ack lost={m2} attempts(m2)>=2\n",
+		 stack_text);
+	p = make_plan(scn_text, stk);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_string_equal(p->expect_by, "stack");
+	assert_string_equal(p->expect_file, path);
+	assert_int_equal(p->expect_line, 9);
+	assert_true(p->expect->cls[CHK_LOST].named);
+	assert_false(p->expect->cls[CHK_DUPLICATE].named);
+	e = json_object_get(p->doc, "expect");
+	assert_string_equal(json_string_value(json_object_get(e, "by")), "stack");
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 9);
+	assert_string_equal(json_string_value(json_object_get(e, "source")),
+			    "expect lost-ack lost={m2} attempts(m2)>=2");
+	plan_free(p);
+
+	/* A stack the scenario does not name, not a default column: the scenario's '*' (line 13). */
+	snprintf(stk, sizeof stk, "%s", stack_text);
+	memcpy(strstr(stk, "http-nokey"), "vendor-xy0", 10);
+	p = make_plan(scn_text, stk);
+	assert_string_equal(p->expect_by, "scenario *");
+	assert_int_equal(p->expect_line, 13);
+	plan_free(p);
+}
+
+/*
+ * A stack's own timers win over the scenario's (which win over the
+ * defaults), for the roles they name; the plan says where each came from.
+ */
+static void test_plan_stack_timers(void **state)
+{
+	static const char stk[] =
+		"stack http-nokey\n"
+		"client c --timeout-ms {timeout-ms} --attempts {attempts} --connect {connect-timeout-ms}\n"
+		"listen l --timeout-ms {timeout-ms} --cap {backoff-cap-ms}\n"
+		"server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --events - {failpoints}\n"
+		"store s\n"
+		"port 8080\n"
+		"offers failpoints events restart\n"
+		"timers timeout-ms 1500 connect-timeout-ms 900\n"
+		"timers client timeout-ms 1200\n"
+		"timers listen backoff-cap-ms 77\n";
+	struct plan *p;
+	json_t *from;
+
+	(void)state;
+	p = make_plan(scn_text, stk);           /* the scenario: client timeout-ms 300 attempts 6 */
+	assert_string_equal(p->na, "");
+	assert_int_equal(plan_timer(p, 0, "timeout-ms", -1), 1200);       /* the stack's later line */
+	assert_int_equal(plan_timer(p, 0, "attempts", -1), 6);            /* the scenario's */
+	assert_int_equal(plan_timer(p, 0, "connect-timeout-ms", -1), 900);
+	assert_int_equal(plan_timer(p, 0, "backoff-base-ms", -1), 50);    /* the default */
+	assert_int_equal(plan_timer(p, 1, "timeout-ms", -1), 1500);
+	assert_int_equal(plan_timer(p, 1, "backoff-cap-ms", -1), 77);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p->doc, "client"), "timeout-ms")), 1200);
+	from = json_object_get(json_object_get(p->doc, "timers_from"), "client");
+	assert_string_equal(json_string_value(json_object_get(from, "timeout-ms")), "stack");
+	assert_string_equal(json_string_value(json_object_get(from, "attempts")), "scenario");
+	assert_string_equal(json_string_value(json_object_get(from, "backoff-base-ms")), "default");
+	from = json_object_get(json_object_get(p->doc, "timers_from"), "listen");
+	assert_string_equal(json_string_value(json_object_get(from, "backoff-cap-ms")), "stack");
+	assert_string_equal(json_string_value(json_object_get(from, "attempts")), "default");
+	plan_free(p);
+}
+
+/* A plan refuses a stack expect line naming a message its scenario never sends. */
+static void test_plan_stack_expect_messages(void **state)
+{
+	struct scenario *s = NULL;
+	struct stack *st = NULL;
+	struct plan *p = (struct plan *)1;
+	char err[512] = "", path[256], stk[2048], want[512];
+
+	(void)state;
+	snprintf(stk, sizeof stk, "%sexpect lost-ack lost={m7}\n", stack_text);
+	write_file("x.scn", scn_text);
+	write_file("x.stack", stk);
+	snprintf(path, sizeof path, "%s/x.scn", dir);
+	assert_int_equal(scenario_parse_file(path, &s, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_int_equal(stack_parse_file(path, &st, err, sizeof err), 0);
+	assert_int_equal(plan_make(s, st, 1, 1, &p, err, sizeof err), -1);
+	assert_null(p);
+	snprintf(want, sizeof want, "%s/x.stack:8:23: message 'm7' is never sent", dir);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("err '%s' does not start with '%s'", err, want);
+	scenario_free(s);
+	stack_free(st);
+}
+
+/* The check holds a cell to the stack's own line, and says where that line is. */
+static void test_check_stack_expect(void **state)
+{
+	static const char history[] = SEND("m1", 1000) SENT("m1", 2000) RECV("m1", "1.1", 2100)
+		SEND("m2", 3000) SENT("m2", 4000) RECV("m2", "1.2", 4100);
+	char stk[2048], err[256], path[256];
+	struct cell_result r;
+
+	(void)state;
+	/* Clean, where the scenario's own line for http-nokey wants duplicate={m2}: not as expected. */
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":1}", history, ROW("m1", "1.1") ROW("m2", "1.2"));
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_UNMET);
+	assert_int_equal(r.expect_line, 12);
+	cell_result_release(&r);
+	/* The stack says clean for this scenario: its line wins. */
+	snprintf(stk, sizeof stk, "%sexpect lost-ack clean\n", stack_text);
+	cell_stack = stk;
+	write_cell("{\"t0_ns\":0,\"store_read_ns\":5000,\"duration_ms\":1}", history, ROW("m1", "1.1") ROW("m2", "1.2"));
+	cell_stack = stack_text;
+	assert_int_equal(check_cell_dir(NULL, dir, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, CELL_MET);
+	snprintf(path, sizeof path, "%s/x.stack", dir);
+	assert_string_equal(r.expect_path, path);
+	assert_int_equal(r.expect_line, 8);
 	cell_result_release(&r);
 }
 
@@ -375,6 +527,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_reads_the_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_expect_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_stack_expect_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_stack_timers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_stack_expect, setup, teardown),
 		cmocka_unit_test(test_shards_partition),
 	};
 

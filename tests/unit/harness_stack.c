@@ -98,6 +98,18 @@ static void test_parse_expand(void **state)
 		stack_argv_free(argv);
 	}
 	stack_free(s);
+	/* Braces around anything but a name are text: a command can carry JSON. */
+	assert_int_equal(stack_parse_string("j.stack",
+					    "stack j\nclient curl -d {\"user\":\"alice\"} \"{\\\"n\\\": {seed}}\"\n"
+					    "server y\nstore z\nport 1\n", &s, err, sizeof(err)), 0);
+	{
+		const char *const v[] = { "seed", "7", NULL };
+
+		assert_int_equal(stack_expand(s, &s->client, v, &argv, err, sizeof(err)), 0);
+		assert_string_equal(join(argv), "curl -d {\"user\":\"alice\"} {\"n\": 7}");
+		stack_argv_free(argv);
+	}
+	stack_free(s);
 	stack_free(NULL);
 }
 
@@ -109,7 +121,7 @@ static const struct bad_case bad_cases[] = {
 	{ "", "b.stack:1:1: empty stack file (expected 'stack NAME' first)" },
 	{ "client x\n", "b.stack:1:1: 'client' before 'stack' (expected 'stack NAME' first)" },
 	{ "stack a\nclinet x\n",
-	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, client, listen, server, store, bot, bot-store, port, ready, offers, order or default)" },
+	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, client, listen, server, store, bot, bot-store, setup, setup-timeout-ms, port, ready, offers, timers, order, default or expect)" },
 	{ "stack a\nport 99999\n", "b.stack:2:6: bad port '99999' (expected a number 1..65535)" },
 	{ "stack a\nready soon\n", "b.stack:2:7: bad readiness 'soon' (expected line or port)" },
 	{ "stack a\nneeds wings\n", "b.stack:2:7: unknown capability 'wings' (expected failpoints, events, restart or catchup; timers, storage and replicas follow from the commands' placeholders)" },
@@ -125,7 +137,7 @@ static const struct bad_case bad_cases[] = {
 	{ "stack a\nclient {bin}/chatc --timeout-ms {timeout} --seed {seed}\n",
 	  "b.stack:2:33: unknown placeholder {timeout} (did you mean {timeout-ms}?)" },
 	{ "stack a\nserver \"{bin}/chatd {dir}/x {nothing-like-it}\"\n",
-	  "b.stack:2:29: unknown placeholder {nothing-like-it} (expected one of {bin} {server} {addr} {port} {dir} {channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})" },
+	  "b.stack:2:29: unknown placeholder {nothing-like-it} (expected one of {bin} {server} {addr} {port} {dir} {stackdir} {channel} {failpoints} {seed} {role} or a client setting like {timeout-ms})" },
 	{ "stack a\nserver chatd --fp={failpoints}\n",
 	  "b.stack:2:19: {failpoints} must be a word of its own (it becomes the two words --failpoints SPEC, or nothing)" },
 	{ "stack a\ndescribe \"\xff\"\n", "b.stack:2:11: invalid UTF-8 (byte 0xff; stack files are UTF-8 text)" },
@@ -136,6 +148,27 @@ static const struct bad_case bad_cases[] = {
 	  "b.stack:2:9: bad stack name '../../etc' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
 	{ "stack HTTP\n",
 	  "b.stack:1:7: bad stack name 'HTTP' (expected lowercase letters, digits, '-' and '_', starting with a letter or digit)" },
+	/* Timers of the stack's own: known keys, numbers, and a command that takes each. */
+	{ "stack a\ntimers timeout 5\n", "b.stack:2:8: unknown timer 'timeout' (did you mean 'timeout-ms'?)" },
+	{ "stack a\ntimers client\n",
+	  "b.stack:2:8: missing timer after 'client' (expected timers [client|listen] KEY VALUE..., e.g. timers timeout-ms 1500)" },
+	{ "stack a\ntimers attempts\n", "b.stack:2:8: missing value after 'attempts'" },
+	{ "stack a\ntimers attempts -1\n", "b.stack:2:17: bad value '-1' (expected a number of milliseconds, 0..3600000)" },
+	{ "stack a\nclient c {timeout-ms}\nserver s\nstore r\nport 1\ntimers listen  timeout-ms 9\n",
+	  "b.stack:6:16: timer 'timeout-ms' is set for the recipients, but the listen command takes no {timeout-ms}: it would not reach them" },
+	{ "stack a\nclient c\nserver s\nstore r\nport 1\ntimers attempts 9\n",
+	  "b.stack:6:8: timer 'attempts' is set, but neither the client nor the listen command takes {attempts}: it would reach no role" },
+	/* A stack's own expect lines: the scenario language's grammar and errors, word 1 a scenario. */
+	{ "stack a\nexpect lost-ack dup={m3}\n", "b.stack:2:17: unknown class 'dup' (did you mean 'gap'?)" },
+	{ "stack a\nexpect lost-ack duplicate={m3\n", "b.stack:2:30: missing '}' (expected {m1,m2})" },
+	{ "stack a\nexpect * clean\n",
+	  "b.stack:2:8: a stack's expect line names one scenario ('*' is for a scenario's own expect lines)" },
+	{ "stack a\nexpect Lost clean\n",
+	  "b.stack:2:8: bad scenario name 'Lost' (expected the name of a scenario: lowercase letters, digits, '-' and '_')" },
+	{ "stack a\nexpect  lost-ack clean\nexpect   lost-ack duplicate=1\n",
+	  "b.stack:3:10: second expect for scenario 'lost-ack' (the first is at line 2)" },
+	{ "stack a\nexpect lost-ack clean lost={m1}\n",
+	  "b.stack:2:17: 'clean' and a bug class on one line (expected one or the other)" },
 };
 
 static void test_bad(void **state)
@@ -149,6 +182,55 @@ static void test_bad(void **state)
 		assert_null(s);
 		assert_string_equal(err, bad_cases[i].err);
 	}
+}
+
+/* expect lines in a stack: parsed as a scenario's, found by scenario, checked against its sends. */
+static void test_expect(void **state)
+{
+	static const char scn[] = "scenario lost-ack\nsend m1\nsend m3\nexpect * clean\n";
+	struct scenario *sc = NULL;
+	struct stack *s = NULL;
+	const struct stack_expect *x;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(scenario_parse_string("l.scn", scn, &sc, err, sizeof err), 0);
+	assert_int_equal(stack_parse_string("v.stack",
+					    "stack v\nclient c\nserver s\nstore r\nport 1\n"
+					    "expect lost-ack duplicate={m3} attempts(m3)>=2 may-miss  # at least once\n"
+					    "expect unknown-channel failed-visible=1\n", &s, err, sizeof err), 0);
+	assert_int_equal(s->nexpects, 2);
+	x = stack_expect_for(s, "lost-ack");
+	assert_non_null(x);
+	assert_int_equal(x->line, 6);
+	assert_string_equal(x->e.stack, "v");
+	assert_true(x->e.cls[CHK_DUPLICATE].named && x->e.cls[CHK_DUPLICATE].is_set);
+	assert_int_equal(x->e.cls[CHK_DUPLICATE].nids, 1);
+	assert_string_equal(x->e.cls[CHK_DUPLICATE].ids[0], "m3");
+	assert_int_equal(x->e.nattempts, 1);
+	assert_true(x->e.may_miss);
+	assert_false(stack_expect_for(s, "unknown-channel")->e.cls[CHK_FAILED_VISIBLE].is_set);
+	assert_null(stack_expect_for(s, "lost"));
+	/* Not every scenario is known: only the known ones are checked. */
+	assert_int_equal(stack_check_expects(s, &sc, 1, false, err, sizeof err), 0);
+	/* Every scenario is known: unknown-channel is not among them. */
+	assert_int_equal(stack_check_expects(s, &sc, 1, true, err, sizeof err), -1);
+	assert_string_equal(err, "v.stack:7:8: unknown scenario 'unknown-channel' (see `acklab list`)");
+	stack_free(s);
+
+	assert_int_equal(stack_parse_string("v.stack", "stack v\nclient c\nserver s\nstore r\nport 1\n"
+					    "expect lost-akc lost={m2}\n", &s, err, sizeof err), 0);
+	assert_int_equal(stack_check_expects(s, &sc, 1, true, err, sizeof err), -1);
+	assert_string_equal(err, "v.stack:6:8: unknown scenario 'lost-akc' (did you mean 'lost-ack'?)");
+	stack_free(s);
+	/* Its messages are the scenario's sends. */
+	assert_int_equal(stack_parse_string("v.stack", "stack v\nclient c\nserver s\nstore r\nport 1\n"
+					    "expect lost-ack lost={m2}\n", &s, err, sizeof err), 0);
+	assert_int_equal(stack_check_expects(s, &sc, 1, false, err, sizeof err), -1);
+	assert_string_equal(err, "v.stack:6:23: message 'm2' is never sent (did you mean 'm1'?) (expected an id "
+			    "defined by a send: m1, m3)");
+	stack_free(s);
+	scenario_free(sc);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -199,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_expand),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_expect),
 		cmocka_unit_test(test_load_dir),
 	};
 

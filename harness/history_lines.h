@@ -1,0 +1,44 @@
+/*
+ * history_lines: the lines of a history file (history.jsonl, store.jsonl),
+ * read in large blocks and put through history_scan_line() by a second
+ * thread while the caller works on the lines before them.
+ *
+ * Reading and scanning is about half of checking a big cell from its files
+ * and the checker the other half; the checker must see the lines in order,
+ * the scanning need not wait for it. So one thread reads and scans a block
+ * while the caller takes the lines of the block before: two blocks in
+ * flight, handed over in file order, each line's result a function of its
+ * bytes alone, so what the caller sees does not depend on how the two
+ * threads happen to run. Without a thread (pthread_create fails) the same
+ * work is done in the caller, in the same order.
+ */
+#ifndef ACKLAB_HISTORY_LINES_H
+#define ACKLAB_HISTORY_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "history_scan.h"
+
+struct history_lines;
+
+/* One line of the file, as getline() and then stripping the trailing '\n' and '\r' would give it. */
+struct history_line {
+	char *text;                   /* NUL-terminated; may hold NULs before len (jansson stops at the first) */
+	size_t len;
+	bool scanned;                 /* history_scan_line() read it: f holds its fields (text is changed) */
+	struct history_fields f;
+};
+
+/* Open path and start reading ahead. NULL with errno set when it cannot be opened (or no memory). */
+struct history_lines *history_lines_open(const char *path);
+/*
+ * The next line, empty ones included: 1 with *line (the line and its
+ * strings stay valid until the next call; the caller may change them), 0
+ * at the end of the file, -1 on a read error (errno set).
+ */
+int history_lines_next(struct history_lines *r, struct history_line **line);
+/* Stop reading and free everything (accepts NULL). */
+void history_lines_close(struct history_lines *r);
+
+#endif
