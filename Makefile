@@ -56,7 +56,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 OBJ_common  := $(call obj,$(SRC_common))
 LIBOBJ_chatd   := $(call obj,$(filter-out %/main.c,$(SRC_chatd)))
 LIBOBJ_chatc   := $(call obj,$(filter-out %/main.c,$(SRC_chatc)))
-LIBOBJ_harness := $(call obj,$(filter-out %/main.c,$(SRC_harness)))
+# A command front that needs main.c (harness/*_cli.c) is linked into acklab only, not into the tests.
+LIBOBJ_harness := $(call obj,$(filter-out %/main.c %_cli.c,$(SRC_harness)))
 LIBOBJ_common  :=
 
 PROGS := $(BIN)/chatd $(BIN)/chatc $(BIN)/acklab
@@ -107,16 +108,26 @@ $(BIN)/bench/%: $(BUILD)/bench/%.o $(LIBOBJ_harness) $(OBJ_common)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_harness)
 
+# A chatd with a deliberate bug (fixtures/chatd/seeded_bug.h), built only for the test that shows
+# acklab explore and shrink finding it: its store.c is compiled with -DCHATD_SEEDED_BUG.
+SEEDED_CHATD := $(BIN)/tests/chatd-seeded-bug
+$(BUILD)/seeded/fixtures/chatd/store.o: fixtures/chatd/store.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCHATD_SEEDED_BUG -c -o $@ $<
+$(SEEDED_CHATD): $(filter-out %/store.o,$(call obj,$(SRC_chatd))) $(BUILD)/seeded/fixtures/chatd/store.o $(OBJ_common)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_chatd)
+
 unit: $(PROGS) $(UNIT_BIN)
 	@tests/run-tests.sh $(BIN) unit
 
-integration: $(PROGS) $(INTEG_BIN)
+integration: $(PROGS) $(INTEG_BIN) $(SEEDED_CHATD)
 	@tests/run-tests.sh $(BIN) integration
 
 # make's own exit status on a failed recipe is always 2 (acklab's usage-error
 # code); ./run.sh test and ./run.sh asan build with test-programs, then run
 # the runner themselves, so they exit with its status (1 when a test failed).
-test-programs: $(PROGS) $(UNIT_BIN) $(INTEG_BIN)
+test-programs: $(PROGS) $(UNIT_BIN) $(INTEG_BIN) $(SEEDED_CHATD)
 
 test: test-programs
 	@tests/run-tests.sh $(BIN) unit integration fuzz matrix

@@ -190,7 +190,7 @@ static void cell_progress_scan(struct cell *c)
 
 		if (!ev)
 			continue;
-		if (strcmp(role, "client") == 0 && (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0)) {
+		if (scn_client_number(role) && (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0)) {
 			const char *id = json_string_value(json_object_get(e, "id"));
 
 			if (id && (m = strmap_get(&pr->by_id, id)) >= 0)

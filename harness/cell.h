@@ -41,7 +41,8 @@
 #include "topo.h"
 #include "trigger.h"
 
-#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 3)     /* every host's role, the lb, store, store-poll, bot-store */
+#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 3 + SCN_MAX_CLIENTS)   /* every host's role, the lb, store,
+								   store-poll, bot-store, a workload's client2.. */
 #define RUNNER_READY_MS 10000
 #define RUNNER_STORE_MS 10000
 #define RUNNER_CLIENT_EXIT_MS 10000

@@ -188,7 +188,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	spec.netns_fd = host ? host->netns_fd : -1;
 	spec.argv = argv;
 	spec.log_dir = c->dir;
-	spec.want_stdin = strcmp(r->name, "client") == 0 || is_listen;
+	spec.want_stdin = scn_client_number(r->name) > 0 || is_listen;
 	/* Each life of the server sees its data folder through a mount of its own (disk.h). */
 	if (c->disk && strcmp(r->name, "server") == 0) {
 		mnt = disk_mount(c->disk, err, errlen);

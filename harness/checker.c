@@ -340,7 +340,7 @@ int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, si
 		return chk_eq(e->ev, "send") ? chk_on_send(st, e, err, errlen) : 0;
 	if (st->r->nmsgs == 0)
 		return 0;
-	if (chk_eq(e->role, "client"))
+	if (strncmp(e->role, "client", 6) == 0)      /* client, and client2.. of a workload */
 		chk_on_client(st, e);
 	else if (chk_eq(e->role, "store") && chk_eq(e->ev, "stored"))
 		rc = chk_on_stored(st, e);

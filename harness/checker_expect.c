@@ -64,7 +64,7 @@ static void chk_expected_set(const struct scn_class_expect *ce, char *buf, size_
 {
 	buf[0] = '\0';
 	if (!ce->is_set) {
-		snprintf(buf, len, "%d", ce->count);
+		snprintf(buf, len, "%s%d", ce->at_most ? "<=" : "", ce->count);
 		return;
 	}
 	chk_cat(buf, len, "{");
@@ -81,7 +81,7 @@ static bool chk_matches(const struct chk_result *r, int c, const struct scn_clas
 {
 
 	if (!ce->is_set)
-		return r->counts[c] == ce->count;
+		return ce->at_most ? r->counts[c] <= ce->count : r->counts[c] == ce->count;
 	if (r->counts[c] != ce->nids)
 		return false;
 	for (int j = 0; j < ce->nids; j++) {
@@ -138,15 +138,15 @@ void chk_compare(struct chk_result *r, const struct scn_expect *exp)
 			chk_cat(r->verdict, sizeof r->verdict, item);
 		}
 		if (chk_named(exp, c) && exp->cls[c].count > 0) {
-			want_bug = want_bug || chk_class_is_bug(c);
+			want_bug = want_bug || (chk_class_is_bug(c) && !exp->cls[c].at_most);   /* a bound asks no bite */
 			if (exp->cls[c].is_set) {
 				chk_expected_set(&exp->cls[c], set, sizeof set);
 				set[strlen(set) - 1] = '\0';
 				snprintf(item, sizeof item, "%s%s %s", r->expected[0] ? ", " : "",
 					 chk_class_short(c), set + 1);
 			} else {
-				snprintf(item, sizeof item, "%s%s ×%d", r->expected[0] ? ", " : "",
-					 chk_class_short(c), exp->cls[c].count);
+				snprintf(item, sizeof item, "%s%s %s%d", r->expected[0] ? ", " : "",
+					 chk_class_short(c), exp->cls[c].at_most ? "≤" : "×", exp->cls[c].count);
 			}
 			chk_cat(r->expected, sizeof r->expected, item);
 		}
@@ -162,7 +162,8 @@ void chk_compare(struct chk_result *r, const struct scn_expect *exp)
 		/* Every class must be as named; one not named must be empty (failed-visible too). */
 		if (chk_named(exp, c)) {
 			chk_expected_set(&exp->cls[c], set, sizeof set);
-			snprintf(item, sizeof item, "%s%s=%s", want[0] ? " " : "", chk_class_name(c), set);
+			snprintf(item, sizeof item, "%s%s%s%s", want[0] ? " " : "", chk_class_name(c),
+				 exp->cls[c].at_most ? "" : "=", set);
 			chk_cat(want, sizeof want, item);
 			if (!chk_matches(r, c, &exp->cls[c]))
 				r->pass = false;

@@ -50,6 +50,17 @@ void usage_run_print(FILE *f);
 /* acklab study detection [...]: argv[0] is "study"; stop is set by SIGINT/SIGTERM. The exit status. */
 int cmd_study(const struct paths *p, int argc, char **argv, volatile int *stop);
 
+/* main.c's pieces that acklab explore and shrink (explore_cli.c) share with acklab run. */
+/* A scenario argument: a path, or a name in the scenarios folder. 0, or -1 when there is none. */
+int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len);
+/* A .stack file given by path, added to stacks; its name into name (64 bytes). */
+int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err, size_t errlen);
+/* acklab explore / acklab shrink (explore_cli.c): argv[0] is the command; stop is set by SIGINT/SIGTERM.
+ * Return the exit status. */
+int cmd_explore(const struct paths *p, int argc, char **argv, volatile int *stop);
+int cmd_shrink(const struct paths *p, int argc, char **argv, volatile int *stop);
+extern const char usage_explore[], usage_shrink[];
+
 /* acklab report DIR... [--out DIR] [--summary FILE]: argv[0] is "report". Returns the exit status. */
 int cmd_report(int argc, char **argv);
 

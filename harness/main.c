@@ -102,7 +102,7 @@ static void install_stop_handlers(void)
 }
 
 /* Resolve a scenario argument: a path, or a name in the scenarios folder. */
-static int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len)
+int scenario_resolve(const struct paths *p, const char *arg, char *out, size_t len)
 {
 	struct stat st;
 
@@ -252,7 +252,7 @@ static int parse_shard(const char *arg, int *index, int *total, char *err, size_
  * Parse the stack file at path and add it to stacks; its name goes to name
  * (64 bytes). A name the installed stacks already use is an error.
  */
-static int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err,
+int run_add_stack_file(struct stack_set *stacks, const char *path, char *name, char *err,
 			      size_t errlen)
 {
 	struct stack *st = NULL, *v;
@@ -718,8 +718,11 @@ int main(int argc, char **argv)
 		else if (strcmp(what, "list") == 0) fputs(usage_list, stdout);
 		else if (strcmp(what, "doctor") == 0) fputs(doctor_usage, stdout);
 		else if (strcmp(what, "study") == 0) fputs(usage_study, stdout);
+		else if (strcmp(what, "explore") == 0) fputs(usage_explore, stdout);
+		else if (strcmp(what, "shrink") == 0) fputs(usage_shrink, stdout);
 		else {
-			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor, study)", what);
+			log_warnx("help: no command '%s' (commands: run, report, list, check, doctor, study, explore, "
+				  "shrink)", what);
 			return EXIT_USAGE;
 		}
 		return EXIT_PASS;
@@ -737,6 +740,10 @@ int main(int argc, char **argv)
 		return cmd_check(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "explore") == 0 || strcmp(cmd, "shrink") == 0) {
+		install_stop_handlers();
+		return (cmd[0] == 'e' ? cmd_explore : cmd_shrink)(&p, argc - 1, argv + 1, &stop_requested);
+	}
 	if (strcmp(cmd, "list") == 0)
 		return cmd_list(&p, argc - 1, argv + 1);
 	if (strcmp(cmd, "study") == 0) {
@@ -747,7 +754,7 @@ int main(int argc, char **argv)
 		install_stop_handlers();
 		return doctor_main(argc - 1, argv + 1, p.bin);
 	}
-	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor, study; see acklab --help)",
-		  cmd);
+	log_warnx("unknown command '%s' (commands: run, report, list, check, doctor, study, explore, shrink; "
+		  "see acklab --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -63,7 +63,7 @@ static void cell_send(struct cell *c, const struct scn_step *st)
 	const char *token = cell_token(c, st->msg_id);
 	const char *channel = st->channel[0] ? st->channel : c->s->channel;
 	const char *parent_ts = NULL;
-	struct role *client = cell_role(c, "client");
+	struct role *client = cell_role(c, st->role[0] ? st->role : "client");
 	char text[512], err[256];
 	json_t *cmd, *rec;
 	char *line;
@@ -161,18 +161,29 @@ static void cell_step(struct cell *c, const struct scn_step *st)
 
 /* --- the cell --------------------------------------------------------------- */
 
+/* Every sender (client, client2..) is told the workload is over and given time to finish. */
 static int cell_finish_client(struct cell *c)
 {
-	struct role *client = cell_role(c, "client");
-	int64_t deadline;
+	int64_t deadline = mono_ns() + (int64_t)RUNNER_CLIENT_EXIT_MS * 1000000;
 
-	proc_close_stdin(client->proc);
-	deadline = mono_ns() + (int64_t)RUNNER_CLIENT_EXIT_MS * 1000000;
-	while (!client->exited_recorded && mono_ns() < deadline && !(c->o->stop && *c->o->stop))
-		cell_turn(c, 10);
-	if (!client->exited_recorded) {
-		proc_stop(client->proc, 500);
-		cell_turn(c, 0);
+	for (int k = 1; k <= c->s->clients; k++) {
+		char name[32];
+
+		scn_client_role(k, name, sizeof name);
+		proc_close_stdin(cell_role(c, name)->proc);
+	}
+	for (int k = 1; k <= c->s->clients; k++) {
+		char name[32];
+		struct role *client;
+
+		scn_client_role(k, name, sizeof name);
+		client = cell_role(c, name);
+		while (!client->exited_recorded && mono_ns() < deadline && !(c->o->stop && *c->o->stop))
+			cell_turn(c, 10);
+		if (!client->exited_recorded) {
+			proc_stop(client->proc, 500);
+			cell_turn(c, 0);
+		}
 	}
 	return 0;
 }
@@ -428,7 +439,12 @@ static int cell_setup(struct cell *c)
 	}
 	if (cfg.bot)
 		others[n++] = cell_add_role(c, "bot", "bot", &c->st->bot);
-	others[n++] = cell_add_role(c, "client", "client", &c->st->client);
+	for (int k = 1; k <= c->s->clients; k++) {      /* every sender lives on the client host */
+		char name[32];
+
+		scn_client_role(k, name, sizeof name);
+		others[n++] = cell_add_role(c, name, "client", &c->st->client);
+	}
 	if (cell_start_all(c, others, n) == -1 || cell_queue_setup(c) == -1)
 		return -1;
 	c->fault_from = c->nlog;

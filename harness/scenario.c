@@ -340,6 +340,11 @@ static int st_send(struct scn_parser *p)
 		return -1;
 	if (scn_add_msg(p, st->msg_id, p->w[1].col) == -1)
 		return -1;
+	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "from") == 0) {
+		if (scn_send_from(p, i + 1, st) == -1)
+			return -1;
+		i += 2;
+	}
 	if (i < p->nw && !p->w[i].quoted && strcmp(p->w[i].text, "reply-to") == 0) {
 		if (scn_need(p, i + 1, "a message id after 'reply-to'") == -1 ||
 		    scn_msg_ref(p, i + 1, st->reply_to) == -1)
@@ -512,12 +517,14 @@ static const struct scn_statement scn_statements[] = {
 	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
 	{ "rate", st_rate, "rate HOST RATE" },
 	{ "on", scn_st_on, "on TRIGGER: FAULT ARGS..." },
-	{ "send", st_send, "send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
+	{ "send", st_send, "send MSG [from clientK] [reply-to MSG] [to CHANNEL] [\"TEXT\"]" },
 	{ "await", st_await, "await ROLE EV [MSG] [within DURATION], await store has MSG or await packet MSG at HOST" },
 	{ "wait", st_wait, "wait DURATION" },
 	{ "fault", st_fault, "fault FAULT ARGS..." },
 	{ "heal", st_heal, "heal [FAULT]" },
 	{ "settle", st_settle, "settle DURATION" },
+	{ "workload", scn_st_workload, "workload clients K messages N rate R [recipients M] [channels C]" },
+	{ "nemesis", scn_st_nemesis, "nemesis FAULT[,FAULT...] every D±J [for D]" },
 	{ "expect", scn_st_expect, "expect STACK|* clean | CLASS={m1,m2} | CLASS=N ..." },
 };
 
@@ -591,6 +598,7 @@ int scenario_parse_string(const char *name, const char *text, struct scenario **
 	}
 	str_copy(s->path, name, sizeof(s->path));
 	s->recipients = 1;
+	s->clients = 1;
 	str_copy(s->channel, "general", sizeof(s->channel));
 	s->settle_ms = 300;
 	s->order = 100;

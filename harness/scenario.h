@@ -42,7 +42,18 @@
  *                                       between, on any packet trigger; holds and
  *                                       directions are decided in the router's
  *                                       packet queue, the rest from its capture
- *   send MSG [reply-to MSG] [to CHANNEL] ["TEXT"]
+ *   send MSG [from clientK] [reply-to MSG] [to CHANNEL] ["TEXT"]
+ *                                       from: the sender role (client, the default, or
+ *                                       client2..client16, each a client process of the stack)
+ *   workload clients K messages N rate R [recipients M] [channels C]
+ *                                       N sends from K clients in turn, R per second, ids
+ *                                       wK.J (client K's Jth), spread over C channels
+ *                                       (the scenario's, then random, then chan3...)
+ *   nemesis FAULT[,FAULT...] every D±J [for D]
+ *                                       faults at random moments drawn from the run's seed
+ *                                       by acklab explore (each held for D, default half of
+ *                                       every); crash, pause, drop-replies, evict-nat,
+ *                                       partition, delay, drop, reset, loss, disk-full
  *   send m1..m1000 [every DURATION] [to CHANNEL]
  *                                       a range: one send per id, DURATION apart
  *                                       workload steps, run in order (a reply
@@ -92,7 +103,7 @@
  *                                       message is done, every recipient has shown
  *                                       every message the client showed Sent, none is
  *                                       reconnecting, and nothing has moved for 50 ms
- *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N | attempts(MSG)=N ...
+ *   expect STACK|* clean | CLASS={m1,m2} | CLASS=N | CLASS<=N | attempts(MSG)=N ...
  *        CLASS is lost, duplicate, phantom, gap, orphan-reply, failed-stored,
  *        ts-mismatch, dup-push, reordered or failed-visible (checker_class.h).
  *        Classes not named must be empty, failed-visible too: a stack that
@@ -128,6 +139,8 @@
 #define SCN_MAX_EXPECTS 16
 #define SCN_MAX_SETTINGS 16
 #define SCN_MAX_IDS 100000         /* the same, for messages and the ids of one expectation */
+#define SCN_MAX_CLIENTS 16         /* sender roles: client, client2 .. client16 (scenario_workload.c) */
+#define SCN_NEMESIS_MAX_FAULTS 8
 
 struct scn_pos {
 	int line, col;                /* 1-based */
@@ -149,7 +162,8 @@ struct scn_step {
 	char reply_to[SCN_ID_MAX];    /* SEND: the parent message, or "" */
 	char channel[SCN_ID_MAX];     /* SEND; "" = the scenario's channel */
 	char text[256];               /* SEND; "" = default text */
-	char role[32];                /* AWAIT ("store": await store has; "router": await packet) */
+	char role[32];                /* AWAIT ("store": await store has; "router": await packet);
+	                                 SEND: the sender, "" for client (else client2..) */
 	char ev[32];                  /* AWAIT ("has", "packet" for those two) */
 	char host[32];                /* AWAIT packet: the host the packet went to */
 	int within_ms;                /* AWAIT; default 5000 */
@@ -166,6 +180,7 @@ struct scn_rule {
 struct scn_class_expect {
 	bool named;                   /* appears in the expect line */
 	bool is_set;                  /* {a,b} (exact ids) rather than N (a count) */
+	bool at_most;                 /* CLASS<=N: at most count (a property of explored runs) */
 	char (*ids)[SCN_ID_MAX];      /* owned by the scenario; grows */
 	int nids, capids;
 	int count;
@@ -205,6 +220,18 @@ struct scn_rate {
 	struct scn_pos pos;
 };
 
+/*
+ * nemesis FAULT[,FAULT...] every D±J [for D]: faults drawn at random moments
+ * from a run's seed (scenario_workload.c parses it; explore_schedule.c
+ * draws it into plain fault and heal steps, which is what a plan runs).
+ */
+struct scn_nemesis {
+	char faults[SCN_NEMESIS_MAX_FAULTS][32];
+	int nfaults;                  /* 0: the scenario has no nemesis */
+	int every_ms, jitter_ms, for_ms;
+	struct scn_pos pos;
+};
+
 struct scenario {
 	char path[512];
 	char name[SCN_NAME_MAX];
@@ -235,7 +262,24 @@ struct scenario {
 	int order;                    /* row position in the matrix: lower first */
 	char (*msg_ids)[SCN_ID_MAX];  /* every message sent, in order; owned; grows */
 	int nmsgs, capmsgs;
+	int clients;                  /* sender roles (1: "client" only; K: client, client2..clientK) */
+	struct scn_nemesis nemesis;
 };
+
+/* A fault a nemesis can draw: how it is applied and healed (scenario_workload.c). */
+struct scn_nemesis_fault {
+	const char *name;             /* "drop-replies" */
+	const char *apply;            /* FAULT ARGS of its fault step: "drop-replies client server" */
+	const char *heal;             /* the step that ends it ("heal drop-replies", "fault restart
+	                                 server"), or NULL when it is over at once (evict-nat) */
+};
+const struct scn_nemesis_fault *scn_nemesis_fault_lookup(const char *name);
+/* "crash, pause, ..." for messages. */
+const char *scn_nemesis_fault_list(void);
+/* 1 for "client", K for "clientK" (2..SCN_MAX_CLIENTS), 0 for anything else. */
+int scn_client_number(const char *role);
+/* The role of client K: "client" for 1, else "clientK". */
+void scn_client_role(int k, char *dst, size_t len);
 
 /*
  * Parse a file. On error returns -1 with err like

@@ -158,7 +158,10 @@ int scn_st_expect(struct scn_parser *p)
 				return -1;
 			continue;
 		}
-		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - w->text) : (int)strlen(w->text),
+		/* lost<=N: at most N (a property of explored runs, where the exact set is unknowable). */
+		bool at_most = eq && eq > w->text && eq[-1] == '<';
+
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - w->text) - at_most : (int)strlen(w->text),
 			 w->text);
 		c = chk_class_parse(name);
 		if (c == CHK_OK)
@@ -179,6 +182,9 @@ int scn_st_expect(struct scn_parser *p)
 			bug_named = true;
 		if (scn_expect_value(p, i, eq + 1, w->col + (int)(eq - w->text) + 1, &e->cls[c]) == -1)
 			return -1;
+		if (at_most && e->cls[c].is_set)
+			return scn_err(p, w->col, "%s<= takes a count, not a set (expected %s<=N)", name, name);
+		e->cls[c].at_most = at_most;
 	}
 	if (clean && bug_named)
 		return scn_err(p, p->w[2].col, "'clean' and a bug class on one line (expected one or the other)");

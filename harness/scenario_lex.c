@@ -328,6 +328,9 @@ static bool scn_known_name(const char *name, enum scn_ref_kind kind, const struc
 	if (s->servers && (strcmp(name, "lb") == 0 ||
 			   (strncmp(name, "server", 6) == 0 && parse_long(name + 6, 1, s->servers, &k, NULL, 0) == 0)))
 		return true;
+	/* The senders of a workload are roles on the client host (client2..clientK). */
+	if (kind == SCN_REF_ROLE && scn_client_number(name) > 1 && scn_client_number(name) <= s->clients)
+		return true;
 	if (kind == SCN_REF_HOST && strcmp(name, "router") == 0)
 		return true;
 	if (strncmp(name, "recipient", 9) == 0 && parse_long(name + 9, 1, n, &k, NULL, 0) == 0)
@@ -343,8 +346,8 @@ int scn_check_refs(struct scn_parser *p)
 
 	for (i = 0; i < p->nrefs; i++) {
 		const struct scn_ref *r = &p->refs[i];
-		const char *names[64 + 16 + SCN_MAX_SERVERS];
-		char recips[64][16], servers[SCN_MAX_SERVERS][16];
+		const char *names[64 + 16 + SCN_MAX_SERVERS + SCN_MAX_CLIENTS];
+		char recips[64][16], servers[SCN_MAX_SERVERS][16], senders[SCN_MAX_CLIENTS + 1][16];
 		int n = 0;
 
 		if (r->kind == SCN_REF_MSG) {
@@ -359,6 +362,10 @@ int scn_check_refs(struct scn_parser *p)
 			if (scn_known_name(r->name, r->kind, s))
 				continue;
 			names[n++] = "client";
+			for (j = 2; r->kind == SCN_REF_ROLE && j <= s->clients && j <= SCN_MAX_CLIENTS; j++) {
+				scn_client_role(j, senders[j], sizeof senders[j]);
+				names[n++] = senders[j];
+			}
 			if (!s->servers)
 				names[n++] = "server";
 			else

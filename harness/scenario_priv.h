@@ -111,6 +111,10 @@ int scn_st_expect(struct scn_parser *p);
 /* The bot statement, and the events a bot says (scenario_bot.c). */
 int scn_st_bot(struct scn_parser *p);
 extern const char *const scn_bot_events[];
+/* scenario_workload.c: the workload and nemesis statements, and "from clientK" (word i) of a send. */
+int scn_st_workload(struct scn_parser *p);
+int scn_st_nemesis(struct scn_parser *p);
+int scn_send_from(struct scn_parser *p, int i, struct scn_step *st);
 
 /* Word i is a failpoint spec in chatd's grammar (scenario_failpoint.c); errors point into it. */
 int scn_failpoints(struct scn_parser *p, int i);

@@ -28,7 +28,7 @@ for f in "$work"/*; do
 done
 # Every statement named in scenario.h's reference has an example row.
 for stmt in scenario title order recipients servers channel "server failpoints" client listen sysctl rate on \
-	    send await wait fault heal settle expect; do
+	    send await wait fault heal settle expect workload nemesis; do
 	grep -q "^| \`$stmt" "$doc" || { echo "FAIL no row for '$stmt'"; fail=1; }
 done
 exit $fail

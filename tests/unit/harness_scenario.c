@@ -204,7 +204,7 @@ static const struct bad_case bad_cases[] = {
 	{ "scenario x\nrecipients 0\nsend m1\nsend r1 reply-to m1\nexpect * clean\n",
 	  "bad.scn:4:1: send r1 reply-to m1 needs a recipient to have seen m1 (expected 'recipients 1' or more; this scenario has 0)" },
 	{ "scenario x\nsend r1 reply-to\nexpect * clean\n",
-	  "bad.scn:2:18: missing a message id after 'reply-to' (expected: send MSG [reply-to MSG] [to CHANNEL] [\"TEXT\"])" },
+	  "bad.scn:2:18: missing a message id after 'reply-to' (expected: send MSG [from clientK] [reply-to MSG] [to CHANNEL] [\"TEXT\"])" },
 	{ HEAD "on packet m1: drop-reply client server\n",
 	  "bad.scn:3:15: unknown fault 'drop-reply' (did you mean 'drop-replies'?)" },
 	{ HEAD "fault crash\n",
