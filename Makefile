@@ -42,7 +42,7 @@ CFLAGS  += -Wno-unknown-warning-option -fsanitize=fuzzer-no-link,address,undefin
 LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 
-LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson 2>/dev/null)
+LIBS_chatd   := $(shell pkg-config --libs libwebsockets sqlite3 jansson libcurl 2>/dev/null) -lpthread
 LIBS_chatc   := $(shell pkg-config --libs libwebsockets libcurl jansson uuid 2>/dev/null)
 LIBS_browser := $(shell pkg-config --libs jansson uuid 2>/dev/null)
 LIBS_harness := $(shell pkg-config --libs libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables libpcap jansson libcurl libcrypto fuse3 libnetfilter_queue libnftnl libmnl 2>/dev/null) -lm

@@ -19,6 +19,8 @@ static const struct {
 	{ CAP_CATCHUP, "catchup" },
 	{ CAP_STORAGE, "storage" },
 	{ CAP_REPLICAS, "replicas" },
+	{ CAP_BOT, "bot" },
+	{ CAP_BOT_FAILPOINTS, "bot-failpoints" },
 };
 
 const char *cap_name(unsigned cap)

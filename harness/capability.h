@@ -25,8 +25,11 @@ enum capability {
 	CAP_CATCHUP    = 1u << 4,     /* recipients catch up through history after a reconnect */
 	CAP_STORAGE    = 1u << 5,     /* the server keeps its data under {dir} (storage faults reach it) */
 	CAP_REPLICAS   = 1u << 6,     /* several server instances can share one store ({instance}) */
+	CAP_BOT        = 1u << 7,     /* a bot role, and a bot-store command that reads its record back */
+	CAP_BOT_FAILPOINTS = 1u << 8, /* the bot takes {failpoints} (process=crash@N) */
 };
-#define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP | CAP_STORAGE | CAP_REPLICAS)
+#define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP | CAP_STORAGE | \
+		 CAP_REPLICAS | CAP_BOT | CAP_BOT_FAILPOINTS)
 
 /* The word for one capability bit ("failpoints"), or NULL for anything else. */
 const char *cap_name(unsigned cap);

@@ -41,8 +41,8 @@
 #include "topo.h"
 #include "trigger.h"
 
-#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 2 + SCN_MAX_CLIENTS)   /* every host's role, the lb, store,
-								   store-poll, a workload's client2.. */
+#define RUNNER_MAX_ROLES (TOPO_MAX_HOSTS + 3 + SCN_MAX_CLIENTS)   /* every host's role, the lb, store,
+								   store-poll, bot-store, a workload's client2.. */
 /* A bound for failures only: a headless Chromium client took 8 s to start on a loaded 2-core machine. */
 #define RUNNER_READY_MS 30000
 #define RUNNER_STORE_MS 10000

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cell.h"
+#include "cell_bot.h"
 #include "cell_queue.h"
 #include "fault_table.h"
 #include "token.h"
@@ -245,6 +246,8 @@ static void cell_on_line(void *arg, struct proc *p, const char *line, int64_t t)
 	}
 	if (strcmp(role, "store") == 0)
 		ev = history_add_store_line(c->hist, line, t);
+	else if (strcmp(role, CELL_BOT_STORE) == 0)
+		return;       /* the bot's record is bot.jsonl, which the check reads (cell_bot.h) */
 	else
 		ev = history_add_line(c->hist, role, line, t);
 	if (ev)

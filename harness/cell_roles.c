@@ -146,10 +146,12 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 {
 	struct topo_host *host = topo_host(c->topo, r->host);
 	struct topo_host *server = c->topo->server;
-	const char *vars[56];
+	const char *vars[60];
 	char nums[16][24], port[16], failpoints[300], seed[24], instance[8], instances[8];
 	int k = cell_server_instance(c, r);
-	bool is_listen = strncmp(r->name, "recipient", 9) == 0;
+	struct topo_host *bot = topo_host(c->topo, "bot");
+	/* A bot is a receiver too: it takes the recipients' timers (reconnects, heartbeats). */
+	bool is_listen = strncmp(r->name, "recipient", 9) == 0 || strcmp(r->name, "bot") == 0;
 	struct proc_spec spec;
 	char **argv = NULL;
 	int nv = 0, rc, mnt = -1;
@@ -159,6 +161,8 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	/* The scenario's failpoints arm the first life of the server (server1 behind a balancer). */
 	if (first_life && k == 1 && c->s->failpoints[0])
 		snprintf(failpoints, sizeof failpoints, "%s", c->s->failpoints);
+	if (first_life && strcmp(r->name, "bot") == 0 && c->s->bot_failpoints[0])
+		snprintf(failpoints, sizeof failpoints, "%s", c->s->bot_failpoints);
 	vars[nv++] = "bin"; vars[nv++] = c->o->bin_dir;
 	vars[nv++] = "server"; vars[nv++] = server->addr;
 	vars[nv++] = "addr"; vars[nv++] = host ? host->addr : "";
@@ -170,6 +174,7 @@ int cell_start_role(struct cell *c, struct role *r, bool first_life, char *err, 
 	snprintf(seed, sizeof seed, "%lu", c->plan->seed);
 	vars[nv++] = "seed"; vars[nv++] = seed;
 	vars[nv++] = "role"; vars[nv++] = r->name;
+	vars[nv++] = "bot"; vars[nv++] = bot ? bot->addr : "";
 	snprintf(instance, sizeof instance, "%d", k ? k : 1);
 	snprintf(instances, sizeof instances, "%d", c->s->servers ? c->s->servers : 1);
 	vars[nv++] = "instance"; vars[nv++] = instance;

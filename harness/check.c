@@ -178,15 +178,34 @@ static void check_untouched(struct cell_result *out)
 
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
- * the store role's entries at the time the run read them (cell.json).
+ * the store role's entries at the time the run read them (cell.json), and bot.jsonl's (a bot's
+ * record, when the cell had one) as the bot-store role's.
  */
 static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
 {
-	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32];
+	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
+	struct history *h;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
 
 	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
 	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
-	return history_load_cell(history_path, store_path, store_t, err, errlen);
+	h = history_load_cell(history_path, store_path, store_t, err, errlen);
+	/* A bot's record (checker_bot.c), read back after the store, when the cell had a bot. */
+	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
+	f = h ? fopen(bot_path, "re") : NULL;
+	while (f && (n = getline(&line, &cap, f)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n > 0)
+			chk_bot_add_record(h, line, store_t);
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	return h;
 }
 
 static void check_fill_from_plan(struct cell_result *out, const struct plan *p)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "checker_bot.h"
 #include "checker_feed.h"
 #include "arena.h"
 #include "strmap.h"
@@ -66,6 +67,7 @@ struct chk_state {
 	long store_rows;
 	long long t0;
 	const char *last_channel;     /* in r->strings: the channel of the latest send that named one */
+	struct chk_bot bot;           /* the bot's record, when the cell has a bot (checker_bot.h) */
 };
 
 /*
@@ -344,6 +346,8 @@ int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, si
 		rc = chk_on_stored(st, e);
 	else if (chk_eq(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
 		rc = chk_on_received(st, e, who);
+	else if (chk_eq(e->role, "bot-store"))
+		rc = chk_bot_feed(&st->bot, e);
 	return rc == -1 ? err_set(err, errlen, "checker: out of memory") : 0;
 }
 
@@ -637,6 +641,7 @@ void chk_state_free(struct chk_state *st)
 	for (int r = 0; r < st->npushed; r++)
 		free(st->pushed[r].v);
 	free(st->pushed);
+	chk_bot_free(&st->bot);
 	free(st);
 }
 
@@ -662,6 +667,10 @@ int chk_end(struct chk_state *st, const struct scn_expect *exp, int recipients, 
 	for (int m = 0; m < out->nmsgs; m++) {
 		chk_classify(st, m, recipients, reordered[m], reordered_by[m]);
 		out->counts[out->msgs[m].cls]++;
+	}
+	if (chk_bot_view(&st->bot, out) == -1) {
+		err_set(err, errlen, "checker: out of memory");
+		goto done;
 	}
 	chk_compare(out, exp);
 	rc = 0;

@@ -88,5 +88,14 @@ void chk_result_free(struct chk_result *r);
  * it stands alone so a result can be compared again.
  */
 void chk_compare(struct chk_result *r, const struct scn_expect *exp);
+/*
+ * The bot view (checker_bot.c): when the history holds a bot's record (role
+ * "bot-store", ev "processed", one entry per processed event, the message
+ * found by the token in its "text"), every message classified ok is
+ * bot-lost if the bot never processed it and bot-dup if it did twice or
+ * more. A history without a bot's record gets no bot view.
+ *
+ * One line of a bot's record into h as role "bot-store" ("processed" unless it says); the entry or NULL. */
+json_t *chk_bot_add_record(struct history *h, const char *line, int64_t t_read_ns);
 
 #endif

@@ -21,6 +21,8 @@ static const struct {
 	[CHK_TS_MISMATCH] = { "ts-mismatch", "TS-MISMATCH" },
 	[CHK_DUP_PUSH] = { "dup-push", "DUP-PUSH" },
 	[CHK_REORDERED] = { "reordered", "REORDERED" },
+	[CHK_BOT_LOST] = { "bot-lost", "BOT-LOST" },
+	[CHK_BOT_DUP] = { "bot-dup", "BOT-DUP" },
 };
 
 const char *chk_class_name(enum chk_class c)
@@ -57,5 +59,5 @@ int chk_class_is_bug(enum chk_class c)
 const char *chk_class_list(void)
 {
 	return "lost, duplicate, phantom, gap, orphan-reply, failed-stored, ts-mismatch, dup-push, "
-	       "reordered or failed-visible";
+	       "reordered, bot-lost, bot-dup or failed-visible";
 }

@@ -16,6 +16,10 @@
  *                   that the store holds after it
  *   failed-visible  the client showed Failed and it is not stored (honest; still
  *                   a failure unless the scenario expects it)
+ *   bot-lost        stored and otherwise ok, and the bot never processed it
+ *   bot-dup         stored and otherwise ok, and the bot processed it twice or more
+ *                   (the bot classes are looked at only when the cell has a bot,
+ *                   and only for messages every other class calls ok)
  *   ok              stored once, the client showed Sent, every recipient saw it once
  */
 #ifndef ACKLAB_CHECKER_CLASS_H
@@ -33,6 +37,8 @@ enum chk_class {
 	CHK_TS_MISMATCH,
 	CHK_DUP_PUSH,
 	CHK_REORDERED,
+	CHK_BOT_LOST,                 /* the bot view (checker_bot.c), of messages otherwise ok */
+	CHK_BOT_DUP,
 	CHK_CLASS_COUNT
 };
 

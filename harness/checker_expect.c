@@ -23,7 +23,8 @@ static int chk_message_of(const struct chk_result *r, const char *id)
 /* Classes in the order verdicts name them. */
 static const int chk_verdict_order[] = { CHK_LOST, CHK_DUPLICATE, CHK_PHANTOM, CHK_GAP,
 					 CHK_ORPHAN_REPLY, CHK_FAILED_STORED, CHK_TS_MISMATCH,
-					 CHK_DUP_PUSH, CHK_REORDERED, CHK_FAILED_VISIBLE };
+					 CHK_DUP_PUSH, CHK_REORDERED, CHK_BOT_LOST, CHK_BOT_DUP,
+					 CHK_FAILED_VISIBLE };
 
 static void chk_cat(char *buf, size_t len, const char *s)
 {

@@ -50,7 +50,8 @@ static bool fault_is_peer(const char *name, int recipients)
 {
 	long k;
 
-	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0)
+	/* A bot exists only where the scenario says so: scn_check_refs() checks that. */
+	if (strcmp(name, "client") == 0 || strcmp(name, "server") == 0 || strcmp(name, "bot") == 0)
 		return true;
 	return strncmp(name, "recipient", 9) == 0 &&
 	       parse_long(name + 9, 1, recipients < 0 ? 8 : recipients, &k, NULL, 0) == 0;

@@ -107,6 +107,9 @@ static bool matrix_stack_chosen(const struct matrix_opts *o, const struct scenar
 				return true;          /* named on the command line: runs even if default no */
 		return false;
 	}
+	/* A bot's row runs on the stacks that have a bot (scenario_bot.c), and only those it names. */
+	if (s->bot)
+		return named_by_scenario && st->bot.nwords > 0;
 	/* A non-default stack (a control) runs where a scenario names it. */
 	return st->is_default || named_by_scenario;
 }

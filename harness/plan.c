@@ -80,6 +80,10 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 
 	if (s->failpoints[0])
 		plan_need(&needs, CAP_FAILPOINTS, why, "it arms server failpoints", 0);
+	if (s->bot)
+		plan_need(&needs, CAP_BOT, why, "it has a bot", 0);
+	if (s->bot_failpoints[0])
+		plan_need(&needs, CAP_BOT_FAILPOINTS, why, "it arms bot failpoints", 0);
 	if (s->servers)
 		plan_need(&needs, CAP_REPLICAS, why, "it runs several server instances on one store, and "
 			  "the server command names no {instance}", 0);
@@ -115,7 +119,7 @@ static void plan_check_fit(struct plan *p)
 {
 	const struct scenario *s = p->s;
 	const struct stack *st = p->st;
-	char why[8][160] = { { 0 } }, missing[128];
+	char why[16][160] = { { 0 } }, missing[128];
 	unsigned lack;
 
 	p->offers = st->offers;
@@ -124,6 +128,11 @@ static void plan_check_fit(struct plan *p)
 	/* Storage faults act on the server's data folder: a server that names none has no disk to break. */
 	if (plan_cmd_has(&st->server, "{dir}"))
 		p->offers |= CAP_STORAGE;
+	/* A bot is offered by its commands: the bot and the read-back of what it processed. */
+	if (st->bot.nwords)
+		p->offers |= CAP_BOT;
+	if (plan_cmd_has(&st->bot, "{failpoints}"))
+		p->offers |= CAP_BOT_FAILPOINTS;
 	/* Instances behind a balancer each need to know which they are to share one store. */
 	if (plan_cmd_has(&st->server, "{instance}"))
 		p->offers |= CAP_REPLICAS;

@@ -31,6 +31,7 @@
 
 #include "capability.h"
 #include "cell.h"
+#include "cell_bot.h"
 #include "cell_queue.h"
 #include "plan.h"
 #include "token.h"
@@ -403,7 +404,8 @@ static int cell_open_capture(struct cell *c)
 
 static int cell_setup(struct cell *c)
 {
-	struct topo_config cfg = { .recipients = c->s->recipients, .servers = c->s->servers };
+	struct topo_config cfg = { .recipients = c->s->recipients, .servers = c->s->servers,
+				   .bot = cell_has_bot(c) };
 	char err[1024];
 	struct role *server, *others[RUNNER_MAX_ROLES];
 	size_t from;
@@ -455,6 +457,8 @@ static int cell_setup(struct cell *c)
 		snprintf(name, sizeof name, "recipient%d", i);
 		others[n++] = cell_add_role(c, name, name, &c->st->listen);
 	}
+	if (cfg.bot)
+		others[n++] = cell_add_role(c, "bot", "bot", &c->st->bot);
 	for (int k = 1; k <= c->s->clients; k++) {      /* every sender lives on the client host */
 		char name[32];
 
@@ -640,8 +644,10 @@ int runner_run_plan(const struct plan *p, const struct runner_opts *o, char *err
 		ph.finish_ms = ms_since(mark);
 		mark = mono_ns();
 		ph.store_read = mark;
-		if (!stopped && cell_read_store(c) == 0)
+		if (!stopped && cell_read_store(c) == 0) {
 			cell_write_store(c);
+			cell_read_bot(c);
+		}
 		ph.store_ms = ms_since(mark);
 	} else {
 		ph.setup_ms = ms_since(mark);

@@ -251,6 +251,8 @@ struct scenario {
 	char failpoints[256];
 	char sender[SCN_NAME_MAX];    /* "sender STACK": a receive-side scenario; "" for a send-side one */
 	struct scn_pos sender_pos;
+	bool bot;                     /* a bot role on a host of its own (scenario_bot.c) */
+	char bot_failpoints[64];      /* the bot's first life: "process=crash@3", or "" */
 	struct scn_setting client[SCN_MAX_SETTINGS];
 	int nclient;
 	struct scn_setting listen[SCN_MAX_SETTINGS];

@@ -115,7 +115,7 @@ int scn_st_expect(struct scn_parser *p)
 {
 	static const char *const classes[] = { "lost", "duplicate", "phantom", "gap", "orphan-reply",
 					       "failed-stored", "ts-mismatch", "dup-push", "reordered",
-					       "failed-visible", "clean", "attempts", "may-miss", NULL };
+					       "bot-lost", "bot-dup", "failed-visible", "clean", "attempts", "may-miss", NULL };
 	struct scn_expect *e;
 	bool clean = false, bug_named = false;
 	int i, j;

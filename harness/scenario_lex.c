@@ -321,7 +321,7 @@ static bool scn_known_name(const char *name, enum scn_ref_kind kind, const struc
 	int n = s->recipients;
 	long k;
 
-	if (strcmp(name, "client") == 0)
+	if (strcmp(name, "client") == 0 || (s->bot && strcmp(name, "bot") == 0))
 		return true;
 	if (!s->servers && strcmp(name, "server") == 0)
 		return true;
@@ -374,6 +374,8 @@ int scn_check_refs(struct scn_parser *p)
 				snprintf(servers[j], sizeof(servers[j]), "server%d", j + 1);
 				names[n++] = servers[j];
 			}
+			if (s->bot)
+				names[n++] = "bot";
 			if (r->kind == SCN_REF_HOST)
 				names[n++] = "router";
 			for (j = 0; j < s->recipients; j++) {
@@ -390,7 +392,10 @@ int scn_check_refs(struct scn_parser *p)
 			scn_did_you_mean(scn_suggest(r->name, names), dym, sizeof(dym));
 		else
 			snprintf(dym, sizeof(dym), "%s", "");
-		if (r->kind == SCN_REF_MSG)
+		if (r->kind != SCN_REF_MSG && strcmp(r->name, "bot") == 0)
+			snprintf(msg, sizeof(msg), "unknown %s 'bot' (a scenario with a bot says so: add a "
+				 "statement 'bot')", r->kind == SCN_REF_HOST ? "host" : "role");
+		else if (r->kind == SCN_REF_MSG)
 			snprintf(msg, sizeof(msg), "message '%s' is never sent%s (expected an id defined by a send: %s)",
 				 r->name, dym, n ? list : "no send statements");
 		else
@@ -428,7 +433,8 @@ int scn_event_ref(struct scn_parser *p, int i, const char *role, const char *ev,
 {
 	/* server, a server instance (server1..) and the balancer print events of their own. */
 	bool server = strncmp(role, "server", 6) == 0 || strcmp(role, "lb") == 0;
-	const char *const *known = server ? scn_server_events : scn_client_events;
+	const char *const *known = server ? scn_server_events :
+				   strcmp(role, "bot") == 0 ? scn_bot_events : scn_client_events;
 	const char *best;
 	char dym[96];
 

@@ -108,6 +108,9 @@ int scn_packet_host(struct scn_parser *p, int i, char *dst, size_t len);
 /* The expect statement (scenario_expect.c). */
 int scn_st_expect(struct scn_parser *p);
 
+/* The bot statement, and the events a bot says (scenario_bot.c). */
+int scn_st_bot(struct scn_parser *p);
+extern const char *const scn_bot_events[];
 /* scenario_workload.c: the workload and nemesis statements, and "from clientK" (word i) of a send. */
 int scn_st_workload(struct scn_parser *p);
 int scn_st_nemesis(struct scn_parser *p);

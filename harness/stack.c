@@ -105,6 +105,8 @@ void stack_free(struct stack *s)
 	stack_cmd_clear(&s->server);
 	stack_cmd_clear(&s->store);
 	stack_cmd_clear(&s->requires);
+	stack_cmd_clear(&s->bot);
+	stack_cmd_clear(&s->bot_store);
 	stack_cmd_clear(&s->setup);
 	stack_expects_free(s);
 	free(s);
@@ -125,7 +127,8 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 		unsigned cap = cap_lookup(w[i].text);
 		const char *hint = cap ? NULL : cap_suggest(w[i].text);
 
-		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_REPLICAS)
+		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_REPLICAS || cap == CAP_BOT ||
+		    cap == CAP_BOT_FAILPOINTS)
 			return stack_err(err, errlen, file, lineno, w[i].col,
 					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
 					 "or catchup; timers, storage and replicas follow from the commands' "
@@ -144,7 +147,7 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
  */
 static const char *const stack_placeholders[] = {
 	"bin", "server", "addr", "port", "dir", "stackdir", "channel", "failpoints", "seed", "role", "instance",
-	"instances",
+	"instances", "bot",
 	"timeout-ms", "attempts", "backoff-base-ms", "backoff-cap-ms", "heartbeat-ms",
 	"tcp-user-timeout-ms", "connect-timeout-ms", "tcp-keepalive-ms", NULL,
 };
@@ -362,6 +365,10 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 		cmd = &s->store;
 	else if (strcmp(kw, "requires") == 0)
 		cmd = &s->requires;
+	else if (strcmp(kw, "bot") == 0)
+		cmd = &s->bot;
+	else if (strcmp(kw, "bot-store") == 0)
+		cmd = &s->bot_store;
 	else if (strcmp(kw, "setup") == 0)
 		cmd = &s->setup;
 	if (cmd) {
@@ -441,8 +448,8 @@ static int stack_statement(struct stack *s, const char *file, int lineno, struct
 	} else {
 		return stack_err(err, errlen, file, lineno, w[0].col,
 				 "unknown statement '%s' (expected stack, describe, kind, client, listen, "
-				 "server, store, setup, setup-timeout-ms, requires, port, ready, offers, timers, order, "
-				 "default or expect)", kw);
+				 "server, store, bot, bot-store, setup, setup-timeout-ms, requires, port, ready, offers, "
+				 "timers, order, default or expect)", kw);
 	}
 	return 0;
 }
@@ -541,6 +548,12 @@ int stack_parse_string(const char *name, const char *text, struct stack **out, c
 		stack_err(err, errlen, name, lineno, 1, "stack '%s' has no '%s' line", s->name,
 			  !s->client.nwords ? "client" : !s->server.nwords ? "server" :
 			  !s->store.nwords ? "store" : "port");
+		goto done;
+	}
+	if (!s->bot.nwords != !s->bot_store.nwords) {
+		stack_err(err, errlen, name, s->bot.nwords ? s->bot.line : s->bot_store.line, 1,
+			  "stack '%s' has a '%s' line and no '%s' line (a bot's record is read back like the store)",
+			  s->name, s->bot.nwords ? "bot" : "bot-store", s->bot.nwords ? "bot-store" : "bot");
 		goto done;
 	}
 	if (stack_check_timers(s, name, err, errlen) == -1)
@@ -652,6 +665,8 @@ void stack_set_free(struct stack_set *set)
 		stack_cmd_clear(&set->stacks[i].server);
 		stack_cmd_clear(&set->stacks[i].store);
 		stack_cmd_clear(&set->stacks[i].requires);
+		stack_cmd_clear(&set->stacks[i].bot);
+		stack_cmd_clear(&set->stacks[i].bot_store);
 		stack_cmd_clear(&set->stacks[i].setup);
 		stack_expects_free(&set->stacks[i]);
 	}

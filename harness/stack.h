@@ -9,6 +9,12 @@
  *   listen {bin}/chatc --server http://{server}:{port} --mode listen --channel {channel} ...
  *   server {bin}/chatd --listen {addr}:{port} --db {dir}/chat.db --ws-mode ack --events - {failpoints}
  *   store  {bin}/chatc --server http://{server}:{port} --mode history --channel {channel}
+ *   bot    {bin}/chatc --mode bot-events --bot-listen {addr}:9000 ... {failpoints}
+ *   bot-store {bin}/chatc --mode bot-record --bot-store {dir}/bot.jsonl ...
+ *                               # optional, together: a bot role on its own host for
+ *                               # scenarios that say `bot`, and the read-back of the
+ *                               # events it processed, one JSON line each (offers bot;
+ *                               # {failpoints} in the bot command offers bot-failpoints)
  *   timers timeout-ms 1500 connect-timeout-ms 1000
  *                               # the stack's own timers (a server with 100 ms of protocol
  *                               # latency needs other timers than chatd): for client and
@@ -38,7 +44,8 @@
  * NAME is lowercase letters, digits, '-' and '_', starting with a letter or
  * a digit (it names the cell folders of a run). Placeholders are {name};
  * each expands within its word: {bin} {server} {addr} {port} {dir}
- * {stackdir} {channel} {failpoints} {seed} {role}, and the scenario's client settings (for
+ * {stackdir} {channel} {failpoints} {seed} {role} {bot} (the bot host's
+ * address, "" without a bot), and the scenario's client settings (for
  * listen, its recipient settings) {timeout-ms} {attempts} {backoff-base-ms}
  * {backoff-cap-ms} {heartbeat-ms} {tcp-user-timeout-ms}
  * {connect-timeout-ms}, with acklab's defaults when unset. Any other is an
@@ -119,6 +126,7 @@ struct stack {
 	char name[64];
 	char describe[256];
 	struct stack_cmd client, listen, server, store;
+	struct stack_cmd bot, bot_store;   /* optional, together: the bot role and its record's read-back */
 	struct stack_cmd setup;       /* optional: run once, after the server is first ready */
 	int setup_timeout_ms;         /* the most setup may take (default STACK_SETUP_TIMEOUT_MS) */
 	struct stack_cmd requires;    /* run once per run; failing makes the cells n/a (nwords 0: none) */

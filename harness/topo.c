@@ -298,6 +298,8 @@ int topo_build(struct topo **out, const struct topo_config *cfg, char *err, size
 		snprintf(name, sizeof name, "server%d", i);
 		topo_add_host(t, name, TOPO_INSTANCE, 2 + i);
 	}
+	if (cfg && cfg->bot)
+		topo_add_host(t, "bot", TOPO_BOT, 100);
 	for (i = 1; i <= recipients; i++) {
 		snprintf(name, sizeof name, "recipient%d", i);
 		topo_add_host(t, name, TOPO_RECIPIENT, 10 + i);

@@ -7,7 +7,8 @@
  *
  * Every host is its own network namespace (held by fd). Each host-router link
  * is its own /24 in 198.18.0.0/15: the router is .1 and the host .2 on
- * 198.18.<link>.0/24 (client link 1, server link 2, recipient k link 10+k).
+ * 198.18.<link>.0/24 (client link 1, server link 2, recipient k link 10+k,
+ * a bot link 100).
  * Hosts route only 198.18.0.0/15 via the router; no default route exists
  * anywhere. Once the links are up, router.c turns the router host into a
  * NAT router (masquerade toward the server, a forward filter that passes
@@ -21,13 +22,13 @@
 #include <stddef.h>
 
 #define TOPO_MAX_SERVERS 8          /* server instances behind a balancer */
-#define TOPO_MAX_HOSTS (67 + TOPO_MAX_SERVERS)  /* client, router, server (or lb), instances, 64 recipients */
+#define TOPO_MAX_HOSTS (68 + TOPO_MAX_SERVERS)  /* client, router, server (or lb), instances, a bot, 64 recipients */
 #define TOPO_NAME_MAX 32
 
 struct router;
 
 /* TOPO_SERVER is where clients connect: the server, or the balancer in front of TOPO_INSTANCEs. */
-enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT, TOPO_INSTANCE };
+enum topo_role { TOPO_ROUTER, TOPO_CLIENT, TOPO_SERVER, TOPO_RECIPIENT, TOPO_INSTANCE, TOPO_BOT };
 
 struct topo_host {
 	char name[TOPO_NAME_MAX];     /* "client", "router", "server", "recipient1", ... */
@@ -51,6 +52,7 @@ struct topo_config {
 	int recipients;               /* 0..64 recipient hosts, named recipient1.. */
 	int servers;                  /* 0: one host "server"; 2..TOPO_MAX_SERVERS: "lb" in front of
 	                                 hosts server1..serverN (each on its own link to the router) */
+	int bot;                      /* 1: a host "bot" on link 100 (198.18.100.2), for a bot role */
 };
 
 /* Build the whole topology. On success *out is owned by the caller (topo_free). */

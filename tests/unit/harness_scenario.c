@@ -216,7 +216,7 @@ static const struct bad_case bad_cases[] = {
 	{ HEAD "expect * duplicat={m1}\n",
 	  "bad.scn:3:10: unknown class 'duplicat' (did you mean 'duplicate'?)" },
 	{ HEAD "expect * ok=1\n",
-	  "bad.scn:3:10: 'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-stored, ts-mismatch, dup-push, reordered or failed-visible)" },
+	  "bad.scn:3:10: 'ok' cannot be expected (expected 'clean' or a class: lost, duplicate, phantom, gap, orphan-reply, failed-stored, ts-mismatch, dup-push, reordered, bot-lost, bot-dup or failed-visible)" },
 	{ HEAD "expect * lost\n",
 	  "bad.scn:3:10: missing '=' after 'lost' (expected lost={m1,m2} or lost=N)" },
 	{ HEAD "wait 250\n",

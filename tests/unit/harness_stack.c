@@ -121,7 +121,7 @@ static const struct bad_case bad_cases[] = {
 	{ "", "b.stack:1:1: empty stack file (expected 'stack NAME' first)" },
 	{ "client x\n", "b.stack:1:1: 'client' before 'stack' (expected 'stack NAME' first)" },
 	{ "stack a\nclinet x\n",
-	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, kind, client, listen, server, store, setup, setup-timeout-ms, requires, port, ready, offers, timers, order, default or expect)" },
+	  "b.stack:2:1: unknown statement 'clinet' (expected stack, describe, kind, client, listen, server, store, bot, bot-store, setup, setup-timeout-ms, requires, port, ready, offers, timers, order, default or expect)" },
 	{ "stack a\nport 99999\n", "b.stack:2:6: bad port '99999' (expected a number 1..65535)" },
 	{ "stack a\nready soon\n", "b.stack:2:7: bad readiness 'soon' (expected line or port)" },
 	{ "stack a\nneeds wings\n", "b.stack:2:7: unknown capability 'wings' (expected failpoints, events, restart or catchup; timers, storage and replicas follow from the commands' placeholders)" },
