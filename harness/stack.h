@@ -191,6 +191,8 @@ typedef const char *const *stack_vars;
 int stack_expand(const struct stack *s, const struct stack_cmd *cmd, stack_vars vars,
 		 char ***argv_out, char *err, size_t errlen);
 void stack_argv_free(char **argv);
+/* The closing brace of the placeholder {name} starting at c (a '{'), or NULL when it is none (JSON, say). */
+const char *stack_placeholder_end(const char *c);
 
 /*
  * The stack's `requires` command, run once per process (the result is kept
