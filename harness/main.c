@@ -415,6 +415,13 @@ static int cmd_run(const struct paths *p, int argc, char **argv)
 			goto done;
 		}
 		nscn++;
+		/* A nemesis is drawn by explore from a seed; run alone it would quietly leave its faults out. */
+		if (scns[nscn - 1]->nemesis.nfaults) {
+			log_warnx("%s:%d: a nemesis draws its faults from a seed: run this scenario with `acklab "
+				  "explore %s` (and replay a drawn run with `acklab run --plan`)", files[i],
+				  scns[nscn - 1]->nemesis.pos.line, scns[nscn - 1]->name);
+			goto done;
+		}
 		/* Unchecked (1) only where namespaces cannot be made: the sandbox will say so. */
 		if (scenario_check_sysctls(scns[nscn - 1], err, sizeof err) == -1) {
 			log_warnx("%s", err);
