@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "strmap.h"
 #include "story.h"
 #include "util.h"
 
@@ -211,6 +212,93 @@ static void rm_commands(FILE *f, const struct cell_result *c)
 	fputs("```\n\n</details>\n\n", f);
 }
 
+/* A cell with more messages than this gets a summary instead of a row per message and a diagram. */
+#define RM_BIG_CELL 40
+/* How many messages of each class a big cell's summary shows. */
+#define RM_BIG_SHOWN 3
+
+static int rm_cmp_ms(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A big cell's throughput and latency, from its history: Sent minus send
+ * for every message the client showed Sent (p50, p99), and messages Sent
+ * per second from the first send to the last Sent.
+ */
+static void rm_big_timing(FILE *f, const struct cell_result *c)
+{
+	struct strmap sent_at;
+	int64_t *send_t = calloc((size_t)c->chk.nmsgs + 1, sizeof *send_t), first = 0, last = 0;
+	double *lat = calloc((size_t)c->chk.nmsgs + 1, sizeof *lat);
+	int n = 0;
+
+	if (!send_t || !lat || !c->history || strmap_init(&sent_at, (size_t)c->chk.nmsgs) == -1) {
+		free(send_t);
+		free(lat);
+		return;
+	}
+	for (int i = 0; i < c->chk.nmsgs; i++)
+		strmap_put(&sent_at, c->chk.msgs[i].id, i);
+	for (size_t i = 0; i < history_len(c->history); i++) {
+		json_t *e = history_at(c->history, i);
+		const char *role = json_string_value(json_object_get(e, "role"));
+		const char *ev = json_string_value(json_object_get(e, "ev"));
+		const char *id = json_string_value(json_object_get(e, "id"));
+		int64_t t = json_integer_value(json_object_get(e, "t"));
+		int k = id ? strmap_get(&sent_at, id) : -1;
+
+		if (!role || !ev || k < 0)
+			continue;
+		if (strcmp(role, "acklab") == 0 && strcmp(ev, "send") == 0 && !send_t[k]) {
+			send_t[k] = t;
+			first = first && first < t ? first : t;
+		} else if (strncmp(role, "client", 6) == 0 && strcmp(ev, "sent") == 0 && send_t[k] && n < c->chk.nmsgs) {
+			lat[n++] = (double)(t - send_t[k]) / 1e6;
+			last = t > last ? t : last;
+		}
+	}
+	if (n) {
+		qsort(lat, (size_t)n, sizeof *lat, rm_cmp_ms);
+		fprintf(f, "Throughput and latency: %d messages shown Sent, %.0f per second from the first send to "
+			   "the last Sent; Sent minus send p50 %.1f ms, p99 %.1f ms.\n\n", n,
+			last > first ? n / ((double)(last - first) / 1e9) : 0.0, lat[n / 2],
+			lat[n * 99 / 100 < n ? n * 99 / 100 : n - 1]);
+	}
+	strmap_free(&sent_at);
+	free(send_t);
+	free(lat);
+}
+
+/* A big cell: the count of each class, and the first few messages of each with what happened to them. */
+static void rm_big_cell(FILE *f, const struct cell_result *c)
+{
+	fprintf(f, "%d messages:", c->chk.nmsgs);
+	for (int k = 0; k < CHK_CLASS_COUNT; k++)
+		if (c->chk.counts[k])
+			fprintf(f, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
+	fprintf(f, " the first %d of each class:\n\n| message | class | client | attempts | stored | delivered | "
+		   "why |\n| --- | --- | --- | --- | --- | --- | --- |\n", RM_BIG_SHOWN);
+	for (int k = 0; k < CHK_CLASS_COUNT; k++)
+		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < RM_BIG_SHOWN; i++) {
+			const struct chk_message *m = &c->chk.msgs[i];
+
+			if ((int)m->cls != k)
+				continue;
+			shown++;
+			fprintf(f, "| %s | %s | %s | %d | %d | %d | ", m->id, chk_class_name(m->cls), m->client_outcome,
+				m->attempts, m->stored, m->delivered_max);
+			rm_cell_text(f, m->why);
+			fprintf(f, " |\n");
+		}
+	fprintf(f, "\nEvery message's outcome is in results.json; the sequence diagram is left out for a cell "
+		   "this big (`acklab run --plan %s/plan.json -v` tells it whole).\n\n", c->dir[0] ? c->dir : "CELL");
+	rm_big_timing(f, c);
+}
+
 static void rm_story(FILE *f, const struct cell_result *c, const struct cell_result *cells, int ncells)
 {
 	struct story story;
@@ -242,6 +330,12 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 		if (c->ran)
 			fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
 		fprintf(f, "Expectation: `%s`. Run it again: `%s`.\n\n", where, rerun);
+	}
+	if (c->chk.nmsgs > RM_BIG_CELL) {
+		rm_big_cell(f, c);
+		rm_contrast(f, c, cells, ncells);
+		rm_commands(f, c);
+		return;
 	}
 	fprintf(f, "| message | class | client | attempts | stored | delivered | why |\n"
 		   "| --- | --- | --- | --- | --- | --- | --- |\n");
