@@ -315,6 +315,26 @@ int scn_role_ref(struct scn_parser *p, int i, char *dst, size_t len, enum scn_re
 	return scn_add_ref(p, kind, dst, p->w[i].col);
 }
 
+/* The role names of a workload's senders: client is client 1, then client2..clientK. */
+int scn_client_number(const char *role)
+{
+	long k;
+
+	if (strcmp(role, "client") == 0)
+		return 1;
+	if (strncmp(role, "client", 6) != 0 || parse_long(role + 6, 2, SCN_MAX_CLIENTS, &k, NULL, 0) == -1)
+		return 0;
+	return (int)k;
+}
+
+void scn_client_role(int k, char *dst, size_t len)
+{
+	if (k <= 1)
+		snprintf(dst, len, "client");
+	else
+		snprintf(dst, len, "client%d", k);
+}
+
 /* Does role or host name exist in s (its recipients; one server, or lb and server1..N)? */
 static bool scn_known_name(const char *name, enum scn_ref_kind kind, const struct scenario *s)
 {

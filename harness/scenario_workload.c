@@ -59,25 +59,6 @@ const char *scn_nemesis_fault_list(void)
 	return list;
 }
 
-int scn_client_number(const char *role)
-{
-	long k;
-
-	if (strcmp(role, "client") == 0)
-		return 1;
-	if (strncmp(role, "client", 6) != 0 || parse_long(role + 6, 2, SCN_MAX_CLIENTS, &k, NULL, 0) == -1)
-		return 0;
-	return (int)k;
-}
-
-void scn_client_role(int k, char *dst, size_t len)
-{
-	if (k <= 1)
-		snprintf(dst, len, "client");
-	else
-		snprintf(dst, len, "client%d", k);
-}
-
 int scn_send_from(struct scn_parser *p, int i, struct scn_step *st)
 {
 	char dym[96];

@@ -35,7 +35,6 @@
 #define STUDY_IDLE_MS 4500
 /* The RTO the kernel's model starts from (TCP_RTO_MIN): on the lab's sub-millisecond links it is the RTO. */
 #define STUDY_RTO_MS 200.0
-#define STUDY_RTO_MAX_MS 120000.0
 
 const struct study_row study_detection_rows[] = {
 	{ "detect-heartbeat-100", "heartbeat every 100 ms", "a ping every 100 ms; no pong within 100 ms: dead",
@@ -58,30 +57,6 @@ const struct study_row study_detection_rows[] = {
 	  "nothing but the kernel's 15 retransmissions: the positive control", 0, 0, 0, 15, false, 0 },
 };
 const size_t study_detection_nrows = ARRAY_LEN(study_detection_rows);
-
-double study_kernel_limit_ms(int retries2, double rto_ms)
-{
-	int linear = 0;
-
-	/* The doublings before the RTO reaches its cap (ilog2(TCP_RTO_MAX / rto)), as the kernel counts. */
-	while (rto_ms * (double)(2L << linear) <= STUDY_RTO_MAX_MS)
-		linear++;
-	if (retries2 <= linear)
-		return (double)((2L << retries2) - 1) * rto_ms;
-	return (double)((2L << linear) - 1) * rto_ms + (double)(retries2 - linear) * STUDY_RTO_MAX_MS;
-}
-
-double study_kernel_give_up_ms(int retries2, double rto_ms)
-{
-	double limit = study_kernel_limit_ms(retries2, rto_ms), rto = rto_ms, expiry = rto_ms;
-
-	/* The timer fires at rto, 3 rto, 7 rto, ... (capped steps); the first retransmission starts the clock. */
-	while (expiry - rto_ms < limit) {
-		rto = rto * 2 > STUDY_RTO_MAX_MS ? STUDY_RTO_MAX_MS : rto * 2;
-		expiry += rto;
-	}
-	return expiry;
-}
 
 char *study_detection_scenario(const struct study_row *r)
 {

@@ -1,6 +1,7 @@
 /*
  * study_report: the detection study's table on a terminal, and its files
- * (study.md, study.json, study.html with a logarithmic plot). See study.h.
+ * (study.md, study.json, study.html with a logarithmic plot). See study.h;
+ * it reads only study_model.h, what study.c produced.
  */
 #ifndef ACKLAB_STUDY_REPORT_H
 #define ACKLAB_STUDY_REPORT_H
@@ -9,7 +10,7 @@
 #include <stdio.h>
 
 #include "outdir.h"
-#include "study.h"
+#include "study_model.h"
 
 /* The table, and every row that broke the study's lesson with why. */
 void study_report_print(FILE *out, const struct study_result *r, size_t n, int every_ms);
