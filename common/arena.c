@@ -1,12 +1,17 @@
 /*
- * arena: 64 KiB blocks (larger for a larger string), chained (arena.h).
+ * arena: chained blocks (arena.h), the first 64 KiB, each next one twice
+ * the one before up to 8 MiB (larger for a larger string): a small arena
+ * stays small, and a big one is a few dozen blocks the kernel can back
+ * with huge pages (mem_hugepages in util.h).
  */
 #include "arena.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_BLOCK_MAX (8 * 1024 * 1024)
 
 struct arena_block {
 	struct arena_block *next;
@@ -20,10 +25,13 @@ char *arena_strndup(struct arena *a, const char *s, size_t len)
 	char *copy;
 
 	if (!b || b->size - b->used < len + 1) {
-		size_t size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
+		size_t size = !b ? ARENA_BLOCK : b->size >= ARENA_BLOCK_MAX / 2 ? ARENA_BLOCK_MAX : b->size * 2;
 
+		if (size < len + 1)
+			size = len + 1;
 		if (!(b = malloc(sizeof *b + size)))
 			return NULL;
+		mem_hugepages(b, sizeof *b + size);
 		b->next = a->blocks;
 		b->used = 0;
 		b->size = size;

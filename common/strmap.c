@@ -4,6 +4,7 @@
  * million keys is a few hundred allocations, not a million.
  */
 #include "strmap.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static int strmap_alloc(struct strmap *m, size_t slots)
 	m->slots = calloc(slots, sizeof *m->slots);
 	if (!m->slots)
 		return -1;
+	mem_hugepages(m->slots, slots * sizeof *m->slots);
 	m->mask = slots - 1;
 	m->n = 0;
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -72,6 +73,15 @@ void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+void mem_hugepages(void *p, size_t len)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (len >= 2 * huge && end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 }
 
 char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plan.h"
@@ -177,14 +178,25 @@ static void check_untouched(struct cell_result *out)
 }
 
 /*
+ * Over this size a cell's history is not kept in memory as objects (a
+ * million messages would take gigabytes): its verdicts come from the files
+ * all the same (checker_run_files), and only the entries that are not
+ * about one message are kept, for the measures (history_load_cell_events).
+ */
+#define CHECK_HISTORY_KEEP_BYTES (64L << 20)
+
+/*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json), and bot.jsonl's (a bot's
- * record, when the cell had one) as the bot-store role's.
+ * record, when the cell had one) as the bot-store role's. A history over CHECK_HISTORY_KEEP_BYTES
+ * without a bot: its events only (*events_only).
  */
-static struct history *check_load_history(const char *dir, int64_t store_t, char *err, size_t errlen)
+static struct history *check_load_history(const char *dir, int64_t store_t, bool *events_only, char *err,
+					  size_t errlen)
 {
 	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
 	struct history *h;
+	struct stat sb;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -192,9 +204,13 @@ static struct history *check_load_history(const char *dir, int64_t store_t, char
 
 	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
 	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
+	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
+	*events_only = stat(history_path, &sb) == 0 && sb.st_size > CHECK_HISTORY_KEEP_BYTES &&
+		       access(bot_path, F_OK) != 0;
+	if (*events_only)
+		return history_load_cell_events(history_path, err, errlen);
 	h = history_load_cell(history_path, store_path, store_t, err, errlen);
 	/* A bot's record (checker_bot.c), read back after the store, when the cell had a bot. */
-	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
 	f = h ? fopen(bot_path, "re") : NULL;
 	while (f && (n = getline(&line, &cap, f)) != -1) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -206,6 +222,25 @@ static struct history *check_load_history(const char *dir, int64_t store_t, char
 		fclose(f);
 	free(line);
 	return h;
+}
+
+/*
+ * The classes of every message. From the files, as a re-check of a big run must (and so every
+ * check takes the same way); a bot's record is only in the history in memory.
+ */
+static int check_classify(const char *dir, struct cell_result *out, const struct plan *p, int64_t store_t,
+			  char *err, size_t errlen)
+{
+	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
+
+	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
+	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
+	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
+	if (access(bot_path, F_OK) == 0)
+		return checker_run_at(out->history, p->expect, p->s->recipients, out->t0_ns, &out->chk, err,
+				      errlen);
+	return checker_run_files(history_path, store_path, store_t, p->expect, p->s->recipients, out->t0_ns,
+				 &out->chk, err, errlen);
 }
 
 static void check_fill_from_plan(struct cell_result *out, const struct plan *p)
@@ -237,6 +272,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	json_t *rec = NULL;
 	json_error_t jerr;
 	const char *error;
+	int64_t store_t;
 
 	memset(out, 0, sizeof *out);
 	str_copy(out->dir, cell_dir, sizeof out->dir);
@@ -264,8 +300,8 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	out->t0_ns = json_integer_value(json_object_get(rec, "t0_ns"));
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));
-	out->history = check_load_history(dir, json_integer_value(json_object_get(rec, "store_read_ns")),
-					  herr, sizeof herr);
+	store_t = json_integer_value(json_object_get(rec, "store_read_ns"));
+	out->history = check_load_history(dir, store_t, &out->history_events_only, herr, sizeof herr);
 	if (!out->history) {
 		out->status = CELL_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", error && *error ? error : herr);
@@ -277,8 +313,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
 	snprintf(path, sizeof path, "%s/store.jsonl", dir);
 	if ((!(error && *error) || access(path, F_OK) == 0) &&
-	    checker_run_at(out->history, exp, p->s->recipients, out->t0_ns, &out->chk, herr,
-			   sizeof herr) == 0)
+	    check_classify(dir, out, p, store_t, herr, sizeof herr) == 0)
 		out->classified = true;
 	if (error && *error) {
 		/* The classes of what did happen stay beside the error (a broken await is no excuse). */

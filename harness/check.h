@@ -60,6 +60,8 @@ struct cell_result {
 	json_t *commands;             /* every role's command line as run, from cell.json
 	                                 ([{"role","host","argv","command"}]); owned, may be NULL */
 	struct history *history;      /* owned; NULL when the cell did not run */
+	bool history_events_only;     /* a big cell's history: its events without the per-message
+	                                 ones (history_load_cell_events); stories are not drawn */
 	long long t0_ns;              /* the history's time zero */
 };
 

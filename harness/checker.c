@@ -159,6 +159,7 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 
 		if (!v)
 			return NULL;
+		mem_hugepages(v, cap * sizeof *v);
 		st->copies = v;
 		st->capcopies = cap;
 	}
@@ -179,6 +180,7 @@ static int chk_seq_push(struct chk_seq *s, int m)
 
 		if (!v)
 			return -1;
+		mem_hugepages(v, cap * sizeof *v);
 		s->v = v;
 		s->cap = cap;
 	}
@@ -215,7 +217,7 @@ static void chk_on_client(struct chk_state *st, const struct history_fields *e)
 		a = (int)e->attempt;
 	} else if (chk_eq(e->ev, "sent") || chk_eq(e->ev, "failed")) {
 		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
-		st->f[m].client_ms = chk_ms(e, st->t0);
+		msg->client_ms = st->f[m].client_ms = chk_ms(e, st->t0);
 		chk_ts(e, msg->client_ts, sizeof msg->client_ts);
 		if (e->ev[0] == 'f')
 			msg->client_ts[0] = '\0';
@@ -284,10 +286,12 @@ static int chk_grow(struct chk_state *st)
 
 		if (!msgs)
 			return -1;
+		mem_hugepages(msgs, cap * sizeof *msgs);
 		r->msgs = msgs;
 		f = realloc(st->f, cap * sizeof *f);
 		if (!f)
 			return -1;
+		mem_hugepages(f, cap * sizeof *f);
 		st->f = f;
 		st->capmsgs = cap;
 	}
@@ -312,6 +316,7 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 	if (!(m->token = arena_strdup(&st->r->strings, e->token)))
 		return err_set(err, errlen, "checker: out of memory");
 	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
+	m->send_ms = chk_ms(e, st->t0);
 	f->first_copy = -1;
 	f->store_pos = -1;
 	/* The entry's strings live only as long as its line: what the message keeps is copied. */

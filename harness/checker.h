@@ -39,6 +39,8 @@ struct chk_message {
 	char client_outcome[16];      /* "sent", "failed" or "none" */
 	char client_ts[48];           /* the ts the client showed with Sent, or "" */
 	int attempts;
+	double send_ms;               /* when acklab asked the client to send it, from the cell's time zero */
+	double client_ms;             /* when the client showed Sent or Failed (its last word); 0 for none */
 	int stored;                   /* rows in the store carrying the token */
 	int delivered_max;            /* most distinct stored copies any recipient saw */
 	int pushes_max;               /* most times any recipient was shown one copy */

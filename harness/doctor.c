@@ -215,8 +215,7 @@ int doctor_main(int argc, char **argv, const char *bin_dir)
 	printf("\n%s: %d failure%s, %.1f s\n", rc ? "doctor found problems" : "all primitives hold",
 	       d.failures, d.failures == 1 ? "" : "s", ms_since(start) / 1000.0);
 	if (d.skipped)
-		printf("%d primitive%s skipped: this machine cannot serve FUSE, so scenarios with storage "
-		       "faults cannot run here (see the FUSE line above)\n", d.skipped,
+		printf("%d primitive%s skipped: the rows marked skip say why\n", d.skipped,
 		       d.skipped == 1 ? "" : "s");
 done:
 	lab_close(d.lab);

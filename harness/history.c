@@ -218,8 +218,20 @@ done:
 	return rc;
 }
 
-/* The lines of f, named name in errors; f stays open. */
-static struct history *history_load_stream(FILE *f, const char *name, char *err, size_t errlen)
+/*
+ * Is this line about one message (it names one by "id", "token" or
+ * "text")? A fault's entries are never, whatever they carry. Keys only:
+ * inside a JSON string a quote is escaped, so `"id":` cannot be in a value.
+ */
+static bool history_line_of_a_message(const char *line)
+{
+	if (strstr(line, "\"ev\":\"fault"))
+		return false;
+	return strstr(line, "\"id\":") || strstr(line, "\"token\":") || strstr(line, "\"text\":");
+}
+
+/* The lines of f, named name in errors; f stays open. Light: without the lines of a message. */
+static struct history *history_load_stream(FILE *f, const char *name, bool light, char *err, size_t errlen)
 {
 	struct history *h = NULL;
 	char *line = NULL;
@@ -239,7 +251,7 @@ static struct history *history_load_stream(FILE *f, const char *name, char *err,
 		lineno++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n == 0)
+		if (n == 0 || (light && history_line_of_a_message(line)))
 			continue;
 		obj = json_loads(line, 0, &jerr);
 		if (!obj) {
@@ -282,7 +294,7 @@ struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
 		err_set(err, errlen, "history: cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	h = history_load_stream(f, path, err, errlen);
+	h = history_load_stream(f, path, false, err, errlen);
 	fclose(f);
 	return h;
 }
@@ -298,7 +310,7 @@ struct history *history_load_jsonl_text(const char *name, const char *text, size
 		err_set(err, errlen, "history: %s: %s", name, strerror(errno));
 		return NULL;
 	}
-	h = history_load_stream(f, name, err, errlen);
+	h = history_load_stream(f, name, false, err, errlen);
 	fclose(f);
 	return h;
 }
@@ -308,6 +320,20 @@ static bool history_store_lifecycle(json_t *e)
 	const char *ev = json_string_value(json_object_get(e, "ev"));
 
 	return ev && (strcmp(ev, "started") == 0 || strcmp(ev, "exit") == 0);
+}
+
+struct history *history_load_cell_events(const char *history_path, char *err, size_t errlen)
+{
+	struct history *h;
+	FILE *f = fopen(history_path, "re");
+
+	if (!f) {
+		err_set(err, errlen, "history: cannot open %s: %s", history_path, strerror(errno));
+		return NULL;
+	}
+	h = history_load_stream(f, history_path, true, err, errlen);
+	fclose(f);
+	return h;
 }
 
 struct history *history_load_cell(const char *history_path, const char *store_path, int64_t store_t_ns,

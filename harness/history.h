@@ -68,5 +68,12 @@ struct history *history_load_jsonl_text(const char *name, const char *text, size
  */
 struct history *history_load_cell(const char *history_path, const char *store_path, int64_t store_t_ns,
 				  char *err, size_t errlen);
+/*
+ * The entries of history_path that are not about one message (no "id",
+ * "token" or "text"; every fault entry): the roles' starts, connections,
+ * exits and the faults, for the measures a big cell still gets when its
+ * whole history would not fit in memory as objects. No store rows.
+ */
+struct history *history_load_cell_events(const char *history_path, char *err, size_t errlen);
 
 #endif

@@ -106,6 +106,14 @@ void report_print_detection(FILE *out, const struct cell_result *cells, int ncel
 
 /* Does the cell get a story in the reports: a message not ok, or not as expected (n/a and not run aside)? */
 bool report_has_story(const struct cell_result *c);
+/*
+ * A cell with more messages than this gets a summary in summary.md and
+ * report.html (the count of each class, the first REPORT_BIG_SHOWN
+ * messages of each) instead of a row per message and a diagram; every
+ * message's outcome stays in results.json.
+ */
+#define REPORT_BIG_CELL 40
+#define REPORT_BIG_SHOWN 3
 /* The command that runs this cell again, verbosely: "./run.sh run lost-ack --stack http-nokey -v". */
 void report_rerun(const struct cell_result *c, char *buf, size_t len);
 /*

@@ -446,6 +446,42 @@ static void rh_contrast(FILE *f, const struct cell_result *c, const struct cell_
 	}
 }
 
+/*
+ * What happened to each message, a row each; for a big cell (over
+ * REPORT_BIG_CELL) the count of each class and the first few of each.
+ */
+static void rh_messages(FILE *f, const struct cell_result *c)
+{
+	bool big = c->chk.nmsgs > REPORT_BIG_CELL;
+
+	if (big) {
+		fprintf(f, "<p>%d messages:", c->chk.nmsgs);
+		for (int k = 0; k < CHK_CLASS_COUNT; k++)
+			if (c->chk.counts[k])
+				fprintf(f, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
+		fprintf(f, " the first %d of each class below. Every message's outcome is in "
+			   "<code>results.json</code>; the sequence diagram is left out for a cell this big.</p>\n",
+			REPORT_BIG_SHOWN);
+	}
+	fputs("<table><tr><th>message</th><th>class</th><th>client</th><th>attempts</th><th>stored</th>"
+	      "<th>delivered</th><th>why</th></tr>\n", f);
+	for (int k = 0; k < CHK_CLASS_COUNT; k++)
+		for (int i = 0, shown = 0; i < c->chk.nmsgs && (!big || shown < REPORT_BIG_SHOWN); i++) {
+			const struct chk_message *m = &c->chk.msgs[i];
+
+			/* A small cell: every message once, in the order sent (class 0's pass). */
+			if (big ? (int)m->cls != k : k != 0)
+				continue;
+			shown++;
+			fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>",
+				m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
+				m->delivered_max);
+			rh_text(f, m->why);
+			fputs("</td></tr>\n", f);
+		}
+	fputs("</table>\n", f);
+}
+
 static void rh_story(FILE *f, const struct cell_result *c, const struct cell_result *cells, int ncells)
 {
 	struct story story;
@@ -493,7 +529,8 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 		fputs("</code>.", f);
 	}
 	fputs("</p>\n", f);
-	if ((c->ran || c->classified || c->history) && story_build(c, &story) == 0) {
+	if (c->chk.nmsgs <= REPORT_BIG_CELL && (c->ran || c->classified || c->history) &&
+	    story_build(c, &story) == 0) {
 		fputs("<p>Time runs down, in ms from the cell's start. Hover over a row for the whole event. ", f);
 		rh_text(f, story.legend);
 		fputs(".</p>\n", f);
@@ -512,17 +549,7 @@ static void rh_story(FILE *f, const struct cell_result *c, const struct cell_res
 		fputs("</pre></details>\n", f);
 		story_free(&story);
 	}
-	fputs("<table><tr><th>message</th><th>class</th><th>client</th><th>attempts</th><th>stored</th>"
-	      "<th>delivered</th><th>why</th></tr>\n", f);
-	for (int i = 0; i < c->chk.nmsgs; i++) {
-		const struct chk_message *m = &c->chk.msgs[i];
-
-		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>", m->id,
-			chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored, m->delivered_max);
-		rh_text(f, m->why);
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</table>\n", f);
+	rh_messages(f, c);
 	rh_contrast(f, c, cells, ncells);
 	if (c->dir[0]) {
 		fputs("<p>Artifacts: <code>", f);

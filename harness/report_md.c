@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "report.h"
-#include "strmap.h"
 #include "story.h"
 #include "util.h"
 
@@ -212,11 +211,6 @@ static void rm_commands(FILE *f, const struct cell_result *c)
 	fputs("```\n\n</details>\n\n", f);
 }
 
-/* A cell with more messages than this gets a summary instead of a row per message and a diagram. */
-#define RM_BIG_CELL 40
-/* How many messages of each class a big cell's summary shows. */
-#define RM_BIG_SHOWN 3
-
 static int rm_cmp_ms(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -225,51 +219,33 @@ static int rm_cmp_ms(const void *a, const void *b)
 }
 
 /*
- * A big cell's throughput and latency, from its history: Sent minus send
- * for every message the client showed Sent (p50, p99), and messages Sent
- * per second from the first send to the last Sent.
+ * A big cell's throughput and latency, from the checker's view of each
+ * message: Sent minus send for every message the client showed Sent (p50,
+ * p99), and messages Sent per second from the first send to the last Sent.
  */
 static void rm_big_timing(FILE *f, const struct cell_result *c)
 {
-	struct strmap sent_at;
-	int64_t *send_t = calloc((size_t)c->chk.nmsgs + 1, sizeof *send_t), first = 0, last = 0;
-	double *lat = calloc((size_t)c->chk.nmsgs + 1, sizeof *lat);
+	double *lat = calloc((size_t)c->chk.nmsgs + 1, sizeof *lat), first = 0, last = 0;
 	int n = 0;
 
-	if (!send_t || !lat || !c->history || strmap_init(&sent_at, (size_t)c->chk.nmsgs) == -1) {
-		free(send_t);
-		free(lat);
+	if (!lat)
 		return;
-	}
-	for (int i = 0; i < c->chk.nmsgs; i++)
-		strmap_put(&sent_at, c->chk.msgs[i].id, i);
-	for (size_t i = 0; i < history_len(c->history); i++) {
-		json_t *e = history_at(c->history, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-		const char *ev = json_string_value(json_object_get(e, "ev"));
-		const char *id = json_string_value(json_object_get(e, "id"));
-		int64_t t = json_integer_value(json_object_get(e, "t"));
-		int k = id ? strmap_get(&sent_at, id) : -1;
+	for (int i = 0; i < c->chk.nmsgs; i++) {
+		const struct chk_message *m = &c->chk.msgs[i];
 
-		if (!role || !ev || k < 0)
+		if (strcmp(m->client_outcome, "sent") != 0)
 			continue;
-		if (strcmp(role, "acklab") == 0 && strcmp(ev, "send") == 0 && !send_t[k]) {
-			send_t[k] = t;
-			first = first && first < t ? first : t;
-		} else if (strncmp(role, "client", 6) == 0 && strcmp(ev, "sent") == 0 && send_t[k] && n < c->chk.nmsgs) {
-			lat[n++] = (double)(t - send_t[k]) / 1e6;
-			last = t > last ? t : last;
-		}
+		first = n == 0 || m->send_ms < first ? m->send_ms : first;
+		last = n == 0 || m->client_ms > last ? m->client_ms : last;
+		lat[n++] = m->client_ms - m->send_ms;
 	}
 	if (n) {
 		qsort(lat, (size_t)n, sizeof *lat, rm_cmp_ms);
 		fprintf(f, "Throughput and latency: %d messages shown Sent, %.0f per second from the first send to "
 			   "the last Sent; Sent minus send p50 %.1f ms, p99 %.1f ms.\n\n", n,
-			last > first ? n / ((double)(last - first) / 1e9) : 0.0, lat[n / 2],
+			last > first ? n / ((last - first) / 1e3) : 0.0, lat[n / 2],
 			lat[n * 99 / 100 < n ? n * 99 / 100 : n - 1]);
 	}
-	strmap_free(&sent_at);
-	free(send_t);
 	free(lat);
 }
 
@@ -281,9 +257,9 @@ static void rm_big_cell(FILE *f, const struct cell_result *c)
 		if (c->chk.counts[k])
 			fprintf(f, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
 	fprintf(f, " the first %d of each class:\n\n| message | class | client | attempts | stored | delivered | "
-		   "why |\n| --- | --- | --- | --- | --- | --- | --- |\n", RM_BIG_SHOWN);
+		   "why |\n| --- | --- | --- | --- | --- | --- | --- |\n", REPORT_BIG_SHOWN);
 	for (int k = 0; k < CHK_CLASS_COUNT; k++)
-		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < RM_BIG_SHOWN; i++) {
+		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < REPORT_BIG_SHOWN; i++) {
 			const struct chk_message *m = &c->chk.msgs[i];
 
 			if ((int)m->cls != k)
@@ -331,7 +307,7 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 			fprintf(f, "**Not as expected:** %s.\n\n", c->chk.reason);
 		fprintf(f, "Expectation: `%s`. Run it again: `%s`.\n\n", where, rerun);
 	}
-	if (c->chk.nmsgs > RM_BIG_CELL) {
+	if (c->chk.nmsgs > REPORT_BIG_CELL) {
 		rm_big_cell(f, c);
 		rm_contrast(f, c, cells, ncells);
 		rm_commands(f, c);

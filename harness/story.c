@@ -527,6 +527,8 @@ int story_build(const struct cell_result *c, struct story *out)
 
 	memset(out, 0, sizeof *out);
 	memset(&x, 0, sizeof x);
+	if (c->history_events_only)
+		return -1;            /* a big cell's history holds no message to tell of */
 	x.c = c;
 	x.r = r;
 	x.out = out;

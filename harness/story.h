@@ -76,7 +76,10 @@ struct story {
 	bool kept;                    /* false when the cell's history was not available */
 };
 
-/* Build the story of c (a checked cell). Returns 0, or -1 when out of memory. Free with story_free. */
+/*
+ * Build the story of c (a checked cell). Returns 0, or -1 when out of memory or when c kept only
+ * its events (history_events_only: a big cell). Free with story_free.
+ */
 int story_build(const struct cell_result *c, struct story *out);
 void story_free(struct story *s);
 

@@ -73,7 +73,7 @@ int story_account(const struct cell_result *c, const char *id, char *buf, size_t
 	for (int i = 0; i < c->chk.nmsgs; i++)
 		if (strcmp(c->chk.msgs[i].id, id) == 0)
 			m = &c->chk.msgs[i];
-	if (!m || !n)
+	if (!m || !n || c->history_events_only)
 		return -1;
 	memset(at, 0, sizeof at);
 	for (size_t j = 0; j < n; j++) {
@@ -158,7 +158,7 @@ const struct cell_result *story_contrast_cell(const struct cell_result *bug, con
 		int score;
 
 		if (c == bug || strcmp(c->scenario, bug->scenario) != 0 || strcmp(c->stack, bug->stack) == 0 ||
-		    !cell_met(c) || !c->history)
+		    !cell_met(c) || !c->history || c->history_events_only)
 			continue;
 		for (int j = 0; j < c->chk.nmsgs; j++)
 			if (strcmp(c->chk.msgs[j].id, id) == 0 && c->chk.msgs[j].cls == CHK_OK) {

@@ -254,12 +254,17 @@ grep -q "Reports: " "$work/out" && bad "claims the reports were written: $(tail 
 	bad "results.json missing"
 
 # --- killed in the middle of a run --------------------------------------------
+# A cell that waits 30 s after its first message, so the signal always lands mid-run.
+mkdir -p "$work/slow/stacks"
+cp "$src/scenarios/stacks/ws-ack.stack" "$work/slow/stacks/"
+printf 'scenario slow\nrecipients 1\nsend m1\nawait client done m1\nwait 30s\nexpect * clean\n' \
+	>"$work/slow/slow.scn"
 for sig in INT KILL; do
-	setsid "$acklab" run lost-ack --stack ws-ack --out "$work/killed-$sig" >"$work/killed.out" 2>&1 &
+	setsid "$acklab" run --scenarios-dir "$work/slow" --out "$work/killed-$sig" >"$work/killed.out" 2>&1 &
 	pid=$!
 	# wait (bounded) until the cell is in the middle: its server store exists
-	for _ in $(seq 1 100); do
-		[ -e "$work/killed-$sig/lost-ack/ws-ack/chat.db" ] && break
+	for _ in $(seq 1 200); do
+		[ -e "$work/killed-$sig/slow/ws-ack/chat.db" ] && break
 		sleep 0.05
 	done
 	[ "$(session_left "$pid")" -ge 3 ] && ok "SIG$sig: the run is going ($(session_left "$pid") processes)" ||

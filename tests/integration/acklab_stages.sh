@@ -15,7 +15,7 @@ src=${ACKLAB_SRC:-$(pwd)}
 acklab="$bin/acklab"
 work=$(mktemp -d /tmp/acklab-stages-test.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 fails=0; passes=0
 ok()  { passes=$((passes+1)); echo "ok   $*"; }
 bad() { fails=$((fails+1)); echo "FAIL $*"; }
