@@ -11,6 +11,13 @@
 # linear in the history. CHECKER_JANSSON=1 adds one run of the old way
 # (every line parsed by jansson into a history in memory, then checked),
 # for comparison: slow and several GB at a million messages.
+# Then, end to end, what a user waits for: `acklab report` on a run folder
+# whose one cell holds the canned N messages (the cell's plan from a real
+# run of lost-ack on http, made first; it needs the namespaces acklab
+# needs, and is skipped where they cannot be made): wall time, messages per
+# second and peak RSS of the whole re-check, reading the files, classifying
+# and writing results.json (every message), junit.xml, summary.md and
+# report.html. REPORT=0 leaves it out.
 # A benchmark, not a test: it exits 0 (1 only when the checker got the
 # classes wrong or failed).
 # Measured 2026-12-02 on the 2-core build machine, shared (load average
@@ -60,3 +67,31 @@ for size in $((n / 5)) "$n"; do
 	fi
 	echo
 done
+
+# End to end: `acklab report` on a run folder of one cell of $n messages.
+[ "${REPORT:-1}" = 1 ] || exit 0
+make -s bin/acklab || exit 1
+run="$dir/run"
+if ! bin/acklab run lost-ack --stack http --out "$run" >"$dir/run.out" 2>&1 && [ ! -s "$run/lost-ack/http/plan.json" ]; then
+	echo "acklab report: skipped, this machine cannot run a cell: $(tail -n 1 "$dir/run.out")"
+	exit 0
+fi
+store_t=$(bin/bench/checker_bench write "$run/lost-ack/http" "$n" | awk '$1 == "store_read_ns" { print $2 }')
+jq --argjson t "$store_t" '.store_read_ns = $t | .t0_ns = 1000000000 | .error = ""' "$run/lost-ack/http/cell.json" \
+	>"$dir/cell.json" && mv "$dir/cell.json" "$run/lost-ack/http/cell.json"
+rm -f "$run/lost-ack/http/bot.jsonl"
+# Wall time and the child's peak RSS, from the kernel's own accounting.
+python3 - "$run" "$n" <<'PY'
+import resource, subprocess, sys, time
+run, n = sys.argv[1], int(sys.argv[2])
+start = time.monotonic()
+rc = subprocess.run(["bin/acklab", "report", run], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.monotonic() - start
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"acklab report: {n} messages re-checked and reported in {wall:.2f} s wall ({n / wall:.0f} messages/s), "
+      f"CPU {ru.ru_utime + ru.ru_stime:.2f} s, peak RSS {ru.ru_maxrss // 1024} MB, exit {rc} "
+      "(1: the canned DUPs are not what lost-ack expects of http)")
+PY
+jq -r '.cells[0] | "  results.json: \(.messages | length) messages, counts \(.counts | tostring)"' "$run/results.json"
+echo "  report sizes: results.json $(du -m "$run/results.json" | cut -f1) MB," \
+	"report.html $(du -k "$run/report.html" | cut -f1) KB, summary.md $(du -k "$run/summary.md" | cut -f1) KB"

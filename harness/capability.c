@@ -21,6 +21,8 @@ static const struct {
 	{ CAP_REPLICAS, "replicas" },
 	{ CAP_BOT, "bot" },
 	{ CAP_BOT_FAILPOINTS, "bot-failpoints" },
+	{ CAP_BOT_HTTP, "bot-http" },
+	{ CAP_BOT_WS, "bot-websocket" },
 };
 
 const char *cap_name(unsigned cap)

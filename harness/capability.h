@@ -27,9 +27,11 @@ enum capability {
 	CAP_REPLICAS   = 1u << 6,     /* several server instances can share one store ({instance}) */
 	CAP_BOT        = 1u << 7,     /* a bot role, and a bot-store command that reads its record back */
 	CAP_BOT_FAILPOINTS = 1u << 8, /* the bot takes {failpoints} (process=crash@N) */
+	CAP_BOT_HTTP   = 1u << 9,     /* the server delivers to the bot by HTTP POSTs it retries (Events API) */
+	CAP_BOT_WS     = 1u << 10,    /* the bot holds a WebSocket to the server (RTM, Socket Mode) */
 };
 #define CAP_ALL (CAP_FAILPOINTS | CAP_EVENTS | CAP_RESTART | CAP_TIMERS | CAP_CATCHUP | CAP_STORAGE | \
-		 CAP_REPLICAS | CAP_BOT | CAP_BOT_FAILPOINTS)
+		 CAP_REPLICAS | CAP_BOT | CAP_BOT_FAILPOINTS | CAP_BOT_HTTP | CAP_BOT_WS)
 
 /* The word for one capability bit ("failpoints"), or NULL for anything else. */
 const char *cap_name(unsigned cap);

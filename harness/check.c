@@ -178,12 +178,14 @@ static void check_untouched(struct cell_result *out)
 }
 
 /*
- * Over this size a cell's history is not kept in memory as objects (a
- * million messages would take gigabytes): its verdicts come from the files
+ * Over this size (about 20,000 messages) a cell's history is not kept in
+ * memory as objects: a million messages would take gigabytes, and 20,000
+ * already take seconds to parse, for stories that a cell of more than
+ * REPORT_BIG_CELL messages does not get. Its verdicts come from the files
  * all the same (checker_run_files), and only the entries that are not
  * about one message are kept, for the measures (history_load_cell_events).
  */
-#define CHECK_HISTORY_KEEP_BYTES (64L << 20)
+#define CHECK_HISTORY_KEEP_BYTES (16L << 20)
 
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as

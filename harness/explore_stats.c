@@ -1,9 +1,9 @@
 /*
  * explore_stats: throughput and latency per stack over the cells acklab
- * explore ran (explore.h). A cell's history already says when acklab asked
- * a client to send each message (acklab "send") and when the client showed
- * it Sent; the latency is the difference, the throughput the messages over
- * the time from a cell's first send to its last answer. Only the numbers
+ * explore ran (explore.h). The checker already says of each message when
+ * acklab asked a client to send it and when the client showed it Sent
+ * (chk_message); the latency is the difference, the throughput the
+ * messages over the time from a cell's first send to its last answer. Only the numbers
  * are kept (8 bytes a message), so a soak of millions of messages fits; the
  * percentiles sort them once, at the end.
  */
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "explore.h"
-#include "strmap.h"
 #include "util.h"
 
 static int explore_cmp_double(const void *a, const void *b)
@@ -24,11 +23,10 @@ static int explore_cmp_double(const void *a, const void *b)
 void explore_stats_add(struct explore_stats *stats, int *n, int max, const struct cell_result *r)
 {
 	struct explore_stats *s = NULL;
-	struct strmap sent_at;
-	int64_t *t_send = NULL, first = 0, last = 0;
-	size_t len;
+	double first = 0, last = 0;
+	bool answered = false;
 
-	if (!r->history)
+	if (!r->classified || r->chk.nmsgs == 0)
 		return;
 	for (int i = 0; i < *n && !s; i++)
 		if (strcmp(stats[i].stack, r->stack) == 0)
@@ -40,49 +38,31 @@ void explore_stats_add(struct explore_stats *stats, int *n, int max, const struc
 		memset(s, 0, sizeof *s);
 		str_copy(s->stack, r->stack, sizeof s->stack);
 	}
-	len = history_len(r->history);
-	if (strmap_init(&sent_at, 1024) == -1)
-		return;
-	if (!(t_send = calloc(len + 1, sizeof *t_send)))
-		goto done;
-	for (size_t i = 0; i < len; i++) {
-		json_t *e = history_at(r->history, i);
-		const char *role = json_string_value(json_object_get(e, "role"));
-		const char *ev = json_string_value(json_object_get(e, "ev"));
-		const char *id = json_string_value(json_object_get(e, "id"));
-		int64_t t = (int64_t)json_integer_value(json_object_get(e, "t"));
-		int k;
+	if (s->n + (size_t)r->chk.nmsgs > s->cap) {
+		size_t ncap = s->cap ? 2 * s->cap : 1024;
+		double *v;
 
-		if (!role || !ev || !id)
-			continue;
-		if (strcmp(role, "acklab") == 0 && strcmp(ev, "send") == 0) {
-			if (strmap_get(&sent_at, id) < 0 && strmap_put(&sent_at, id, (int)i) == 0) {
-				t_send[i] = t;
-				s->messages++;
-				if (!first)
-					first = t;
-			}
-		} else if (strncmp(role, "client", 6) == 0 && (strcmp(ev, "sent") == 0 || strcmp(ev, "failed") == 0)) {
-			last = t > last ? t : last;
-			if (strcmp(ev, "sent") != 0 || (k = strmap_get(&sent_at, id)) < 0)
-				continue;
-			if (s->n == s->cap) {
-				size_t ncap = s->cap ? 2 * s->cap : 1024;
-				double *v = realloc(s->latency_ms, ncap * sizeof *v);
-
-				if (!v)
-					goto done;
-				s->latency_ms = v;
-				s->cap = ncap;
-			}
-			s->latency_ms[s->n++] = (double)(t - t_send[k]) / 1e6;
-		}
+		while (ncap < s->n + (size_t)r->chk.nmsgs)
+			ncap *= 2;
+		if (!(v = realloc(s->latency_ms, ncap * sizeof *v)))
+			return;
+		s->latency_ms = v;
+		s->cap = ncap;
 	}
-	if (last > first)
-		s->workload_ms += (double)(last - first) / 1e6;
-done:
-	free(t_send);
-	strmap_free(&sent_at);
+	for (int i = 0; i < r->chk.nmsgs; i++) {
+		const struct chk_message *m = &r->chk.msgs[i];
+
+		s->messages++;
+		first = i == 0 || m->send_ms < first ? m->send_ms : first;
+		if (strcmp(m->client_outcome, "none") == 0)
+			continue;
+		last = !answered || m->client_ms > last ? m->client_ms : last;
+		answered = true;
+		if (strcmp(m->client_outcome, "sent") == 0)
+			s->latency_ms[s->n++] = m->client_ms - m->send_ms;
+	}
+	if (answered && last > first)
+		s->workload_ms += last - first;
 }
 
 void explore_stats_print(FILE *f, struct explore_stats *stats, int n)

@@ -84,6 +84,12 @@ static unsigned plan_scenario_needs(const struct scenario *s, char (*why)[160])
 		plan_need(&needs, CAP_BOT, why, "it has a bot", 0);
 	if (s->bot_failpoints[0])
 		plan_need(&needs, CAP_BOT_FAILPOINTS, why, "it arms bot failpoints", 0);
+	if (s->bot_over == CAP_BOT_HTTP)
+		plan_need(&needs, CAP_BOT_HTTP, why, "its bot gets events by HTTP POSTs that the server "
+			  "retries (bot over http)", 0);
+	if (s->bot_over == CAP_BOT_WS)
+		plan_need(&needs, CAP_BOT_WS, why, "its bot holds a WebSocket to the server (bot over "
+			  "websocket)", 0);
 	if (s->servers)
 		plan_need(&needs, CAP_REPLICAS, why, "it runs several server instances on one store, and "
 			  "the server command names no {instance}", 0);

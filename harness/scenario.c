@@ -532,7 +532,7 @@ static const struct scn_statement scn_statements[] = {
 	{ "server", st_server, "server failpoints SPEC" },
 	{ "client", st_client, "client KEY VALUE [KEY VALUE...]" },
 	{ "listen", st_listen, "listen KEY VALUE [KEY VALUE...]" },
-	{ "bot", scn_st_bot, "bot [failpoints process=crash@N|after_process=crash@N]" },
+	{ "bot", scn_st_bot, "bot [over http|websocket] [failpoints process=crash@N|after_process=crash@N]" },
 	{ "sysctl", st_sysctl, "sysctl HOST KEY=VALUE" },
 	{ "rate", st_rate, "rate HOST RATE" },
 	{ "on", scn_st_on, "on TRIGGER: FAULT ARGS..." },

@@ -253,6 +253,7 @@ struct scenario {
 	struct scn_pos sender_pos;
 	bool bot;                     /* a bot role on a host of its own (scenario_bot.c) */
 	char bot_failpoints[64];      /* the bot's first life: "process=crash@3", or "" */
+	unsigned bot_over;            /* CAP_BOT_HTTP or CAP_BOT_WS when the scenario needs that delivery; 0: any */
 	struct scn_setting client[SCN_MAX_SETTINGS];
 	int nclient;
 	struct scn_setting listen[SCN_MAX_SETTINGS];

@@ -12,13 +12,20 @@
  * bot that acks after its work); a stack whose
  * bot command has no {failpoints} word cannot honour it (n/a).
  *
+ * `bot over http` (the server POSTs each event and retries: Events API) or
+ * `bot over websocket` (the bot holds a WebSocket: RTM, Socket Mode) says
+ * the scenario is about that delivery; a stack whose bot gets its events
+ * the other way is n/a (its offers line says bot-http or bot-websocket).
+ *
  *   bot
+ *   bot over http
  *   bot failpoints process=crash@3
  *   bot failpoints after_process=crash@3
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "capability.h"
 #include "scenario_priv.h"
 #include "util.h"
 
@@ -33,19 +40,34 @@ int scn_st_bot(struct scn_parser *p)
 	const char *spec;
 	long n;
 
+	int k = 1;
+
 	p->s->bot = true;
-	if (p->nw == 1)
+	if (p->nw > k && strcmp(p->w[k].text, "over") == 0) {
+		if (scn_need(p, k + 1, "how the bot gets its events (http or websocket)") == -1)
+			return -1;
+		if (strcmp(p->w[k + 1].text, "http") == 0)
+			p->s->bot_over = CAP_BOT_HTTP;
+		else if (strcmp(p->w[k + 1].text, "websocket") == 0)
+			p->s->bot_over = CAP_BOT_WS;
+		else
+			return scn_err(p, p->w[k + 1].col, "unknown bot delivery '%s' (expected http: the "
+				       "server POSTs each event and retries, or websocket: the bot holds a "
+				       "WebSocket to the server)", p->w[k + 1].text);
+		k += 2;
+	}
+	if (p->nw == k)
 		return 0;
-	if (strcmp(p->w[1].text, "failpoints") != 0)
-		return scn_err(p, p->w[1].col, "unknown bot setting '%s' (expected: %s)", p->w[1].text, p->usage);
-	if (scn_need(p, 2, "the failpoint spec") == -1)
+	if (strcmp(p->w[k].text, "failpoints") != 0)
+		return scn_err(p, p->w[k].col, "unknown bot setting '%s' (expected: %s)", p->w[k].text, p->usage);
+	if (scn_need(p, k + 1, "the failpoint spec") == -1)
 		return -1;
-	spec = p->w[2].text;
+	spec = p->w[k + 1].text;
 	if (!(strncmp(spec, "process=crash@", 14) == 0 && parse_long(spec + 14, 1, 1000000, &n, NULL, 0) == 0) &&
 	    !(strncmp(spec, "after_process=crash@", 20) == 0 && parse_long(spec + 20, 1, 1000000, &n, NULL, 0) == 0))
 		return scn_err(p, p->w[2].col, "bad bot failpoint '%s' (expected process=crash@N or "
 			       "after_process=crash@N: the bot dies just before, or just after, processing its "
 			       "Nth event)", spec);
 	str_copy(p->s->bot_failpoints, spec, sizeof p->s->bot_failpoints);
-	return scn_no_more(p, 3);
+	return scn_no_more(p, k + 2);
 }

@@ -121,8 +121,8 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 {
 	if (n < 2)
 		return stack_err(err, errlen, file, lineno, w[0].col,
-				 "missing capability after '%s' (expected failpoints, events, restart "
-				 "or catchup)", w[0].text);
+				 "missing capability after '%s' (expected failpoints, events, restart, "
+				 "catchup, bot-http or bot-websocket)", w[0].text);
 	for (int i = 1; i < n; i++) {
 		unsigned cap = cap_lookup(w[i].text);
 		const char *hint = cap ? NULL : cap_suggest(w[i].text);
@@ -130,9 +130,9 @@ static int stack_offers(struct stack *s, const char *file, int lineno, struct st
 		if (!cap || cap == CAP_TIMERS || cap == CAP_STORAGE || cap == CAP_REPLICAS || cap == CAP_BOT ||
 		    cap == CAP_BOT_FAILPOINTS)
 			return stack_err(err, errlen, file, lineno, w[i].col,
-					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart "
-					 "or catchup; timers, storage and replicas follow from the commands' "
-					 "placeholders)",
+					 "unknown capability '%s'%s%s%s (expected failpoints, events, restart, "
+					 "catchup, bot-http or bot-websocket; timers, storage and replicas "
+					 "follow from the commands' placeholders)",
 					 w[i].text, hint ? " (did you mean '" : "", hint ? hint : "",
 					 hint ? "'?)" : "");
 		s->offers |= cap;

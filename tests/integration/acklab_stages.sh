@@ -6,7 +6,8 @@
 #    unsharded run, and a cell given twice is refused;
 #  - a cell rerun from its plan (`--plan DIR/plan.json`) gives the same classes;
 #  - a stack that lacks what a scenario needs is n/a (not run, never met), with
-#    the missing capability named, in the terminal, results.json and junit.xml.
+#    the missing capability named, in the terminal, results.json and junit.xml;
+#    a bot scenario about one delivery (bot over http) on a bot of the other is too.
 # Needs: ACKLAB_BIN, ACKLAB_SRC (set by tests/run-tests.sh). Exits 77 when the
 # machine cannot make namespaces.
 set -u
@@ -26,11 +27,22 @@ bad() { fails=$((fails+1)); echo "FAIL $*"; }
 # Per cell: scenario, stack, status, verdict and every message's class.
 outcomes() { jq -S -c '[.cells[] | {scenario, stack, status, verdict,
 	messages: [.messages[] | {id, class, client, stored}]}] | sort_by(.scenario, .stack)' "$1"; }
+# The cells of two outcome files that differ, one line each (scenario stack: status verdict), and
+# the error or reason of each from the results.json files given after them.
+differing() {
+	jq -r -n --slurpfile a "$1" --slurpfile b "$2" '($a[0] | map({(.scenario + " " + .stack): .}) | add) as $x |
+		($b[0] | map({(.scenario + " " + .stack): .}) | add) as $y |
+		($x + $y | keys[]) as $k | select($x[$k] != $y[$k]) |
+		"\($k): \($x[$k].status // "-") \($x[$k].verdict // "-") / \($y[$k].status // "-") \($y[$k].verdict // "-")"'
+	shift 2
+	jq -r '.cells[] | select(.status != "met" and .status != "n/a") |
+		"  \(.scenario) \(.stack): \(.status): \(.error // .reason // "" | .[0:300])"' "$@"
+}
 
 # 1. a full run, then checked again from its folder
 "$acklab" run --out "$work/full" -j 4 >"$work/full.out" 2>&1
 rc=$?
-[ $rc -eq 0 ] && ok "full matrix run (exit 0)" || { bad "full matrix run exit $rc"; tail -30 "$work/full.out"; }
+[ $rc -eq 0 ] && ok "full matrix run (exit 0)" || { bad "full matrix run exit $rc"; grep -E '^\[.*(FAIL|error)' "$work/full.out"; }
 outcomes "$work/full/results.json" >"$work/full.outcomes"
 for f in plan.json cell.json history.jsonl store.jsonl; do
 	[ -s "$work/full/lost-ack/http/$f" ] && ok "a cell's record holds $f" || bad "no $f in a cell folder"
@@ -41,7 +53,7 @@ outcomes "$work/full/results.json" >"$work/recheck.outcomes"
 if [ $rc -eq 0 ] && cmp -s "$work/full.outcomes" "$work/recheck.outcomes"; then
 	ok "acklab report on the stored run: same verdicts and classes ($(jq length "$work/full.outcomes") cells)"
 else
-	bad "re-check differs (exit $rc)"; diff <(jq . "$work/full.outcomes") <(jq . "$work/recheck.outcomes") | head -20
+	bad "re-check differs (exit $rc)"; differing "$work/full.outcomes" "$work/recheck.outcomes" "$work/full/results.json"
 fi
 # The check is a pure function of the folder: a store read back differently changes the verdict.
 cp -r "$work/full/lost-ack/http" "$work/http.bak"
@@ -54,7 +66,8 @@ rm -rf "$work/full/lost-ack/http"; cp -r "$work/http.bak" "$work/full/lost-ack/h
 
 # 2. three shards, merged
 for k in 1 2 3; do
-	"$acklab" run --shard "$k/3" --out "$work/shard$k" -j 4 >"$work/shard$k.out" 2>&1 || bad "shard $k/3 exit $?"
+	"$acklab" run --shard "$k/3" --out "$work/shard$k" -j 4 >"$work/shard$k.out" 2>&1 ||
+		{ bad "shard $k/3 exit $?"; grep -E '^\[.*(FAIL|error)' "$work/shard$k.out"; }
 done
 n1=$(jq '.cells | length' "$work/shard1/results.json"); n2=$(jq '.cells | length' "$work/shard2/results.json")
 n3=$(jq '.cells | length' "$work/shard3/results.json")
@@ -66,7 +79,8 @@ outcomes "$work/merged/results.json" >"$work/merged.outcomes"
 if [ $rc -eq 0 ] && cmp -s "$work/full.outcomes" "$work/merged.outcomes"; then
 	ok "three shards merged equal the unsharded run"
 else
-	bad "merged shards differ (exit $rc)"; diff <(jq . "$work/full.outcomes") <(jq . "$work/merged.outcomes") | head -20
+	bad "merged shards differ (exit $rc)"
+	differing "$work/full.outcomes" "$work/merged.outcomes" "$work/merged/results.json"
 fi
 cells=$(jq length "$work/full.outcomes")
 grep -q "tests=\"$cells\"" "$work/merged/junit.xml" && ok "merged junit.xml has $cells testcases" || bad "merged junit.xml"
@@ -125,6 +139,19 @@ grep -q "8 of 8 cells met their expectation; 2 n/a" "$work/na.out" && ok "the ta
 	{ bad "tally"; tail -3 "$work/na.out"; }
 ACKLAB_SCENARIOS="$work/scn" "$acklab" run crash-before-persist --stack blackbox --out "$work/allna" >"$work/allna.out" 2>&1
 [ $? -eq 4 ] && ok "a run where no cell can run exits 4" || bad "all n/a exit $?"
+# A bot scenario about one way of delivery, on a bot that gets its events the other way: n/a.
+"$acklab" run bot-lost-ack bot-half-open --stack bot-rtm,bot-events --out "$work/botna" >"$work/botna.out" 2>&1
+rc=$?
+bst() { jq -r --arg s "$1" --arg k "$2" '.cells[] | select(.scenario==$s and .stack==$k) | "\(.status) \(.na)"' \
+	"$work/botna/results.json"; }
+case "$(bst bot-lost-ack bot-rtm)|$(bst bot-half-open bot-events)" in
+"n/a stack bot-rtm does not offer bot-http"*"|n/a stack bot-events does not offer bot-websocket"*)
+	ok "a bot scenario over http is n/a on an RTM bot, one over websocket on an Events API bot";;
+*)	bad "bot delivery: '$(bst bot-lost-ack bot-rtm)' / '$(bst bot-half-open bot-events)'";;
+esac
+[ $rc -eq 0 ] && [ "$(bst bot-lost-ack bot-events | cut -d' ' -f1)" = met ] &&
+	[ "$(bst bot-half-open bot-rtm | cut -d' ' -f1)" = met ] && ok "the bots they are about still run (met)" ||
+	bad "bot cells: exit $rc, $(bst bot-lost-ack bot-events) / $(bst bot-half-open bot-rtm)"
 
 # 5. tokens match whole: m1..m12 on every default stack, clean (no m1 found inside m10)
 {

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "../../harness/capability.h"
 #include "../../harness/checker.h"
 #include "../../harness/scenario.h"
 #include "../../harness/stack.h"
@@ -192,7 +193,10 @@ static void test_bot_statement(void **state)
 		  "b.scn:2:16: bad bot failpoint 'process=crash' (expected process=crash@N or "
 		  "after_process=crash@N: the bot dies just before, or just after, processing its Nth event)" },
 		{ "scenario b\nbot restart\n", "b.scn:2:5: unknown bot setting 'restart' (expected: bot "
-		  "[failpoints process=crash@N|after_process=crash@N])" },
+		  "[over http|websocket] [failpoints process=crash@N|after_process=crash@N])" },
+		{ "scenario b\nbot over carrier-pigeon\n", "b.scn:2:10: unknown bot delivery 'carrier-pigeon' "
+		  "(expected http: the server POSTs each event and retries, or websocket: the bot holds a "
+		  "WebSocket to the server)" },
 		{ "scenario b\nbot\nsend m1\nawait bot procesed m1\nexpect * clean\n",
 		  "b.scn:4:11: bot never says 'procesed' (did you mean 'processed'?)" },
 	};
@@ -206,6 +210,12 @@ static void test_bot_statement(void **state)
 					       &s, err, sizeof err), 0);
 	assert_true(s->bot);
 	assert_string_equal(s->bot_failpoints, "process=crash@3");
+	assert_int_equal(s->bot_over, 0);
+	scenario_free(s);
+	assert_int_equal(scenario_parse_string("b.scn", "scenario b\nbot over websocket failpoints process=crash@2\n"
+					       "send m1\nexpect * clean\n", &s, err, sizeof err), 0);
+	assert_int_equal(s->bot_over, CAP_BOT_WS);
+	assert_string_equal(s->bot_failpoints, "process=crash@2");
 	scenario_free(s);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		s = NULL;
