@@ -31,7 +31,7 @@ struct chk_copy {
 	int next;                     /* the message's next copy, or -1 */
 	int who;
 	int count;                    /* store rows, or displays, with this ts */
-	char ts[48];                  /* "" when the server gives none */
+	const char *ts;               /* "" when the server gives none; in the result's strings */
 };
 
 struct chk_facts {
@@ -39,7 +39,7 @@ struct chk_facts {
 	const char *parent_id, *parent_ts;   /* for replies, else NULL */
 	const char *channel;
 	bool unwatched;               /* recipients do not follow its channel: no gap */
-	double client_ms, stored_ms;
+	double stored_ms;
 	long store_pos;               /* index of its first store row, -1 when not stored */
 	int sending;
 };
@@ -145,6 +145,25 @@ static int chk_find(struct chk_state *st, bool token, const char *key)
 
 /* --- gathering -------------------------------------------------------------- */
 
+/*
+ * A ts for message m, kept in the result's strings: the one m's copies or
+ * its client already hold when it is the same (the store's copy, each
+ * recipient's and the client's are mostly one ts), else a new copy.
+ */
+static const char *chk_intern_ts(struct chk_state *st, int m, const char *ts)
+{
+	const char *client = st->r->msgs[m].client_ts;
+
+	if (!ts[0])
+		return "";
+	if (client && strcmp(client, ts) == 0)
+		return client;
+	for (int i = st->f[m].first_copy; i >= 0; i = st->copies[i].next)
+		if (strcmp(st->copies[i].ts, ts) == 0)
+			return st->copies[i].ts;
+	return arena_strdup(&st->r->strings, ts);
+}
+
 static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const char *ts)
 {
 	struct chk_copy *c;
@@ -167,7 +186,8 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 	c->next = st->f[m].first_copy;
 	c->who = who;
 	c->count = 0;
-	str_copy(c->ts, ts, sizeof c->ts);
+	if (!(c->ts = chk_intern_ts(st, m, ts)))
+		return NULL;
 	st->f[m].first_copy = (int)st->ncopies++;
 	return c;
 }
@@ -203,27 +223,30 @@ static int chk_message_in(struct chk_state *st, int *hint, const char *text)
 	return -1;
 }
 
-static void chk_on_client(struct chk_state *st, const struct history_fields *e)
+static int chk_on_client(struct chk_state *st, const struct history_fields *e)
 {
 	struct chk_message *msg;
+	char ts[48];
 	int m, a;
 
 	if (!e->id || (m = chk_find(st, false, e->id)) < 0)
-		return;
+		return 0;
 	msg = &st->r->msgs[m];
 	a = (int)e->attempts;
 	if (chk_eq(e->ev, "sending")) {
 		st->f[m].sending++;
 		a = (int)e->attempt;
 	} else if (chk_eq(e->ev, "sent") || chk_eq(e->ev, "failed")) {
-		str_copy(msg->client_outcome, e->ev, sizeof msg->client_outcome);
-		msg->client_ms = st->f[m].client_ms = chk_ms(e, st->t0);
-		chk_ts(e, msg->client_ts, sizeof msg->client_ts);
-		if (e->ev[0] == 'f')
-			msg->client_ts[0] = '\0';
+		msg->client_outcome = e->ev[0] == 'f' ? "failed" : "sent";
+		msg->client_ms = chk_ms(e, st->t0);
+		chk_ts(e, ts, sizeof ts);
+		msg->client_ts = "";
+		if (e->ev[0] != 'f' && !(msg->client_ts = chk_intern_ts(st, m, ts)))
+			return -1;
 	}
 	if (a > msg->attempts)
 		msg->attempts = a;
+	return 0;
 }
 
 static int chk_on_stored(struct chk_state *st, const struct history_fields *e)
@@ -312,10 +335,12 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 	f = &st->f[st->r->nmsgs];
 	memset(m, 0, sizeof *m);
 	memset(f, 0, sizeof *f);
-	str_copy(m->id, e->id, sizeof m->id);
+	if (!(m->id = arena_strdup(&st->r->strings, e->id)))
+		return err_set(err, errlen, "checker: out of memory");
 	if (!(m->token = arena_strdup(&st->r->strings, e->token)))
 		return err_set(err, errlen, "checker: out of memory");
-	str_copy(m->client_outcome, "none", sizeof m->client_outcome);
+	m->client_outcome = "none";
+	m->client_ts = "";
 	m->send_ms = chk_ms(e, st->t0);
 	f->first_copy = -1;
 	f->store_pos = -1;
@@ -346,7 +371,7 @@ int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, si
 	if (st->r->nmsgs == 0)
 		return 0;
 	if (strncmp(e->role, "client", 6) == 0)      /* client, and client2.. of a workload */
-		chk_on_client(st, e);
+		rc = chk_on_client(st, e);
 	else if (chk_eq(e->role, "store") && chk_eq(e->ev, "stored"))
 		rc = chk_on_stored(st, e);
 	else if (chk_eq(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
@@ -462,6 +487,7 @@ static void chk_itoa(long long v, char *buf)
 static void chk_why_ok(char *why, size_t len, const struct chk_message *msg, const char *ts,
 		       double client_ms)
 {
+	/* An ok message is stored once, and its client showed Sent. */
 	char num[24];
 	size_t n = 0;
 
@@ -500,6 +526,7 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 
 	if (f->sending > msg->attempts)
 		msg->attempts = f->sending;
+	msg->stored_ts = msg->stored ? chk_first_stored_ts(st, m) : "";
 	chk_store_has(st, m, "", &ts_known);
 	for (int i = f->first_copy; i >= 0; i = st->copies[i].next) {
 		const struct chk_copy *c = &st->copies[i];
@@ -539,7 +566,7 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 	/* "client showed Sent at 412 ms after 1 attempt", for the sentences that say it (not ok's). */
 #define CHK_SHOWN()                                                                                  \
 	((sent || failed) ? (snprintf(shown, sizeof(shown), "client showed %s at %lld ms after %d attempt%s", \
-				      sent ? "Sent" : "Failed", (long long)(f->client_ms + 0.5),       \
+				      sent ? "Sent" : "Failed", (long long)(msg->client_ms + 0.5),       \
 				      msg->attempts, msg->attempts == 1 ? "" : "s"), shown)                \
 			  : "client never showed Sent or Failed")
 
@@ -587,7 +614,7 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 		snprintf(why, sizeof(why), "%s; not stored (honest failure)", CHK_SHOWN());
 	} else {
 		msg->cls = CHK_OK;
-		chk_why_ok(why, sizeof why, msg, chk_first_stored_ts(st, m), f->client_ms);
+		return;               /* chk_why() tells it from the fields when asked */
 	}
 	msg->why = arena_strdup(&st->r->strings, why);
 	if (!msg->why)
@@ -596,6 +623,14 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 }
 
 /* --- the entry points ------------------------------------------------------- */
+
+const char *chk_why(const struct chk_message *m, char *buf, size_t len)
+{
+	if (m->why)
+		return m->why;
+	chk_why_ok(buf, len, m, m->stored_ts, m->client_ms);
+	return buf;
+}
 
 void chk_result_free(struct chk_result *r)
 {

@@ -32,22 +32,25 @@
 #include "history.h"
 #include "scenario.h"
 
+/* Laid out for size, a million of them in a big cell: pointers and doubles, then the ints. */
 struct chk_message {
-	char id[SCN_ID_MAX];
+	const char *id;               /* "m3"; in the result's strings */
 	const char *token;            /* in the result's strings */
-	enum chk_class cls;
-	char client_outcome[16];      /* "sent", "failed" or "none" */
-	char client_ts[48];           /* the ts the client showed with Sent, or "" */
-	int attempts;
+	const char *client_outcome;   /* "sent", "failed" or "none" (static strings) */
+	const char *client_ts;        /* the ts the client showed with Sent, or ""; in the result's strings */
 	double send_ms;               /* when acklab asked the client to send it, from the cell's time zero */
 	double client_ms;             /* when the client showed Sent or Failed (its last word); 0 for none */
+	enum chk_class cls;
+	int attempts;
 	int stored;                   /* rows in the store carrying the token */
 	int delivered_max;            /* most distinct stored copies any recipient saw */
 	int pushes_max;               /* most times any recipient was shown one copy */
 	int phantom_copies;           /* copies seen by recipients that the store lacks */
 	int recipients_missing;       /* recipients that never saw a stored copy */
+	const char *stored_ts;        /* the ts of its first store row ("no ts" without one), or "" */
 	const char *why;              /* one sentence: "client showed Sent at 412 ms; store has 0 rows";
-	                                 in the result's strings */
+	                                 in the result's strings; NULL for an ok message, whose sentence
+	                                 chk_why() puts together from the fields above when asked */
 };
 
 struct chk_result {
@@ -84,6 +87,12 @@ int checker_run_files(const char *history_path, const char *store_path, int64_t 
 		      const struct scn_expect *exp, int recipients, int64_t t0_ns, struct chk_result *out,
 		      char *err, size_t errlen);
 void chk_result_free(struct chk_result *r);
+/*
+ * What happened to m, in one sentence: m->why, or for an ok message (a
+ * million of them in a big cell, not worth keeping) the sentence its fields
+ * make, into buf. The sentence, in buf or in the result's strings.
+ */
+const char *chk_why(const struct chk_message *m, char *buf, size_t len);
 /*
  * Compare the classes in r with exp (NULL: expect clean), filling r->pass,
  * verdict, expected and reason (checker_expect.c). checker_run_at() does it;

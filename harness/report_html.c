@@ -468,6 +468,7 @@ static void rh_messages(FILE *f, const struct cell_result *c)
 	for (int k = 0; k < CHK_CLASS_COUNT; k++)
 		for (int i = 0, shown = 0; i < c->chk.nmsgs && (!big || shown < REPORT_BIG_SHOWN); i++) {
 			const struct chk_message *m = &c->chk.msgs[i];
+			char why_buf[256];
 
 			/* A small cell: every message once, in the order sent (class 0's pass). */
 			if (big ? (int)m->cls != k : k != 0)
@@ -476,7 +477,7 @@ static void rh_messages(FILE *f, const struct cell_result *c)
 			fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>",
 				m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
 				m->delivered_max);
-			rh_text(f, m->why);
+			rh_text(f, chk_why(m, why_buf, sizeof why_buf));
 			fputs("</td></tr>\n", f);
 		}
 	fputs("</table>\n", f);

@@ -63,6 +63,7 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 
 	for (i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
+		char why_buf[256];
 
 		json_array_append_new(msgs, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:i, s:i, s:i, s:s}",
 						      "id", m->id, "class", chk_class_name(m->cls),
@@ -70,7 +71,7 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 						      "client_ts", m->client_ts[0] ? m->client_ts : NULL,
 						      "attempts", m->attempts, "stored", m->stored,
 						      "delivered", m->delivered_max, "shown_max", m->pushes_max,
-						      "why", m->why));
+						      "why", chk_why(m, why_buf, sizeof why_buf)));
 	}
 	for (i = 0; i < CHK_CLASS_COUNT; i++)
 		json_object_set_new(counts, chk_class_name(i), json_integer(c->chk.counts[i]));

@@ -90,11 +90,11 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 	fprintf(st->cases, "verdict: %s\n", a);
 	for (i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
-		char line[512];
+		char line[512], why_buf[256];
 
 		snprintf(line, sizeof(line), "%s %s: client=%s attempts=%d stored=%d delivered=%d; %s",
 			 m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
-			 m->delivered_max, m->why);
+			 m->delivered_max, chk_why(m, why_buf, sizeof why_buf));
 		report_xml_escape(line, reason, sizeof(reason));
 		fprintf(st->cases, "%s\n", reason);
 	}

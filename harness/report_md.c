@@ -261,13 +261,14 @@ static void rm_big_cell(FILE *f, const struct cell_result *c)
 	for (int k = 0; k < CHK_CLASS_COUNT; k++)
 		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < REPORT_BIG_SHOWN; i++) {
 			const struct chk_message *m = &c->chk.msgs[i];
+			char why_buf[256];
 
 			if ((int)m->cls != k)
 				continue;
 			shown++;
 			fprintf(f, "| %s | %s | %s | %d | %d | %d | ", m->id, chk_class_name(m->cls), m->client_outcome,
 				m->attempts, m->stored, m->delivered_max);
-			rm_cell_text(f, m->why);
+			rm_cell_text(f, chk_why(m, why_buf, sizeof why_buf));
 			fprintf(f, " |\n");
 		}
 	fprintf(f, "\nEvery message's outcome is in results.json; the sequence diagram is left out for a cell "
@@ -317,10 +318,11 @@ static void rm_story(FILE *f, const struct cell_result *c, const struct cell_res
 		   "| --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int i = 0; i < c->chk.nmsgs; i++) {
 		const struct chk_message *m = &c->chk.msgs[i];
+		char why_buf[256];
 
 		fprintf(f, "| %s | %s | %s | %d | %d | %d | ", m->id, chk_class_name(m->cls), m->client_outcome,
 			m->attempts, m->stored, m->delivered_max);
-		rm_cell_text(f, m->why);
+		rm_cell_text(f, chk_why(m, why_buf, sizeof why_buf));
 		fprintf(f, " |\n");
 	}
 	fprintf(f, "\n*client*: what the sender's screen finally said; *stored*: rows in the store "

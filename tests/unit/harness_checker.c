@@ -82,6 +82,9 @@ static struct scn_expect expect_of(int cls, const char *id, int count)
 	return e;
 }
 
+/* Where chk_why() puts the sentence of an ok message. */
+static char why_buf[256];
+
 static void test_classes(void **state)
 {
 	struct history *h = history_new();
@@ -138,27 +141,27 @@ static void test_classes(void **state)
 	assert_string_equal(r.msgs[0].client_outcome, "sent");
 	assert_int_equal(r.msgs[0].stored, 1);
 	assert_int_equal(r.msgs[0].delivered_max, 1);
-	assert_string_equal(r.msgs[0].why, "stored once (ts 100.000001); client showed Sent at 5 ms after 1 attempt");
+	assert_string_equal(chk_why(&r.msgs[0], why_buf, sizeof why_buf), "stored once (ts 100.000001); client showed Sent at 5 ms after 1 attempt");
 	assert_int_equal(r.msgs[1].cls, CHK_LOST);
-	assert_string_equal(r.msgs[1].why, "client showed Sent at 412 ms after 1 attempt; store has 0 rows");
+	assert_string_equal(chk_why(&r.msgs[1], why_buf, sizeof why_buf), "client showed Sent at 412 ms after 1 attempt; store has 0 rows");
 	assert_int_equal(r.msgs[2].cls, CHK_DUPLICATE);
 	assert_int_equal(r.msgs[2].attempts, 2);
 	assert_int_equal(r.msgs[2].stored, 2);
 	assert_int_equal(r.msgs[2].delivered_max, 2);
-	assert_string_equal(r.msgs[2].why, "stored 2 times; client showed Sent at 950 ms after 2 attempts");
+	assert_string_equal(chk_why(&r.msgs[2], why_buf, sizeof why_buf), "stored 2 times; client showed Sent at 950 ms after 2 attempts");
 	assert_int_equal(r.msgs[3].cls, CHK_PHANTOM);
 	assert_int_equal(r.msgs[3].phantom_copies, 1);
-	assert_string_equal(r.msgs[3].why, "recipient1 saw a copy (ts 100.000005) the store does not have; store has 0 rows");
+	assert_string_equal(chk_why(&r.msgs[3], why_buf, sizeof why_buf), "recipient1 saw a copy (ts 100.000005) the store does not have; store has 0 rows");
 	assert_int_equal(r.msgs[4].cls, CHK_FAILED_VISIBLE);
 	assert_string_equal(r.msgs[4].client_outcome, "failed");
 	assert_int_equal(r.msgs[4].attempts, 3);
 	assert_int_equal(r.msgs[5].cls, CHK_GAP);
 	assert_int_equal(r.msgs[5].recipients_missing, 1);
-	assert_string_equal(r.msgs[5].why, "stored (ts 100.000006) but recipient1 never saw it");
+	assert_string_equal(chk_why(&r.msgs[5], why_buf, sizeof why_buf), "stored (ts 100.000006) but recipient1 never saw it");
 	assert_int_equal(r.msgs[6].cls, CHK_ORPHAN_REPLY);
 	assert_int_equal(r.msgs[7].cls, CHK_LOST);
 	assert_string_equal(r.msgs[7].client_outcome, "none");
-	assert_string_equal(r.msgs[7].why, "client never showed Sent or Failed; store has 0 rows");
+	assert_string_equal(chk_why(&r.msgs[7], why_buf, sizeof why_buf), "client never showed Sent or Failed; store has 0 rows");
 	assert_int_equal(r.msgs[8].cls, CHK_OK);
 	assert_int_equal(r.counts[CHK_LOST], 2);
 	assert_int_equal(r.counts[CHK_OK], 2);
@@ -188,7 +191,7 @@ static void test_recipient_duplicate(void **state)
 	assert_int_equal(r.msgs[0].delivered_max, 1);
 	assert_false(r.pass);
 	assert_string_equal(r.verdict, "DUP-PUSH m1");
-	assert_string_equal(r.msgs[0].why, "recipient1 was shown the stored copy (ts 1.1) 2 times");
+	assert_string_equal(chk_why(&r.msgs[0], why_buf, sizeof why_buf), "recipient1 was shown the stored copy (ts 1.1) 2 times");
 	chk_result_free(&r);
 	/* A second recipient that never saw m1: the gap is the lesser class, dup-push stays. */
 	chk_result_free(&r);
@@ -389,10 +392,10 @@ static void test_failed_stored_and_ts_mismatch(void **state)
 	add_text(h, "store", "stored", "m2", "1.2", 10000);
 	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.msgs[0].cls, CHK_FAILED_STORED);
-	assert_string_equal(r.msgs[0].why, "client showed Failed at 30 ms after 3 attempts, yet the store "
+	assert_string_equal(chk_why(&r.msgs[0], why_buf, sizeof why_buf), "client showed Failed at 30 ms after 3 attempts, yet the store "
 			    "has it (ts 1.1): a retry by hand will store it twice");
 	assert_int_equal(r.msgs[1].cls, CHK_TS_MISMATCH);
-	assert_string_equal(r.msgs[1].why, "client showed Sent with ts 1.9; the store holds it as ts 1.2");
+	assert_string_equal(chk_why(&r.msgs[1], why_buf, sizeof why_buf), "client showed Sent with ts 1.9; the store holds it as ts 1.2");
 	assert_string_equal(r.verdict, "FAILED-STORED m1, TS-MISMATCH m2");
 	assert_false(r.pass);
 	chk_result_free(&r);
@@ -439,7 +442,7 @@ static void test_reordered(void **state)
 	add_ok(h, "m3", "1.3", 20);
 	assert_int_equal(checker_run(h, NULL, 1, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.msgs[0].cls, CHK_REORDERED);
-	assert_string_equal(r.msgs[0].why, "pushed after m2, which the store holds after it");
+	assert_string_equal(chk_why(&r.msgs[0], why_buf, sizeof why_buf), "pushed after m2, which the store holds after it");
 	assert_int_equal(r.msgs[1].cls, CHK_OK);
 	assert_int_equal(r.msgs[2].cls, CHK_OK);
 	assert_string_equal(r.verdict, "REORDERED m1");
