@@ -11,7 +11,9 @@
 # that part runs on any machine. The browser cells run as root and, where
 # setpriv exists, as nobody (acklab's user namespace, rootless). Exit 77
 # (skip) with the reason when Chromium, or acklab's namespaces, are not
-# available here. Needs ACKLAB_BIN and ACKLAB_SRC (tests/run-tests.sh).
+# available here. A page that stays silent after its start (not even ready)
+# is looked at and gets one fresh browser, and the client says ready once.
+# Needs ACKLAB_BIN and ACKLAB_SRC (tests/run-tests.sh).
 set -u
 fails=0; passes=0
 bin=${ACKLAB_BIN:?ACKLAB_BIN must point at the built programs}
@@ -57,6 +59,24 @@ if ! "$bin/browserc" --probe >"$work/probe.log" 2>&1; then
 	echo "chromium cannot run here: $(tail -n 1 "$work/probe.log")"
 	exit 77
 fi
+
+# --- a page that says nothing gets one fresh browser, and says ready once ------------
+# On loopback: a server that accepts and never answers, so the page's first
+# read waits out its 5 s, while --silent-ms 1000 looks at the page after 1 s.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(40)' >"$work/mute.port" &
+mute=$!
+for _ in $(seq 1 50); do [ -s "$work/mute.port" ] && break; sleep 0.1; done
+(sleep 15; echo) | timeout 60 "$bin/browserc" --server "http://127.0.0.1:$(cat "$work/mute.port")" --mode fetch \
+	--silent-ms 1000 >"$work/mute.out" 2>"$work/mute.err"
+rc=$?
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+[ $rc -eq 0 ] && [ "$(grep -c 'starting a fresh browser (once)' "$work/mute.err")" = 1 ] &&
+	grep -q 'the page said nothing 1000 ms after its start; it says of itself: {.*"readyState":"complete"' \
+		"$work/mute.err" && [ "$(grep -c '"ev":"ready"' "$work/mute.out")" = 1 ] &&
+	ok "a silent page is looked at, gets one fresh browser, and the client says ready once" ||
+	{ bad "silent page: exit $rc"; cat "$work/mute.err" "$work/mute.out"; }
 
 # --- the browser cells ---------------------------------------------------------------
 nice "$acklab" run crash-before-read half-open-nat --stack browser-ws,browser-fetch --out "$work/root" -j 2 \
