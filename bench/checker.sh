@@ -20,15 +20,17 @@
 # report.html. REPORT=0 leaves it out.
 # A benchmark, not a test: it exits 0 (1 only when the checker got the
 # classes wrong or failed).
-# Measured 2026-12-02 on the 2-core build machine, shared (load average
-# 13 to 23): 1,000,000 messages (736 MB + 105 MB of files) in a median 6.3 s
-# wall, 158k messages/s (spread 140k to 165k over 5 runs), because the
-# check got a fraction of a core; 1.5 s of CPU, 653k messages/s by CPU time,
-# split 0.75 s in the checker's thread and 0.75 s in the reader's: with both
-# cores free that would be about 0.8 s, 1.3M messages/s (an estimate, not
-# measured: the cores were never free); peak RSS 429 MB (450 bytes a
-# message). The jansson way: 35k messages/s by CPU time at 200,000 messages,
-# 1254 MB.
+# Measured 2026-12-02 on the 2-core build machine (shared; the same
+# binary's speed there moves by up to 2x from one minute to the next):
+# 1,000,000 messages (736 MB + 105 MB of files): median 745k messages/s
+# (651k to 767k over 5 runs) in a slow spell, single runs of 0.999 to
+# 1.07 s (935k to 1.0M messages/s) in a quiet one; about 1.55 s of CPU,
+# a quarter of it the kernel zeroing fresh memory; peak RSS 277 MB (290
+# bytes a message; 475 before the ts strings were shared and an ok
+# message's sentence made on demand). The whole `acklab report` of that
+# cell: 8.5 s and 416 MB, results.json 237 MB (24 s and 2.5 GB when
+# results.json was built as a JSON tree). The jansson way: 35k messages/s
+# by CPU time at 200,000 messages, 1254 MB.
 set -u
 cd "$(dirname "$0")/.."
 make -s bin/bench/checker_bench || exit 1

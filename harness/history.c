@@ -285,7 +285,8 @@ err:
 	return NULL;
 }
 
-struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
+/* The lines of the file at path (light: without the lines of a message). */
+static struct history *history_load_path(const char *path, bool light, char *err, size_t errlen)
 {
 	struct history *h;
 	FILE *f = fopen(path, "re");
@@ -294,9 +295,14 @@ struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
 		err_set(err, errlen, "history: cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	h = history_load_stream(f, path, false, err, errlen);
+	h = history_load_stream(f, path, light, err, errlen);
 	fclose(f);
 	return h;
+}
+
+struct history *history_load_jsonl(const char *path, char *err, size_t errlen)
+{
+	return history_load_path(path, false, err, errlen);
 }
 
 struct history *history_load_jsonl_text(const char *name, const char *text, size_t len, char *err,
@@ -324,16 +330,7 @@ static bool history_store_lifecycle(json_t *e)
 
 struct history *history_load_cell_events(const char *history_path, char *err, size_t errlen)
 {
-	struct history *h;
-	FILE *f = fopen(history_path, "re");
-
-	if (!f) {
-		err_set(err, errlen, "history: cannot open %s: %s", history_path, strerror(errno));
-		return NULL;
-	}
-	h = history_load_stream(f, history_path, true, err, errlen);
-	fclose(f);
-	return h;
+	return history_load_path(history_path, true, err, errlen);
 }
 
 struct history *history_load_cell(const char *history_path, const char *store_path, int64_t store_t_ns,

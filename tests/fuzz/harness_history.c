@@ -95,8 +95,12 @@ static void check_checker(struct history *h, const struct scn_expect *exp)
 	FUZZ_CHECK(FUZZ_TERMINATED(r->verdict) && r->verdict[0], "no verdict");
 	FUZZ_CHECK(FUZZ_TERMINATED(r->expected) && FUZZ_TERMINATED(r->reason), "unterminated");
 	FUZZ_CHECK(r->pass == !r->reason[0], "pass=%d with reason '%s'", r->pass, r->reason);
-	for (int i = 0; i < r->nmsgs; i++)
-		FUZZ_CHECK(r->msgs[i].why && r->msgs[i].why[0], "message %d: no why", i);
+	for (int i = 0; i < r->nmsgs; i++) {
+		char buf[256];
+		const char *why = chk_why(&r->msgs[i], buf, sizeof buf);
+
+		FUZZ_CHECK(why && why[0], "message %d: no why", i);
+	}
 	chk_result_free(r);
 	free(r);
 }
