@@ -688,14 +688,19 @@ static int cmd_list(const struct paths *p, int argc, char **argv)
 		printf("| %s | %s |\n", scns[i]->name, first[0] ? first : scns[i]->title);
 	}
 	scenarios_free(scns, nscn);
-	printf("\n| stack | default | offers | what it is |\n| --- | --- | --- | --- |\n");
+	printf("\n| stack | default | offers | its own expect lines | what it is |\n"
+	       "| --- | --- | --- | --- | --- |\n");
 	if (stack_load_dir(p->stacks, &stacks, err, sizeof err) == 0)
 		for (int i = 0; i < stacks.n; i++) {
-			char offers[128];
+			const struct stack *st = &stacks.stacks[i];
+			char offers[128], own[512] = "";
 
-			cap_format(stacks.stacks[i].offers, offers, sizeof offers);
-			printf("| %s | %s | %s | %s |\n", stacks.stacks[i].name,
-			       stacks.stacks[i].is_default ? "yes" : "control", offers, stacks.stacks[i].describe);
+			cap_format(st->offers, offers, sizeof offers);
+			for (int k = 0; k < st->nexpects && strlen(own) + 2 < sizeof own; k++)
+				snprintf(own + strlen(own), sizeof own - strlen(own), "%s%s", k ? ", " : "",
+					 st->expects[k].scenario);
+			printf("| %s | %s | %s | %s | %s |\n", st->name, st->is_default ? "yes" : "control", offers,
+			       own[0] ? own : "-", st->describe);
 		}
 	printf("\n| fault | usage | what it does |\n| --- | --- | --- |\n");
 	for (int i = 0; faults[i]; i++) {

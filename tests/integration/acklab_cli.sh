@@ -51,6 +51,8 @@ grep -q "unknown command 'frobnicate'" "$work/err" && ok "names the unknown comm
 expect_rc 0 "acklab check (every shipped file)" "$acklab" check
 expect_rc 0 "acklab list" "$acklab" list
 grep -q '| lost-ack |' "$work/out" && ok "list shows the scenarios" || bad "list output lacks lost-ack"
+grep -q '^| browser-ws | control | .* | fanout-before-persist, disk-full, crash-after-persist, unknown-channel | ' \
+	"$work/out" && ok "list shows a stack's own expect lines" || bad "list: $(grep '^| browser-ws' "$work/out")"
 
 cat >"$work/bad.scn" <<'SCN'
 scenario bad
