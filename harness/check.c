@@ -187,16 +187,29 @@ static void check_untouched(struct cell_result *out)
  */
 #define CHECK_HISTORY_KEEP_BYTES (16L << 20)
 
+/* A cell's record files, and whether it had a bot (whose record only the history in memory takes). */
+struct check_files {
+	char history[PATH_MAX + 32], store[PATH_MAX + 32], bot[PATH_MAX + 32];
+	bool has_bot;
+};
+
+static void check_files_of(const char *dir, struct check_files *cf)
+{
+	snprintf(cf->history, sizeof cf->history, "%s/history.jsonl", dir);
+	snprintf(cf->store, sizeof cf->store, "%s/store.jsonl", dir);
+	snprintf(cf->bot, sizeof cf->bot, "%s/bot.jsonl", dir);
+	cf->has_bot = access(cf->bot, F_OK) == 0;
+}
+
 /*
  * The history without the store role's entries (but its start and exit), plus store.jsonl's lines as
  * the store role's entries at the time the run read them (cell.json), and bot.jsonl's (a bot's
  * record, when the cell had one) as the bot-store role's. A history over CHECK_HISTORY_KEEP_BYTES
  * without a bot: its events only (*events_only).
  */
-static struct history *check_load_history(const char *dir, int64_t store_t, bool *events_only, char *err,
-					  size_t errlen)
+static struct history *check_load_history(const struct check_files *cf, int64_t store_t, bool *events_only,
+					  char *err, size_t errlen)
 {
-	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
 	struct history *h;
 	struct stat sb;
 	char *line = NULL;
@@ -204,16 +217,12 @@ static struct history *check_load_history(const char *dir, int64_t store_t, bool
 	ssize_t n;
 	FILE *f;
 
-	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
-	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
-	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
-	*events_only = stat(history_path, &sb) == 0 && sb.st_size > CHECK_HISTORY_KEEP_BYTES &&
-		       access(bot_path, F_OK) != 0;
+	*events_only = !cf->has_bot && stat(cf->history, &sb) == 0 && sb.st_size > CHECK_HISTORY_KEEP_BYTES;
 	if (*events_only)
-		return history_load_cell_events(history_path, err, errlen);
-	h = history_load_cell(history_path, store_path, store_t, err, errlen);
+		return history_load_cell_events(cf->history, err, errlen);
+	h = history_load_cell(cf->history, cf->store, store_t, err, errlen);
 	/* A bot's record (checker_bot.c), read back after the store, when the cell had a bot. */
-	f = h ? fopen(bot_path, "re") : NULL;
+	f = h && cf->has_bot ? fopen(cf->bot, "re") : NULL;
 	while (f && (n = getline(&line, &cap, f)) != -1) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
@@ -230,18 +239,13 @@ static struct history *check_load_history(const char *dir, int64_t store_t, bool
  * The classes of every message. From the files, as a re-check of a big run must (and so every
  * check takes the same way); a bot's record is only in the history in memory.
  */
-static int check_classify(const char *dir, struct cell_result *out, const struct plan *p, int64_t store_t,
-			  char *err, size_t errlen)
+static int check_classify(const struct check_files *cf, struct cell_result *out, const struct plan *p,
+			  int64_t store_t, char *err, size_t errlen)
 {
-	char history_path[PATH_MAX + 32], store_path[PATH_MAX + 32], bot_path[PATH_MAX + 32];
-
-	snprintf(history_path, sizeof history_path, "%s/history.jsonl", dir);
-	snprintf(store_path, sizeof store_path, "%s/store.jsonl", dir);
-	snprintf(bot_path, sizeof bot_path, "%s/bot.jsonl", dir);
-	if (access(bot_path, F_OK) == 0)
+	if (cf->has_bot)
 		return checker_run_at(out->history, p->expect, p->s->recipients, out->t0_ns, &out->chk, err,
 				      errlen);
-	return checker_run_files(history_path, store_path, store_t, p->expect, p->s->recipients, out->t0_ns,
+	return checker_run_files(cf->history, cf->store, store_t, p->expect, p->s->recipients, out->t0_ns,
 				 &out->chk, err, errlen);
 }
 
@@ -274,6 +278,7 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	json_t *rec = NULL;
 	json_error_t jerr;
 	const char *error;
+	struct check_files cf;
 	int64_t store_t;
 
 	memset(out, 0, sizeof *out);
@@ -303,7 +308,8 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	out->duration_ms = json_number_value(json_object_get(rec, "duration_ms"));
 	error = json_string_value(json_object_get(rec, "error"));
 	store_t = json_integer_value(json_object_get(rec, "store_read_ns"));
-	out->history = check_load_history(dir, store_t, &out->history_events_only, herr, sizeof herr);
+	check_files_of(dir, &cf);
+	out->history = check_load_history(&cf, store_t, &out->history_events_only, herr, sizeof herr);
 	if (!out->history) {
 		out->status = CELL_ERROR;
 		snprintf(out->error, sizeof out->error, "%s", error && *error ? error : herr);
@@ -313,9 +319,8 @@ int check_cell_dir(const char *run_dir, const char *cell_dir, struct cell_result
 	check_measure_reconnects(out);
 	exp = p->expect;
 	/* A cell that failed before its store was read back has no classes worth showing: all would be lost. */
-	snprintf(path, sizeof path, "%s/store.jsonl", dir);
-	if ((!(error && *error) || access(path, F_OK) == 0) &&
-	    check_classify(dir, out, p, store_t, herr, sizeof herr) == 0)
+	if ((!(error && *error) || access(cf.store, F_OK) == 0) &&
+	    check_classify(&cf, out, p, store_t, herr, sizeof herr) == 0)
 		out->classified = true;
 	if (error && *error) {
 		/* The classes of what did happen stay beside the error (a broken await is no excuse). */

@@ -80,6 +80,33 @@ void report_expect_where(const struct cell_result *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", path[0] ? path : c->scenario);
 }
 
+int report_shown_messages(const struct cell_result *c, int *idx)
+{
+	int n = 0;
+
+	if (c->chk.nmsgs <= REPORT_BIG_CELL) {
+		for (int i = 0; i < c->chk.nmsgs; i++)
+			idx[n++] = i;
+		return n;
+	}
+	for (int k = 0; k < CHK_CLASS_COUNT; k++)
+		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < REPORT_BIG_SHOWN; i++)
+			if ((int)c->chk.msgs[i].cls == k) {
+				idx[n++] = i;
+				shown++;
+			}
+	return n;
+}
+
+void report_class_counts(const struct cell_result *c, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int k = 0; k < CHK_CLASS_COUNT; k++)
+		if (c->chk.counts[k] && strlen(buf) < len)
+			snprintf(buf + strlen(buf), len - strlen(buf), " %s %d;", chk_class_name((enum chk_class)k),
+				 c->chk.counts[k]);
+}
+
 int report_begin_nothing(void **state, const struct run_info *run, char *err, size_t errlen)
 {
 	(void)run;

@@ -114,6 +114,18 @@ bool report_has_story(const struct cell_result *c);
  */
 #define REPORT_BIG_CELL 40
 #define REPORT_BIG_SHOWN 3
+/* The most messages report_shown_messages() gives: a small cell's, or a big one's few of each class. */
+#define REPORT_SHOWN_MAX (REPORT_BIG_CELL > REPORT_BIG_SHOWN * CHK_CLASS_COUNT ? REPORT_BIG_CELL : \
+			  REPORT_BIG_SHOWN * CHK_CLASS_COUNT)
+/*
+ * The messages a report lists for c, as indexes into c->chk.msgs (idx has
+ * room for REPORT_SHOWN_MAX): every one in the order sent, or for a big
+ * cell the first REPORT_BIG_SHOWN of each class, class by class. Returns
+ * how many.
+ */
+int report_shown_messages(const struct cell_result *c, int *idx);
+/* " ok 117; lost 3;": the count of each class c has, for a big cell's summary. */
+void report_class_counts(const struct cell_result *c, char *buf, size_t len);
 /* The command that runs this cell again, verbosely: "./run.sh run lost-ack --stack http-nokey -v". */
 void report_rerun(const struct cell_result *c, char *buf, size_t len);
 /*

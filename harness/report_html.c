@@ -452,34 +452,26 @@ static void rh_contrast(FILE *f, const struct cell_result *c, const struct cell_
  */
 static void rh_messages(FILE *f, const struct cell_result *c)
 {
-	bool big = c->chk.nmsgs > REPORT_BIG_CELL;
+	int idx[REPORT_SHOWN_MAX], n = report_shown_messages(c, idx);
+	char counts[512];
 
-	if (big) {
-		fprintf(f, "<p>%d messages:", c->chk.nmsgs);
-		for (int k = 0; k < CHK_CLASS_COUNT; k++)
-			if (c->chk.counts[k])
-				fprintf(f, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
-		fprintf(f, " the first %d of each class below. Every message's outcome is in "
+	if (c->chk.nmsgs > REPORT_BIG_CELL) {
+		report_class_counts(c, counts, sizeof counts);
+		fprintf(f, "<p>%d messages:%s the first %d of each class below. Every message's outcome is in "
 			   "<code>results.json</code>; the sequence diagram is left out for a cell this big.</p>\n",
-			REPORT_BIG_SHOWN);
+			c->chk.nmsgs, counts, REPORT_BIG_SHOWN);
 	}
 	fputs("<table><tr><th>message</th><th>class</th><th>client</th><th>attempts</th><th>stored</th>"
 	      "<th>delivered</th><th>why</th></tr>\n", f);
-	for (int k = 0; k < CHK_CLASS_COUNT; k++)
-		for (int i = 0, shown = 0; i < c->chk.nmsgs && (!big || shown < REPORT_BIG_SHOWN); i++) {
-			const struct chk_message *m = &c->chk.msgs[i];
-			char why_buf[256];
+	for (int k = 0; k < n; k++) {
+		const struct chk_message *m = &c->chk.msgs[idx[k]];
+		char why_buf[256];
 
-			/* A small cell: every message once, in the order sent (class 0's pass). */
-			if (big ? (int)m->cls != k : k != 0)
-				continue;
-			shown++;
-			fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>",
-				m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
-				m->delivered_max);
-			rh_text(f, chk_why(m, why_buf, sizeof why_buf));
-			fputs("</td></tr>\n", f);
-		}
+		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>", m->id,
+			chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored, m->delivered_max);
+		rh_text(f, chk_why(m, why_buf, sizeof why_buf));
+		fputs("</td></tr>\n", f);
+	}
 	fputs("</table>\n", f);
 }
 

@@ -146,12 +146,6 @@ static json_t *rj_cell(const struct rj_state *st, const struct cell_result *c)
 	return o;
 }
 
-/* The cells are written at the end, from the run's list, all at once. */
-static int rj_cell_cb(void *state, const struct cell_result *c, char *err, size_t errlen)
-{
-	(void)state, (void)c, (void)err, (void)errlen;
-	return 0;
-}
 
 static int rj_end(void *state, const struct run_info *run, const struct cell_result *cells,
 		  int ncells, char *err, size_t errlen)
@@ -220,6 +214,6 @@ done:
 const struct reporter_ops report_json_ops = {
 	.name = "json",
 	.begin = rj_begin,
-	.cell = rj_cell_cb,
+	.cell = report_cell_nothing,  /* the cells are written at the end, from the run's list */
 	.end = rj_end,
 };

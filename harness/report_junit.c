@@ -44,8 +44,7 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 {
 	struct rx_state *st = state;
 	char a[600], b[600], reason[1600], where[1200], rerun[300], at[1300];
-	int shown[CHK_CLASS_COUNT] = { 0 };
-	int i;
+	int idx[REPORT_SHOWN_MAX], n = report_shown_messages(c, idx);
 
 	st->tests++;
 	st->seconds += c->duration_ms / 1000.0;
@@ -91,28 +90,20 @@ static int rx_cell(void *state, const struct cell_result *c, char *err, size_t e
 	fprintf(st->cases, "verdict: %s\n", a);
 	/* Every message; in a big cell the count of each class and the first few of each (results.json has all). */
 	if (c->chk.nmsgs > REPORT_BIG_CELL) {
-		fprintf(st->cases, "%d messages:", c->chk.nmsgs);
-		for (int k = 0; k < CHK_CLASS_COUNT; k++)
-			if (c->chk.counts[k])
-				fprintf(st->cases, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
-		fprintf(st->cases, " the first %d of each class, every one in results.json:\n", REPORT_BIG_SHOWN);
+		report_class_counts(c, a, sizeof a);
+		fprintf(st->cases, "%d messages:%s the first %d of each class, every one in results.json:\n",
+			c->chk.nmsgs, a, REPORT_BIG_SHOWN);
 	}
-	for (int k = 0; k < CHK_CLASS_COUNT; k++)
-		for (i = 0; i < c->chk.nmsgs; i++) {
-			const struct chk_message *m = &c->chk.msgs[i];
-			char line[512], why_buf[256];
+	for (int k = 0; k < n; k++) {
+		const struct chk_message *m = &c->chk.msgs[idx[k]];
+		char line[512], why_buf[256];
 
-			/* A small cell: every message, in the order sent (on class 0's pass). */
-			if (c->chk.nmsgs > REPORT_BIG_CELL ? (int)m->cls != k : k != 0)
-				continue;
-			if (c->chk.nmsgs > REPORT_BIG_CELL && shown[k]++ >= REPORT_BIG_SHOWN)
-				break;
-			snprintf(line, sizeof(line), "%s %s: client=%s attempts=%d stored=%d delivered=%d; %s",
-				 m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
-				 m->delivered_max, chk_why(m, why_buf, sizeof why_buf));
-			report_xml_escape(line, reason, sizeof(reason));
-			fprintf(st->cases, "%s\n", reason);
-		}
+		snprintf(line, sizeof(line), "%s %s: client=%s attempts=%d stored=%d delivered=%d; %s",
+			 m->id, chk_class_name(m->cls), m->client_outcome, m->attempts, m->stored,
+			 m->delivered_max, chk_why(m, why_buf, sizeof why_buf));
+		report_xml_escape(line, reason, sizeof(reason));
+		fprintf(st->cases, "%s\n", reason);
+	}
 	if (c->dir[0]) {
 		report_xml_escape(c->dir, a, sizeof(a));
 		fprintf(st->cases, "artifacts: %s/\n", a);

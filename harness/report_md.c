@@ -252,25 +252,22 @@ static void rm_big_timing(FILE *f, const struct cell_result *c)
 /* A big cell: the count of each class, and the first few messages of each with what happened to them. */
 static void rm_big_cell(FILE *f, const struct cell_result *c)
 {
-	fprintf(f, "%d messages:", c->chk.nmsgs);
-	for (int k = 0; k < CHK_CLASS_COUNT; k++)
-		if (c->chk.counts[k])
-			fprintf(f, " %s %d;", chk_class_name((enum chk_class)k), c->chk.counts[k]);
-	fprintf(f, " the first %d of each class:\n\n| message | class | client | attempts | stored | delivered | "
-		   "why |\n| --- | --- | --- | --- | --- | --- | --- |\n", REPORT_BIG_SHOWN);
-	for (int k = 0; k < CHK_CLASS_COUNT; k++)
-		for (int i = 0, shown = 0; i < c->chk.nmsgs && shown < REPORT_BIG_SHOWN; i++) {
-			const struct chk_message *m = &c->chk.msgs[i];
-			char why_buf[256];
+	int idx[REPORT_SHOWN_MAX], n = report_shown_messages(c, idx);
+	char counts[512];
 
-			if ((int)m->cls != k)
-				continue;
-			shown++;
-			fprintf(f, "| %s | %s | %s | %d | %d | %d | ", m->id, chk_class_name(m->cls), m->client_outcome,
-				m->attempts, m->stored, m->delivered_max);
-			rm_cell_text(f, chk_why(m, why_buf, sizeof why_buf));
-			fprintf(f, " |\n");
-		}
+	report_class_counts(c, counts, sizeof counts);
+	fprintf(f, "%d messages:%s the first %d of each class:\n\n| message | class | client | attempts | stored | "
+		   "delivered | why |\n| --- | --- | --- | --- | --- | --- | --- |\n", c->chk.nmsgs, counts,
+		REPORT_BIG_SHOWN);
+	for (int k = 0; k < n; k++) {
+		const struct chk_message *m = &c->chk.msgs[idx[k]];
+		char why_buf[256];
+
+		fprintf(f, "| %s | %s | %s | %d | %d | %d | ", m->id, chk_class_name(m->cls), m->client_outcome,
+			m->attempts, m->stored, m->delivered_max);
+		rm_cell_text(f, chk_why(m, why_buf, sizeof why_buf));
+		fprintf(f, " |\n");
+	}
 	fprintf(f, "\nEvery message's outcome is in results.json; the sequence diagram is left out for a cell "
 		   "this big (`acklab run --plan %s/plan.json -v` tells it whole).\n\n", c->dir[0] ? c->dir : "CELL");
 	rm_big_timing(f, c);
