@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t strmap_hash(const char *s)
+static uint64_t strmap_hashn(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
 
-	for (; *s; s++)
+	for (const char *end = s + len; s < end; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t strmap_hash(const char *s)
+{
+	return strmap_hashn(s, strlen(s));
 }
 
 static int strmap_alloc(struct strmap *m, size_t slots)
@@ -88,17 +93,22 @@ int strmap_put(struct strmap *m, const char *key, int val)
 	return strmap_set(m, key, val) == -1 ? -1 : 0;
 }
 
-int strmap_get(const struct strmap *m, const char *key)
+int strmap_getn(const struct strmap *m, const char *key, size_t len)
 {
 	uint64_t h;
 
 	if (!m->slots)
 		return -1;
-	h = strmap_hash(key);
+	h = strmap_hashn(key, len);
 	for (size_t i = (size_t)h & m->mask; m->slots[i].key; i = (i + 1) & m->mask)
-		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0)
+		if (m->slots[i].hash == h && strncmp(m->slots[i].key, key, len) == 0 && !m->slots[i].key[len])
 			return m->slots[i].val;
 	return -1;
+}
+
+int strmap_get(const struct strmap *m, const char *key)
+{
+	return strmap_getn(m, key, strlen(key));
 }
 
 void strmap_free(struct strmap *m)

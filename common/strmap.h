@@ -33,6 +33,8 @@ int strmap_init(struct strmap *m, size_t expected);
 int strmap_put(struct strmap *m, const char *key, int val);
 /* The value of key, or -1 when it is not there. */
 int strmap_get(const struct strmap *m, const char *key);
+/* The same for the len bytes at key (no NUL needed after them). */
+int strmap_getn(const struct strmap *m, const char *key, size_t len);
 void strmap_free(struct strmap *m);
 
 #endif

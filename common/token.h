@@ -29,5 +29,11 @@ bool token_in_text(const char *text, const char *token);
  * find every token a text carries in one pass (the checker's index).
  */
 bool token_next(const char *text, size_t *pos, char *out, size_t len);
+/*
+ * The same without a copy: the next token in text (len bytes, then a NUL)
+ * at or after *pos is text[*start .. *start + *tlen); *pos moves past it
+ * (to len when there is none, and false).
+ */
+bool token_span_next(const char *text, size_t len, size_t *pos, size_t *start, size_t *tlen);
 
 #endif

@@ -34,14 +34,20 @@ struct chk_copy {
 	const char *ts;               /* "" when the server gives none; in the result's strings */
 };
 
+/* Laid out for size: a million of them in a big cell. */
 struct chk_facts {
-	int first_copy;               /* -1: none */
-	const char *parent_id, *parent_ts;   /* for replies, else NULL */
 	const char *channel;
-	bool unwatched;               /* recipients do not follow its channel: no gap */
 	double stored_ms;
 	long store_pos;               /* index of its first store row, -1 when not stored */
+	int first_copy;               /* -1: none */
 	int sending;
+	int reply;                    /* its parent in chk_state's replies, -1 when it is no reply */
+	bool unwatched;               /* recipients do not follow its channel: no gap */
+};
+
+/* What a reply points at (few messages are replies: kept apart from chk_facts). */
+struct chk_reply {
+	const char *parent_id, *parent_ts;   /* each NULL when the send entry did not say */
 };
 
 /* A sequence of message indexes: what one recipient was pushed, in order. */
@@ -53,6 +59,8 @@ struct chk_seq {
 struct chk_state {
 	struct chk_result *r;
 	struct chk_facts *f;
+	struct chk_reply *replies;
+	size_t nreplies, capreplies;
 	struct chk_copy *copies;
 	size_t ncopies, capcopies;
 	struct strmap by_token, by_id;   /* message indexes */
@@ -119,20 +127,23 @@ static int chk_recipient_no(const char *role)
  * in the order they were sent (a client's events, the store's rows), so the
  * message after the last one found is tried before the hash.
  */
-static int chk_find_from(struct chk_state *st, int *hint, bool token, const char *key)
+static int chk_find_from(struct chk_state *st, int *hint, bool token, const char *key, size_t len)
 {
 	const struct strmap *map = token ? &st->by_token : &st->by_id;
 	int m;
 
-	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++)
-		if (k >= 0 && strcmp(token ? st->r->msgs[k].token : st->r->msgs[k].id, key) == 0)
+	for (int k = *hint; k <= *hint + 1 && k < st->r->nmsgs; k++) {
+		const char *name = k < 0 ? NULL : token ? st->r->msgs[k].token : st->r->msgs[k].id;
+
+		if (name && strncmp(name, key, len) == 0 && !name[len])
 			return *hint = k;
+	}
 	/* The hashes are filled only when the order does not help (the first time, then as sends come). */
 	for (; st->indexed < st->r->nmsgs; st->indexed++)
 		if (strmap_put(&st->by_id, st->r->msgs[st->indexed].id, st->indexed) == -1 ||
 		    strmap_put(&st->by_token, st->r->msgs[st->indexed].token, st->indexed) == -1)
 			return -1;
-	m = strmap_get(map, key);
+	m = strmap_getn(map, key, len);
 	if (m >= 0)
 		*hint = m;
 	return m;
@@ -140,7 +151,7 @@ static int chk_find_from(struct chk_state *st, int *hint, bool token, const char
 
 static int chk_find(struct chk_state *st, bool token, const char *key)
 {
-	return chk_find_from(st, token ? &st->hint_token : &st->hint_id, token, key);
+	return chk_find_from(st, token ? &st->hint_token : &st->hint_id, token, key, strlen(key));
 }
 
 /* --- gathering -------------------------------------------------------------- */
@@ -208,18 +219,31 @@ static int chk_seq_push(struct chk_seq *s, int m)
 	return 0;
 }
 
-/* The message whose token text carries, or -1; hint is the caller's place in its own order. */
-static int chk_message_in(struct chk_state *st, int *hint, const char *text)
+/*
+ * The message whose token e's text carries, or -1; hint is the caller's place
+ * in its own order. The first token is mostly the one, and mostly found
+ * already by the reader (history_fields' text_token_*).
+ */
+static int chk_message_in(struct chk_state *st, int *hint, const struct history_fields *e)
 {
-	char token[TOKEN_MAX];
-	size_t pos = 0;
+	const char *text = e->text;
+	size_t n, pos = 0, start, len;
+	int m;
 
-	while (token_next(text, &pos, token, sizeof token)) {
-		int m = chk_find_from(st, hint, true, token);
-
+	if (!text)
+		return -1;
+	if (e->text_token_known) {
+		if (!e->text_token_len)
+			return -1;
+		m = chk_find_from(st, hint, true, text + e->text_token_at, e->text_token_len);
 		if (m >= 0)
 			return m;
+		pos = e->text_token_at + e->text_token_len;
 	}
+	n = strlen(text);
+	while (token_span_next(text, n, &pos, &start, &len))
+		if ((m = chk_find_from(st, hint, true, text + start, len)) >= 0)
+			return m;
 	return -1;
 }
 
@@ -251,7 +275,7 @@ static int chk_on_client(struct chk_state *st, const struct history_fields *e)
 
 static int chk_on_stored(struct chk_state *st, const struct history_fields *e)
 {
-	int m = chk_message_in(st, &st->hint_store, e->text);
+	int m = chk_message_in(st, &st->hint_store, e);
 	struct chk_copy *c;
 	char ts[48];
 
@@ -271,7 +295,7 @@ static int chk_on_stored(struct chk_state *st, const struct history_fields *e)
 
 static int chk_on_received(struct chk_state *st, const struct history_fields *e, int who)
 {
-	int m = chk_message_in(st, &st->hint_token, e->text);
+	int m = chk_message_in(st, &st->hint_token, e);
 	const char *via = e->via;
 	struct chk_copy *c;
 	char ts[48];
@@ -321,11 +345,35 @@ static int chk_grow(struct chk_state *st)
 	return 0;
 }
 
+/* Note what reply f points at (its send entry e names a parent). 0, or -1 when out of memory. */
+static int chk_add_reply(struct chk_state *st, struct chk_facts *f, const struct history_fields *e)
+{
+	struct chk_reply *reply;
+
+	if (st->nreplies == st->capreplies) {
+		size_t cap = st->capreplies ? st->capreplies * 2 : 16;
+		struct chk_reply *v = realloc(st->replies, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		st->replies = v;
+		st->capreplies = cap;
+	}
+	reply = &st->replies[st->nreplies];
+	reply->parent_id = reply->parent_ts = NULL;
+	if ((e->parent && !(reply->parent_id = arena_strdup(&st->r->strings, e->parent))) ||
+	    (e->parent_ts && !(reply->parent_ts = arena_strdup(&st->r->strings, e->parent_ts))))
+		return -1;
+	f->reply = (int)st->nreplies++;
+	return 0;
+}
+
 /* A send entry makes a message. */
 static int chk_on_send(struct chk_state *st, const struct history_fields *e, char *err, size_t errlen)
 {
 	struct chk_message *m;
 	struct chk_facts *f;
+	size_t idlen, toklen;
 
 	if (!e->id || !e->token || !*e->token)
 		return err_set(err, errlen, "checker: a send entry without \"id\" or \"token\"");
@@ -335,18 +383,23 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 	f = &st->f[st->r->nmsgs];
 	memset(m, 0, sizeof *m);
 	memset(f, 0, sizeof *f);
-	if (!(m->id = arena_strdup(&st->r->strings, e->id)))
-		return err_set(err, errlen, "checker: out of memory");
 	if (!(m->token = arena_strdup(&st->r->strings, e->token)))
+		return err_set(err, errlen, "checker: out of memory");
+	/* A token mostly ends with its id ("acklab-5f2c-m3"): the id is then that end of it. */
+	idlen = strlen(e->id);
+	toklen = strlen(m->token);
+	if (toklen > idlen && m->token[toklen - idlen - 1] == '-' && strcmp(m->token + toklen - idlen, e->id) == 0)
+		m->id = m->token + toklen - idlen;
+	else if (!(m->id = arena_strdup(&st->r->strings, e->id)))
 		return err_set(err, errlen, "checker: out of memory");
 	m->client_outcome = "none";
 	m->client_ts = "";
 	m->send_ms = chk_ms(e, st->t0);
 	f->first_copy = -1;
 	f->store_pos = -1;
+	f->reply = -1;
 	/* The entry's strings live only as long as its line: what the message keeps is copied. */
-	if ((e->parent && !(f->parent_id = arena_strdup(&st->r->strings, e->parent))) ||
-	    (e->parent_ts && !(f->parent_ts = arena_strdup(&st->r->strings, e->parent_ts))))
+	if ((e->parent || e->parent_ts) && chk_add_reply(st, f, e) == -1)
 		return err_set(err, errlen, "checker: out of memory");
 	if (e->channel) {
 		/* Most messages go to the channel of the one before: one copy serves them all. */
@@ -418,17 +471,17 @@ static const char *chk_first_stored_ts(const struct chk_state *st, int m)
 /* Is the parent of reply m stored with the ts the reply points at? */
 static bool chk_parent_stored(struct chk_state *st, int m)
 {
-	const struct chk_facts *f = &st->f[m];
+	const struct chk_reply *reply = &st->replies[st->f[m].reply];
 
-	if (f->parent_id) {
-		int p = chk_find(st, false, f->parent_id);
+	if (reply->parent_id) {
+		int p = chk_find(st, false, reply->parent_id);
 
 		if (p >= 0)
-			return chk_store_has(st, p, f->parent_ts, NULL);
+			return chk_store_has(st, p, reply->parent_ts, NULL);
 	}
 	for (int p = 0; p < st->r->nmsgs; p++)      /* a parent acklab did not send: rare */
 		for (int i = st->f[p].first_copy; i >= 0; i = st->copies[i].next)
-			if (st->copies[i].who == 0 && strcmp(st->copies[i].ts, f->parent_ts) == 0)
+			if (st->copies[i].who == 0 && strcmp(st->copies[i].ts, reply->parent_ts) == 0)
 				return true;
 	return false;
 }
@@ -592,10 +645,11 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 		msg->cls = CHK_TS_MISMATCH;
 		snprintf(why, sizeof(why), "client showed Sent with ts %s; the store holds it as "
 			 "ts %s", msg->client_ts, chk_first_stored_ts(st, m));
-	} else if (f->parent_ts && msg->stored > 0 && !chk_parent_stored(st, m)) {
+	} else if (f->reply >= 0 && st->replies[f->reply].parent_ts && msg->stored > 0 &&
+		   !chk_parent_stored(st, m)) {
 		msg->cls = CHK_ORPHAN_REPLY;
 		snprintf(why, sizeof(why), "reply stored at %.0f ms, but its parent (ts %s) is not "
-			 "in the store", f->stored_ms, f->parent_ts);
+			 "in the store", f->stored_ms, st->replies[f->reply].parent_ts);
 	} else if (push_who) {
 		msg->cls = CHK_DUP_PUSH;
 		snprintf(why, sizeof(why), "recipient%d was shown the stored copy (ts %s) %d times",
@@ -675,6 +729,7 @@ void chk_state_free(struct chk_state *st)
 		return;
 	free(st->stored_copies);
 	free(st->f);
+	free(st->replies);
 	free(st->copies);
 	strmap_free(&st->by_token);
 	strmap_free(&st->by_id);

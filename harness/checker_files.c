@@ -19,6 +19,7 @@
  * included, is always theirs.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 #include "checker_feed.h"
 #include "history_lines.h"
 #include "history_scan.h"
+#include "token.h"
 #include "util.h"
 
 /* A streaming check: where it is and whether it must give up for the slow way. */
@@ -59,6 +61,42 @@ static int files_fields(struct history_line *l, struct history_fields **f, json_
 	return 0;
 }
 
+/* The store role's rows in history.jsonl are left out (store.jsonl has them); its start and exit stay. */
+static bool files_is_store_row(const struct history_fields *f)
+{
+	/* The first letters first: this runs for every line of a big history. */
+	return f->role && f->role[0] == 's' && strcmp(f->role, "store") == 0 &&
+	       !(f->ev && (strcmp(f->ev, "started") == 0 || strcmp(f->ev, "exit") == 0));
+}
+
+/*
+ * The readers' part of the checker's work on a line: the first token in a
+ * stored row's or a display's text (the checker's chk_message_in tries it
+ * first), found on the reader threads instead of the checker's one.
+ */
+static void files_prepare(struct history_line *l)
+{
+	const char *ev = l->f.ev;
+	size_t n, pos = 0, start = 0, len = 0;
+
+	if (!l->scanned || !l->f.text || (ev && strcmp(ev, "received") != 0 && strcmp(ev, "stored") != 0))
+		return;
+	if ((n = strlen(l->f.text)) > UINT_MAX)
+		return;
+	if (!token_span_next(l->f.text, n, &pos, &start, &len))
+		len = 0;
+	l->f.text_token_known = true;
+	l->f.text_token_at = (unsigned)start;
+	l->f.text_token_len = (unsigned)len;
+}
+
+/* The same for history.jsonl, whose store rows the checker leaves out. */
+static void files_prepare_history(struct history_line *l)
+{
+	if (l->scanned && !files_is_store_row(&l->f))
+		files_prepare(l);
+}
+
 /*
  * store.jsonl's rows, as history_add_store_line() makes them: an object is
  * a stored row (ev "stored" and role "store" unless it says otherwise) at
@@ -73,7 +111,7 @@ static int files_feed_store(struct files_check *x)
 	int got, rc = -1;
 
 	x->store_fed = true;
-	if (!(r = history_lines_open(x->store_path)))
+	if (!(r = history_lines_open_with(x->store_path, 0, -1, files_prepare)))
 		return errno == ENOENT ? 0 : -1;
 	while ((got = history_lines_next(r, &l)) == 1) {
 		struct history_fields *f;
@@ -102,14 +140,6 @@ done:
 	return rc;
 }
 
-/* The store role's rows in history.jsonl are left out (store.jsonl has them); its start and exit stay. */
-static bool files_is_store_row(const struct history_fields *f)
-{
-	/* The first letters first: this runs for every line of a big history. */
-	return f->role && f->role[0] == 's' && strcmp(f->role, "store") == 0 &&
-	       !(f->ev && (strcmp(f->ev, "started") == 0 || strcmp(f->ev, "exit") == 0));
-}
-
 /* history.jsonl, with store.jsonl let in at its time. 0, or -1 to give up. */
 static int files_feed_history(struct files_check *x, const char *history_path)
 {
@@ -118,7 +148,7 @@ static int files_feed_history(struct files_check *x, const char *history_path)
 	int64_t prev = INT64_MIN;
 	int got, rc = -1;
 
-	if (!(r = history_lines_open(history_path)))
+	if (!(r = history_lines_open_with(history_path, 0, -1, files_prepare_history)))
 		return -1;
 	while ((got = history_lines_next(r, &l)) == 1) {
 		struct history_fields *f;

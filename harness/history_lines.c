@@ -1,13 +1,17 @@
 /*
- * history_lines: a file's lines, read and scanned one block ahead
- * (history_lines.h).
+ * history_lines: a file's lines, read and scanned by reader threads, each
+ * block at its own offset (history_lines.h).
  *
- * Two batches, each a buffer of whole lines and their scans. The reader
- * (a thread, or the caller itself when there is none) fills batch k % 2
- * while the caller reads batch (k - 1) % 2; a batch changes hands only
- * under the lock, by its "full" flag, so the two never touch the same
- * batch at once. A line cut by the end of a block is carried, by the reader
- * alone, to the start of the next batch.
+ * The file is cut into blocks of `block` bytes; block k holds the lines
+ * whose first byte lies in [k * block, (k + 1) * block), so each block can
+ * be read on its own (pread from one byte before its start, to see whether
+ * a line starts there, until the newline that ends its last line) and no
+ * reader waits for another. Batches sit in a ring of LINES_SLOTS; a reader
+ * claims the next block number under the lock, and only when its slot has
+ * been handed back by the caller; a batch changes hands only under the
+ * lock, by its "full" flag, so a reader and the caller never touch one
+ * batch at once. The caller takes the batches in block order, so the lines
+ * come in file order whatever the threads do.
  */
 #include "history_lines.h"
 
@@ -15,12 +19,19 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* What one batch reads at least (a longer line makes its buffer grow). */
+/* How many bytes of the file a block covers (its lines may run past the end). */
 #define LINES_BLOCK (1 << 20)
+/* How far past the block a read goes, and each further read when its last line is longer. */
+#define LINES_TAIL (64 << 10)
+/* Reader threads at most: with more than the machine's cores they only take turns. */
+#define LINES_READERS_MAX 4
+/* Batches in the ring: the one the caller reads and one or more ahead for each reader. */
+#define LINES_SLOTS 8
 
 struct lines_batch {
 	char *buf;
@@ -28,29 +39,31 @@ struct lines_batch {
 	struct history_line *lines;
 	size_t n, cap_lines;
 	bool full;                    /* filled: the caller's to read, until it hands it back */
-	bool last;                    /* the file ends with this batch (or a read error does) */
+	bool last;                    /* the file ends in this block (or a read error ends it here) */
 	int error;                    /* errno of the read error that ended it, else 0 */
 };
 
 struct history_lines {
 	int fd;
-	struct lines_batch batch[2];
-	char *carry;                  /* the reader's: the cut line at the end of the last block */
-	size_t ncarry, capcarry;
-	bool eof;
-	size_t filling;               /* the reader's: how many batches it has filled */
-	size_t reading;               /* the caller's: how many batches it has handed back */
+	size_t block;
+	history_line_prepare_fn *prepare;
+	size_t slots;                 /* batches in the ring: 2 per reader, at most LINES_SLOTS */
+	struct lines_batch batch[LINES_SLOTS];
+	size_t claimed;               /* under the lock: the next block number a reader takes */
+	size_t last_block;            /* under the lock: the number of the block the file ends in, once known */
+	size_t reading;               /* the block the caller reads or waits for (it hands back the ones before) */
 	size_t pos;                   /* the next line of the batch being read */
-	bool holding;                 /* the caller holds batch[reading % 2] */
-	bool threaded, stop;
-	pthread_t thread;
+	bool holding;                 /* the caller holds batch[reading % slots] */
+	bool stop;
+	int nthreads;
+	pthread_t thread[LINES_READERS_MAX];
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 };
 
 static int lines_grow(char **buf, size_t *cap, size_t need)
 {
-	size_t cap2 = *cap ? *cap : LINES_BLOCK + 1;
+	size_t cap2 = *cap ? *cap : need;
 	char *bigger;
 
 	while (cap2 < need)
@@ -65,12 +78,12 @@ static int lines_grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-static int lines_add(struct lines_batch *b, char *text, size_t len)
+static int lines_add(const struct history_lines *r, struct lines_batch *b, char *text, size_t len)
 {
 	struct history_line *l;
 
 	if (b->n == b->cap_lines) {
-		size_t cap = b->cap_lines ? b->cap_lines * 2 : 8192;
+		size_t cap = b->cap_lines ? b->cap_lines * 2 : 4096;
 		struct history_line *v = realloc(b->lines, cap * sizeof *v);
 
 		if (!v)
@@ -82,13 +95,15 @@ static int lines_add(struct lines_batch *b, char *text, size_t len)
 	l->text = text;
 	l->len = len;
 	l->scanned = len > 0 && history_scan_line(text, len, &l->f);
+	if (r->prepare)
+		r->prepare(l);
 	return 0;
 }
 
-/* Split buf[0..whole) into lines as getline() and stripping '\n' and '\r' would, and scan them. */
-static int lines_split(struct lines_batch *b, size_t whole)
+/* Split p[0..len) into lines as getline() and stripping '\n' and '\r' would, and scan them. */
+static int lines_split(const struct history_lines *r, struct lines_batch *b, char *p, size_t len)
 {
-	char *p = b->buf, *end = b->buf + whole;
+	char *end = p + len;
 
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -98,60 +113,83 @@ static int lines_split(struct lines_batch *b, size_t whole)
 		while (n > 0 && p[n - 1] == '\r')
 			n--;
 		p[n] = '\0';          /* on the '\n' or a '\r', or the spare byte after the file's end */
-		if (lines_add(b, p, n) == -1)
+		if (lines_add(r, b, p, n) == -1)
 			return -1;
 		p = next;
 	}
 	return 0;
 }
 
-/* Fill b with the next block's whole lines (the reader's work). */
-static void lines_fill(struct history_lines *r, struct lines_batch *b)
+/*
+ * Read the file from offset `from` into b->buf[*used..] until at least
+ * `until` bytes are there or the file ends (*eof). 0, or an errno.
+ */
+static int lines_read(struct history_lines *r, struct lines_batch *b, off_t from, size_t *used,
+		      size_t until, bool *eof)
 {
-	size_t used, whole;
-	char *nl = NULL;
+	if (lines_grow(&b->buf, &b->cap, until + 1) == -1)
+		return ENOMEM;
+	while (*used < until) {
+		ssize_t got = pread(r->fd, b->buf + *used, until - *used, from + (off_t)*used);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return errno;
+		if (got == 0) {
+			*eof = true;
+			break;
+		}
+		*used += (size_t)got;
+	}
+	return 0;
+}
+
+/* Fill b with the lines of block k (a reader's work, or the caller's without readers). */
+static void lines_fill(struct history_lines *r, struct lines_batch *b, size_t k)
+{
+	/* From one byte before the block, to see whether a line starts at its first byte. */
+	off_t from = k ? (off_t)(k * r->block) - 1 : 0;
+	size_t end = (size_t)((off_t)((k + 1) * r->block) - from);   /* the block's end, in buf */
+	size_t used = 0, start, stop;
+	bool eof = false;
+	char *nl;
+	int e;
 
 	b->n = 0;
 	b->error = 0;
 	b->last = false;
-	if (lines_grow(&b->buf, &b->cap, r->ncarry + LINES_BLOCK + 1) == -1)
-		goto nomem;
-	if (r->ncarry)
-		memcpy(b->buf, r->carry, r->ncarry);
-	used = r->ncarry;
-	r->ncarry = 0;
+	/* Past the block's end: whether the file goes on, and mostly the end of its last line. */
+	if ((e = lines_read(r, b, from, &used, end + LINES_TAIL, &eof)))
+		goto failed;
+	b->last = eof && used <= end;
+	/* The first line starting in the block: after the first newline before its last byte. */
+	start = 0;
+	if (k) {
+		nl = memchr(b->buf, '\n', used < end - 1 ? used : end - 1);
+		if (!nl)
+			return;           /* no line starts here: one line longer than a block runs through it */
+		start = (size_t)(nl - b->buf) + 1;
+	}
+	/* The last one ends at the first newline from the block's last byte on (or at the file's end). */
+	stop = end - 1 < start ? start : end - 1;
 	for (;;) {
-		while (!r->eof && used + 1 < b->cap) {
-			ssize_t got = read(r->fd, b->buf + used, b->cap - 1 - used);
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0) {
-				b->error = errno;
-				b->last = true;
-				return;
-			}
-			r->eof = got == 0;
-			used += (size_t)got;
-		}
-		if (r->eof || (nl = memrchr(b->buf, '\n', used)))
+		nl = stop < used ? memchr(b->buf + stop, '\n', used - stop) : NULL;
+		if (nl || eof)
 			break;
-		if (lines_grow(&b->buf, &b->cap, b->cap * 2) == -1)      /* one line longer than the block */
-			goto nomem;
+		stop = used;
+		if ((e = lines_read(r, b, from, &used, used + LINES_TAIL, &eof)))
+			goto failed;
 	}
-	whole = r->eof ? used : (size_t)(nl - b->buf) + 1;
-	r->ncarry = used - whole;
-	if (r->ncarry) {
-		if (lines_grow(&r->carry, &r->capcarry, r->ncarry) == -1)
-			goto nomem;
-		memcpy(r->carry, b->buf + whole, r->ncarry);
+	stop = nl ? (size_t)(nl - b->buf) + 1 : used;
+	if (lines_split(r, b, b->buf + start, stop - start) == -1) {
+		e = ENOMEM;
+		goto failed;
 	}
-	if (lines_split(b, whole) == -1)
-		goto nomem;
-	b->last = r->eof;
 	return;
-nomem:
-	b->error = ENOMEM;
+failed:
+	b->n = 0;
+	b->error = e;
 	b->last = true;
 }
 
@@ -161,26 +199,39 @@ static void *lines_reader(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		struct lines_batch *b = &r->batch[r->filling % 2];
+		size_t k = r->claimed;
+		struct lines_batch *b = &r->batch[k % r->slots];
 
-		while (!r->stop && b->full)
+		/* Block k's slot is free once the caller has handed back block k - slots. */
+		while (!r->stop && k <= r->last_block && (k >= r->reading + r->slots || b->full)) {
 			pthread_cond_wait(&r->changed, &r->lock);
-		if (r->stop)
+			k = r->claimed;
+			b = &r->batch[k % r->slots];
+		}
+		if (r->stop || k > r->last_block)
 			break;
+		r->claimed++;
 		pthread_mutex_unlock(&r->lock);
-		lines_fill(r, b);
+		lines_fill(r, b, k);
 		pthread_mutex_lock(&r->lock);
+		if (b->last && k < r->last_block)
+			r->last_block = k;
 		b->full = true;
-		r->filling++;
 		pthread_cond_broadcast(&r->changed);
-		if (b->last)
-			break;
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-struct history_lines *history_lines_open(const char *path)
+static int lines_readers_wanted(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus < 1 ? 1 : cpus > LINES_READERS_MAX ? LINES_READERS_MAX : (int)cpus;
+}
+
+struct history_lines *history_lines_open_with(const char *path, size_t block, int readers,
+					      history_line_prepare_fn *prepare)
 {
 	struct history_lines *r = calloc(1, sizeof *r);
 	sigset_t all, old;
@@ -196,20 +247,34 @@ struct history_lines *history_lines_open(const char *path)
 		return NULL;
 	}
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r->block = block ? block : LINES_BLOCK;
+	r->prepare = prepare;
+	if (readers < 0)
+		readers = lines_readers_wanted();
+	if (readers > LINES_READERS_MAX)
+		readers = LINES_READERS_MAX;
+	r->slots = readers > 1 ? 2 * (size_t)readers : 2;
+	r->last_block = SIZE_MAX;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->changed, NULL);
-	/* The reader takes no signals: they stay with the threads that handle them. */
+	/* The readers take no signals: they stay with the threads that handle them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r->threaded = pthread_create(&r->thread, NULL, lines_reader, r) == 0;
+	while (r->nthreads < readers && pthread_create(&r->thread[r->nthreads], NULL, lines_reader, r) == 0)
+		r->nthreads++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
+}
+
+struct history_lines *history_lines_open(const char *path)
+{
+	return history_lines_open_with(path, 0, -1, NULL);
 }
 
 int history_lines_next(struct history_lines *r, struct history_line **line)
 {
 	for (;;) {
-		struct lines_batch *b = &r->batch[r->reading % 2];
+		struct lines_batch *b = &r->batch[r->reading % r->slots];
 
 		if (r->holding) {
 			if (r->pos < b->n) {
@@ -228,13 +293,13 @@ int history_lines_next(struct history_lines *r, struct history_line **line)
 			pthread_mutex_unlock(&r->lock);
 			continue;
 		}
-		if (r->threaded) {
+		if (r->nthreads) {
 			pthread_mutex_lock(&r->lock);
 			while (!b->full)
 				pthread_cond_wait(&r->changed, &r->lock);
 			pthread_mutex_unlock(&r->lock);
 		} else {
-			lines_fill(r, b);
+			lines_fill(r, b, r->reading);
 			b->full = true;
 		}
 		r->holding = true;
@@ -246,20 +311,18 @@ void history_lines_close(struct history_lines *r)
 {
 	if (!r)
 		return;
-	if (r->threaded) {
-		pthread_mutex_lock(&r->lock);
-		r->stop = true;
-		pthread_cond_broadcast(&r->changed);
-		pthread_mutex_unlock(&r->lock);
-		pthread_join(r->thread, NULL);
-	}
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_broadcast(&r->changed);
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < r->nthreads; i++)
+		pthread_join(r->thread[i], NULL);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->changed);
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < r->slots; i++) {
 		free(r->batch[i].buf);
 		free(r->batch[i].lines);
 	}
-	free(r->carry);
 	close(r->fd);
 	free(r);
 }

@@ -1,16 +1,17 @@
 /*
  * history_lines: the lines of a history file (history.jsonl, store.jsonl),
- * read in large blocks and put through history_scan_line() by a second
- * thread while the caller works on the lines before them.
+ * read in large blocks and put through history_scan_line() by reader
+ * threads while the caller works on the lines before them.
  *
- * Reading and scanning is about half of checking a big cell from its files
- * and the checker the other half; the checker must see the lines in order,
- * the scanning need not wait for it. So one thread reads and scans a block
- * while the caller takes the lines of the block before: two blocks in
- * flight, handed over in file order, each line's result a function of its
- * bytes alone, so what the caller sees does not depend on how the two
- * threads happen to run. Without a thread (pthread_create fails) the same
- * work is done in the caller, in the same order.
+ * Reading and scanning is more than half of checking a big cell from its
+ * files; the checker must see the lines in order, the scanning need not
+ * wait for it. So the file is cut into blocks that can each be read and
+ * scanned alone (a block holds the lines that start in it), one reader
+ * thread per core takes the next block, and the caller gets the blocks in
+ * file order: each line's result is a function of its bytes alone, so what
+ * the caller sees does not depend on how the threads happen to run.
+ * Without threads (pthread_create fails, or readers 0) the same work is
+ * done in the caller, in the same order.
  */
 #ifndef ACKLAB_HISTORY_LINES_H
 #define ACKLAB_HISTORY_LINES_H
@@ -32,6 +33,16 @@ struct history_line {
 
 /* Open path and start reading ahead. NULL with errno set when it cannot be opened (or no memory). */
 struct history_lines *history_lines_open(const char *path);
+/* More work on a line that depends on its bytes alone, done by the reader right after scanning it. */
+typedef void history_line_prepare_fn(struct history_line *line);
+/*
+ * The same with blocks of `block` bytes (0: 1 MiB; small blocks put many
+ * block ends in a small file, for tests), `readers` threads (-1: one per
+ * core, at most 4; 0: none, the caller reads) and prepare (may be NULL)
+ * run on every line.
+ */
+struct history_lines *history_lines_open_with(const char *path, size_t block, int readers,
+					      history_line_prepare_fn *prepare);
 /*
  * The next line, empty ones included: 1 with *line (the line and its
  * strings stay valid until the next call; the caller may change them), 0

@@ -246,7 +246,7 @@ bool history_scan_line(char *line, size_t len, struct history_fields *f)
 	/* Field by field: a memset of this size compiles to "rep stos", slow to start for so few bytes. */
 	f->role = f->ev = f->id = f->token = f->text = f->via = f->channel = f->parent = f->parent_ts = NULL;
 	f->ts_string = NULL;
-	f->has_role = f->has_ev = f->t_is_integer = f->watched_false = false;
+	f->has_role = f->has_ev = f->t_is_integer = f->watched_false = f->text_token_known = false;
 	f->t = 0;
 	f->ts_kind = HISTORY_TS_NONE;
 	f->ts_integer = f->attempt = f->attempts = 0;

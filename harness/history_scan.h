@@ -47,6 +47,14 @@ struct history_fields {
 	double ts_real;
 	long long attempt, attempts;  /* 0 unless integers */
 	bool watched_false;           /* "watched": false */
+	/*
+	 * The first token in text (token.h), text[text_token_at ..] for
+	 * text_token_len bytes (0: text holds none), where history_lines' readers
+	 * looked for it ahead of the checker; text_token_known false where nobody
+	 * did (the checker then looks itself).
+	 */
+	bool text_token_known;
+	unsigned text_token_at, text_token_len;
 };
 
 /* The fields of e (a JSON object; anything else has none). Strings are borrowed from e. */
