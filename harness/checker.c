@@ -22,6 +22,7 @@
 #include "checker_bot.h"
 #include "checker_feed.h"
 #include "arena.h"
+#include "prefault.h"
 #include "strmap.h"
 #include "token.h"
 #include "util.h"
@@ -76,7 +77,13 @@ struct chk_state {
 	long long t0;
 	const char *last_channel;     /* in r->strings: the channel of the latest send that named one */
 	struct chk_bot bot;           /* the bot's record, when the cell has a bot (checker_bot.h) */
+	struct prefault *pf;          /* a big cell's: the pages of msgs, f and copies made present ahead */
 };
+
+/* prefault regions */
+enum { CHK_PF_MSGS, CHK_PF_FACTS, CHK_PF_COPIES };
+/* Cells from this many history entries on (some 25,000 messages) get a prefault thread. */
+#define CHK_PREFAULT_ENTRIES 100000
 
 /*
  * Is a the word b? Inline, for roles and events compared with words several
@@ -200,6 +207,8 @@ static struct chk_copy *chk_copy_of(struct chk_state *st, int m, int who, const 
 	if (!(c->ts = chk_intern_ts(st, m, ts)))
 		return NULL;
 	st->f[m].first_copy = (int)st->ncopies++;
+	prefault_ahead(st->pf, CHK_PF_COPIES, st->copies, st->ncopies * sizeof *st->copies,
+		       st->capcopies * sizeof *st->copies);
 	return c;
 }
 
@@ -410,6 +419,9 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 	}
 	f->unwatched = e->watched_false;
 	st->r->nmsgs++;
+	prefault_ahead(st->pf, CHK_PF_MSGS, st->r->msgs, (size_t)st->r->nmsgs * sizeof *st->r->msgs,
+		       st->capmsgs * sizeof *st->r->msgs);
+	prefault_ahead(st->pf, CHK_PF_FACTS, st->f, (size_t)st->r->nmsgs * sizeof *st->f, st->capmsgs * sizeof *st->f);
 	return 0;
 }
 
@@ -720,6 +732,8 @@ struct chk_state *chk_begin(struct chk_result *out, size_t entries, int64_t t0_n
 		chk_state_free(st);
 		return NULL;
 	}
+	if (entries >= CHK_PREFAULT_ENTRIES)
+		st->pf = prefault_start();
 	return st;
 }
 
@@ -727,6 +741,7 @@ void chk_state_free(struct chk_state *st)
 {
 	if (!st)
 		return;
+	prefault_stop(st->pf);
 	free(st->stored_copies);
 	free(st->f);
 	free(st->replies);
@@ -747,6 +762,8 @@ int chk_end(struct chk_state *st, const struct scn_expect *exp, int recipients, 
 	int *reordered_by = NULL;
 	int rc = -1;
 
+	prefault_stop(st->pf);        /* nothing more is filed */
+	st->pf = NULL;
 	if (out->nmsgs == 0) {
 		err_set(err, errlen, "checker: the history has no send entries (the workload never ran)");
 		goto done;
