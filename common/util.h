@@ -8,6 +8,7 @@
 #ifndef ACKLAB_UTIL_H
 #define ACKLAB_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,18 @@ double ms_since(int64_t start_ns);
 
 /* An error message for the caller: printf into err (may be NULL), returns -1. */
 int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Is a the word b (strcmp(a, b) == 0)? Inline, for roles and events compared
+ * with words on every line of a big history: with b known, the compiler
+ * unrolls it, where a call to strcmp costs more than the comparison.
+ */
+static inline bool str_is(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
 
 /* Copy at most dstlen-1 bytes and always terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);

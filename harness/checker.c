@@ -85,18 +85,6 @@ enum { CHK_PF_MSGS, CHK_PF_FACTS, CHK_PF_COPIES };
 /* Cells from this many history entries on (some 25,000 messages) get a prefault thread. */
 #define CHK_PREFAULT_ENTRIES 100000
 
-/*
- * Is a the word b? Inline, for roles and events compared with words several
- * times per entry: with b known, the compiler unrolls it, where a call to
- * strcmp would cost more than the comparison.
- */
-static inline bool chk_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* A "ts" as text whether the role wrote it as a string or a number; "" when absent. */
 static void chk_ts(const struct history_fields *e, char *buf, size_t len)
 {
@@ -266,10 +254,10 @@ static int chk_on_client(struct chk_state *st, const struct history_fields *e)
 		return 0;
 	msg = &st->r->msgs[m];
 	a = (int)e->attempts;
-	if (chk_eq(e->ev, "sending")) {
+	if (str_is(e->ev, "sending")) {
 		st->f[m].sending++;
 		a = (int)e->attempt;
-	} else if (chk_eq(e->ev, "sent") || chk_eq(e->ev, "failed")) {
+	} else if (str_is(e->ev, "sent") || str_is(e->ev, "failed")) {
 		msg->client_outcome = e->ev[0] == 'f' ? "failed" : "sent";
 		msg->client_ms = chk_ms(e, st->t0);
 		chk_ts(e, ts, sizeof ts);
@@ -315,7 +303,7 @@ static int chk_on_received(struct chk_state *st, const struct history_fields *e,
 	if (!(c = chk_copy_of(st, m, who, ts)))
 		return -1;
 	/* Pushes in arrival order, first display of each copy only, for the order check. */
-	if (c->count++ == 0 && (!via || chk_eq(via, "ws"))) {
+	if (c->count++ == 0 && (!via || str_is(via, "ws"))) {
 		if (who > st->npushed) {
 			struct chk_seq *v = realloc(st->pushed, (size_t)who * sizeof *v);
 
@@ -431,17 +419,17 @@ int chk_feed(struct chk_state *st, const struct history_fields *e, char *err, si
 
 	if (!e->role || !e->ev)
 		return 0;
-	if (chk_eq(e->role, "acklab"))
-		return chk_eq(e->ev, "send") ? chk_on_send(st, e, err, errlen) : 0;
+	if (str_is(e->role, "acklab"))
+		return str_is(e->ev, "send") ? chk_on_send(st, e, err, errlen) : 0;
 	if (st->r->nmsgs == 0)
 		return 0;
-	if (strncmp(e->role, "client", 6) == 0)      /* client, and client2.. of a workload */
+	if (e->role[0] == 'c' && strncmp(e->role, "client", 6) == 0)    /* client, and client2.. of a workload */
 		rc = chk_on_client(st, e);
-	else if (chk_eq(e->role, "store") && chk_eq(e->ev, "stored"))
+	else if (str_is(e->role, "store") && str_is(e->ev, "stored"))
 		rc = chk_on_stored(st, e);
-	else if (chk_eq(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
+	else if (str_is(e->ev, "received") && (who = chk_recipient_no(e->role)) > 0)
 		rc = chk_on_received(st, e, who);
-	else if (chk_eq(e->role, "bot-store"))
+	else if (str_is(e->role, "bot-store"))
 		rc = chk_bot_feed(&st->bot, e);
 	return rc == -1 ? err_set(err, errlen, "checker: out of memory") : 0;
 }
@@ -579,8 +567,8 @@ static void chk_classify(struct chk_state *st, int m, int recipients, bool reord
 {
 	struct chk_message *msg = &st->r->msgs[m];
 	const struct chk_facts *f = &st->f[m];
-	bool sent = chk_eq(msg->client_outcome, "sent");
-	bool failed = chk_eq(msg->client_outcome, "failed");
+	bool sent = str_is(msg->client_outcome, "sent");
+	bool failed = str_is(msg->client_outcome, "failed");
 	bool ts_known = false;
 	int phantom_who = 0, dup_who = 0, dup_copies = 0, push_who = 0, missing_who = 0;
 	const char *phantom_ts = "", *push_ts = "";

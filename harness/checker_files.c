@@ -64,9 +64,8 @@ static int files_fields(struct history_line *l, struct history_fields **f, json_
 /* The store role's rows in history.jsonl are left out (store.jsonl has them); its start and exit stay. */
 static bool files_is_store_row(const struct history_fields *f)
 {
-	/* The first letters first: this runs for every line of a big history. */
-	return f->role && f->role[0] == 's' && strcmp(f->role, "store") == 0 &&
-	       !(f->ev && (strcmp(f->ev, "started") == 0 || strcmp(f->ev, "exit") == 0));
+	/* Inline comparisons: this runs for every line of a big history. */
+	return f->role && str_is(f->role, "store") && !(f->ev && (str_is(f->ev, "started") || str_is(f->ev, "exit")));
 }
 
 /*
@@ -79,7 +78,7 @@ static void files_prepare(struct history_line *l)
 	const char *ev = l->f.ev;
 	size_t n, pos = 0, start = 0, len = 0;
 
-	if (!l->scanned || !l->f.text || (ev && strcmp(ev, "received") != 0 && strcmp(ev, "stored") != 0))
+	if (!l->scanned || !l->f.text || (ev && !str_is(ev, "received") && !str_is(ev, "stored")))
 		return;
 	if ((n = strlen(l->f.text)) > UINT_MAX)
 		return;
