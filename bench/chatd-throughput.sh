@@ -10,6 +10,14 @@
 # (the machine is shared: read figures with it). A benchmark, not a test: it
 # prints figures and exits 0 (1 when a run failed to ack every message).
 #
+# What the disk allows: before each disk run bench/flush_probe times a 4 KiB
+# overwrite + fdatasync in the same folder ("flush ms", the median of 100),
+# and chatd reports the mean time of its own syncs ("chatd fsync ms"). With n
+# closed-loop senders each message costs a sender c = n / (tmpfs msgs/s)
+# without durability, and its ack waits for at least one whole flush that
+# started after it came, so the disk/tmpfs ratio cannot pass
+# c / (c + flush): the "ceiling" column, whatever the server does.
+#
 # fsyncs come from the store's own counter (chatd --stats prints a final
 # {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for and every fdatasync
 # of the sync thread is counted),
@@ -28,7 +36,7 @@
 #   SYNCS=store|strace
 set -u
 cd "$(dirname "$0")/.."
-make -s bin/chatd bin/bench/chatd_load || exit 1
+make -s bin/chatd bin/bench/chatd_load bin/bench/flush_probe || exit 1
 
 CHATD=${CHATD:-bin/chatd}
 CHATD_ARGS=${CHATD_ARGS:-}
@@ -60,8 +68,10 @@ echo "cpus: $(nproc); $MESSAGES messages per run after $WARMUP unmeasured; fsync
 run_one() {
 	local name=$1 dir=$2 transport=$3 senders=$4
 	local out="$dir/chatd.out" db="$dir/chat.db" port= deadline load_before load_after line rc
-	local syncs=- batch= pid= i
+	local syncs=- batch= pid= i flush= sync_ms=
 	rm -f "$db" "$db-wal" "$db-shm" "$out" "$dir/strace.txt"
+	# The disk's own floor under a durable ack, just before the run: one 4 KiB overwrite + fdatasync.
+	[ "$name" != tmpfs ] && flush=$(bin/bench/flush_probe "$dir" 100 | grep -o 'flush_p50_ms=[0-9.]*')
 	local cmd=("$CHATD" --listen 127.0.0.1:0 --db "$db" "${stats[@]}")
 	# shellcheck disable=SC2206
 	cmd+=($CHATD_ARGS)
@@ -94,12 +104,14 @@ run_one() {
 		syncs=$(sed -n 's/.*"ev":"stats".*"syncs":\([0-9]*\).*/\1/p' "$out")
 		batch=$(sed -n 's/.*"ev":"stats".*"messages":\([0-9]*\),"batches":\([0-9]*\).*/\1 \2/p' "$out" |
 			awk '$2 {printf "%.1f", $1 / $2}')
+		sync_ms=$(sed -n 's/.*"ev":"stats".*"sync_ms_mean":\([0-9.]*\).*/\1/p' "$out")
 	fi
 	# Syncs are counted over the whole life of chatd: per message of the warm-up and the run.
 	[ "$syncs" != - ] && [ -n "$syncs" ] &&
 		syncs=$(awk -v s="$syncs" -v m="$line" -v w="$WARMUP" \
 			'BEGIN{match(m, /acked=[0-9]+/); a = substr(m, RSTART + 6, RLENGTH - 6); printf "%.3f", s / (a + w)}')
-	echo "$name $line fsyncs_per_msg=${syncs:--} batch=${batch:--} load=$load_before-$load_after" | tee -a "$results"
+	echo "$name $line fsyncs_per_msg=${syncs:--} batch=${batch:--} sync_ms=${sync_ms:--} ${flush:+$flush }load=$load_before-$load_after" |
+		tee -a "$results"
 	return $rc
 }
 
@@ -114,8 +126,8 @@ for ((r = 1; r <= REPEAT; r++)); do
 done
 
 echo
-echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | ceiling | flush ms | chatd fsync ms | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for transport in $TRANSPORTS; do
 	for n in $SENDERS; do
 		awk -v t="$transport" -v n="$n" -v disk="$fstype" '
@@ -127,6 +139,8 @@ for transport in $TRANSPORTS; do
 		kv($0, "transport") == t && kv($0, "senders") == n {
 			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate") + 0; tp99[tc] = kv($0, "p99_ms") + 0 }
 			else { dr[++dc] = kv($0, "rate") + 0; d50[dc] = kv($0, "p50_ms") + 0; d99[dc] = kv($0, "p99_ms") + 0
+			       f = kv($0, "flush_p50_ms"); if (f != "") fl[++fc] = f + 0
+			       f = kv($0, "sync_ms"); if (f != "" && f != "-") cs[++csc] = f + 0
 			       s = kv($0, "fsyncs_per_msg"); if (s != "-" && s != "") { sy += s; sc++ } }
 		}
 		END {
@@ -134,8 +148,14 @@ for transport in $TRANSPORTS; do
 			for (i = 1; i <= dc; i++) { dmin = (i == 1 || dr[i] < dmin) ? dr[i] : dmin; dmax = (i == 1 || dr[i] > dmax) ? dr[i] : dmax }
 			spread = dc > 1 ? sprintf(" (%d-%d)", dmin, dmax) : ""
 			dm = median(dr, dc); tm = median(tr, tc)
-			printf "| %s | %d | %.0f%s | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", t, n, dm, spread, tm,
-				tm ? dm / tm : 0, median(d50, dc), median(d99, dc), median(tp99, tc),
+			# Each of n closed-loop senders spends n / tm per message without a flush, and a durable
+			# ack waits for at least one whole flush after its message came: ratio <= c / (c + flush).
+			c = tm ? n / tm * 1000 : 0
+			ceiling = "-"; flush = "-"
+			if (fc) { fm = median(fl, fc); flush = sprintf("%.3f", fm); if (c) ceiling = sprintf("%.2f", c / (c + fm)) }
+			printf "| %s | %d | %.0f%s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", t, n, dm, spread, tm,
+				tm ? dm / tm : 0, ceiling, flush, csc ? sprintf("%.3f", median(cs, csc)) : "-",
+				median(d50, dc), median(d99, dc), median(tp99, tc),
 				sc ? sprintf("%.3f", sy / sc) : "-"
 		}' "$results"
 	done
