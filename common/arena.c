@@ -49,6 +49,15 @@ char *arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+void arena_tail(const struct arena *a, void **base, size_t *used, size_t *size)
+{
+	const struct arena_block *b = a->blocks;
+
+	*base = b ? (void *)b->data : NULL;
+	*used = b ? b->used : 0;
+	*size = b ? b->size : 0;
+}
+
 void arena_free(struct arena *a)
 {
 	while (a->blocks) {

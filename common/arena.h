@@ -19,6 +19,12 @@ struct arena {
 char *arena_strndup(struct arena *a, const char *s, size_t len);
 /* The same for a NUL-terminated s. */
 char *arena_strdup(struct arena *a, const char *s);
+/*
+ * The block being filled: its bytes at *base, *used of *size taken (all 0
+ * when a is empty). For prefault_ahead (prefault.h), to have its pages
+ * present before the strings reach them.
+ */
+void arena_tail(const struct arena *a, void **base, size_t *used, size_t *size);
 /* Free every block; a is empty (and usable) again. */
 void arena_free(struct arena *a);
 

@@ -21,7 +21,7 @@
 #endif
 
 /* How far past the written end the thread keeps pages present, and how much one call populates. */
-#define PREFAULT_AHEAD (8u << 20)
+#define PREFAULT_AHEAD (4u << 20)
 #define PREFAULT_STEP (2u << 20)
 
 struct prefault_region {

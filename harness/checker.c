@@ -81,7 +81,7 @@ struct chk_state {
 };
 
 /* prefault regions */
-enum { CHK_PF_MSGS, CHK_PF_FACTS, CHK_PF_COPIES };
+enum { CHK_PF_MSGS, CHK_PF_FACTS, CHK_PF_COPIES, CHK_PF_STRINGS };
 /* Cells from this many history entries on (some 25,000 messages) get a prefault thread. */
 #define CHK_PREFAULT_ENTRIES 100000
 
@@ -410,6 +410,13 @@ static int chk_on_send(struct chk_state *st, const struct history_fields *e, cha
 	prefault_ahead(st->pf, CHK_PF_MSGS, st->r->msgs, (size_t)st->r->nmsgs * sizeof *st->r->msgs,
 		       st->capmsgs * sizeof *st->r->msgs);
 	prefault_ahead(st->pf, CHK_PF_FACTS, st->f, (size_t)st->r->nmsgs * sizeof *st->f, st->capmsgs * sizeof *st->f);
+	if (st->pf) {
+		void *block;
+		size_t used, size;
+
+		arena_tail(&st->r->strings, &block, &used, &size);
+		prefault_ahead(st->pf, CHK_PF_STRINGS, block, used, size);
+	}
 	return 0;
 }
 
