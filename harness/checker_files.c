@@ -6,11 +6,13 @@
  * object, sorts them all by time and keeps them all; for a big run that is
  * gigabytes and most of the time. Here each file is read in large blocks
  * and each line read by history_scan_line() (jansson only for the lines it
- * leaves), by a second thread a block ahead (history_lines.h); each line is
- * handed to the checker at once, in file order, and the store's rows are
- * let in where history_load_cell() would insert them: after the last entry
- * not later than the time the run read the store. Memory is the checker's
- * (a few hundred bytes a message) plus two blocks per file.
+ * leaves) on reader threads, one per core, blocks ahead (history_lines.h),
+ * which also find the token in each display and stored row
+ * (files_prepare); each line is handed to the checker at once, in file
+ * order, and the store's rows are let in where history_load_cell() would
+ * insert them: after the last entry not later than the time the run read
+ * the store. Memory is the checker's (a few hundred bytes a message) plus
+ * two blocks per reader and file.
  *
  * That streaming is only right for the files the runner writes: history
  * entries in time order, store rows without a time of their own, every line
