@@ -16,6 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -50,6 +52,7 @@ static void *prefault_thread(void *arg)
 {
 	struct prefault *pf = arg;
 
+	thread_nice(10);              /* the owner's thread goes first: this one only saves it time */
 	pthread_mutex_lock(&pf->lock);
 	while (!pf->stop) {
 		struct prefault_region *g = NULL;

@@ -9,8 +9,9 @@
  * core that would otherwise wait. The thread asks the kernel to populate
  * the pages (madvise MADV_POPULATE_WRITE), which changes no byte: a region
  * that moved or was freed meanwhile (the owner's realloc) costs a wasted
- * call, never a wrong value. Where the kernel cannot (before Linux 5.14),
- * or no thread can be started, every call is a no-op.
+ * call, never a wrong value. The thread runs ten nice steps below its
+ * owner, which it must never slow. Where the kernel cannot (before Linux
+ * 5.14), or no thread can be started, every call is a no-op.
  */
 #ifndef ACKLAB_PREFAULT_H
 #define ACKLAB_PREFAULT_H

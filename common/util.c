@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t mono_ns(void)
 {
@@ -82,6 +84,17 @@ void mem_hugepages(void *p, size_t len)
 
 	if (len >= 2 * huge && end > start)
 		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+void thread_nice(int increment)
+{
+	id_t self = (id_t)gettid();
+	int now;
+
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, self);
+	if (errno == 0)
+		(void)setpriority(PRIO_PROCESS, self, now + increment > 19 ? 19 : now + increment);
 }
 
 char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen)

@@ -34,6 +34,13 @@ static inline bool str_is(const char *a, const char *b)
 	return *a == *b;
 }
 
+/*
+ * Lower the calling thread's priority by increment nice steps (at most to
+ * 19): for helper threads that work ahead of one serial thread, which
+ * should have a core whenever they compete for one. Best effort.
+ */
+void thread_nice(int increment);
+
 /* Copy at most dstlen-1 bytes and always terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
 

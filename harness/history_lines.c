@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* How many bytes of the file a block covers (its lines may run past the end). */
 #define LINES_BLOCK (1 << 20)
 /* How far past the block a read goes, and each further read when its last line is longer. */
@@ -197,6 +199,7 @@ static void *lines_reader(void *arg)
 {
 	struct history_lines *r = arg;
 
+	thread_nice(10);              /* the caller, which takes the lines in order, goes first */
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		size_t k = r->claimed;

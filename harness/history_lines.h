@@ -10,8 +10,10 @@
  * thread per core takes the next block, and the caller gets the blocks in
  * file order: each line's result is a function of its bytes alone, so what
  * the caller sees does not depend on how the threads happen to run.
- * Without threads (pthread_create fails, or readers 0) the same work is
- * done in the caller, in the same order.
+ * The readers run ten nice steps below the caller: when they and the
+ * caller want more cores than there are, the caller, whose work is the
+ * serial part, goes first. Without threads (pthread_create fails, or
+ * readers 0) the same work is done in the caller, in the same order.
  */
 #ifndef ACKLAB_HISTORY_LINES_H
 #define ACKLAB_HISTORY_LINES_H
