@@ -22,15 +22,18 @@
 # classes wrong or failed).
 # Measured 2026-12-02 on the 2-core build machine (shared; the same
 # binary's speed there moves by up to 2x from one minute to the next):
-# 1,000,000 messages (736 MB + 105 MB of files): median 745k messages/s
-# (651k to 767k over 5 runs) in a slow spell, single runs of 0.999 to
-# 1.07 s (935k to 1.0M messages/s) in a quiet one; about 1.55 s of CPU,
-# a quarter of it the kernel zeroing fresh memory; peak RSS 277 MB (290
-# bytes a message; 475 before the ts strings were shared and an ok
-# message's sentence made on demand). The whole `acklab report` of that
-# cell: 8.5 s and 416 MB, results.json 237 MB (24 s and 2.5 GB when
-# results.json was built as a JSON tree). The jansson way: 35k messages/s
-# by CPU time at 200,000 messages, 1254 MB.
+# 1,000,000 messages (736 MB + 105 MB of files), medians of 5 runs over the
+# day: 1,086k (1,006k to 1,167k) and 1,053k messages/s in quiet spells,
+# 903k and 842k in slow ones (CPU time per run 1.5 s against 2.1 s);
+# single runs from 734 ms (1.36M/s). The history is read and scanned by one
+# reader thread per core, the checker's arrays made present ahead of it by
+# a prefault thread: against the single reader thread of the morning, 12
+# interleaved pairs gave 982 against 1,105 ms (median), 11 of 12 faster.
+# Peak RSS 256 MB (268 bytes a message; 290 before, 475 before the ts
+# strings were shared). The whole `acklab report` of that cell: 5.7 s and
+# 406 MB, results.json 237 MB (24 s and 2.5 GB when results.json was built
+# as a JSON tree). The jansson way: 35k messages/s by CPU time at 200,000
+# messages, 1254 MB.
 set -u
 cd "$(dirname "$0")/.."
 make -s bin/bench/checker_bench || exit 1
