@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,7 +56,7 @@ static void *prefault_thread(void *arg)
 	while (!pf->stop) {
 		struct prefault_region *g = NULL;
 		uintptr_t from, to;
-		char *base;
+		size_t end;
 
 		for (int i = 0; i < PREFAULT_REGIONS && !g; i++)
 			if (pf->region[i].base && pf->region[i].done < pf->region[i].want)
@@ -66,11 +65,10 @@ static void *prefault_thread(void *arg)
 			pthread_cond_wait(&pf->changed, &pf->lock);
 			continue;
 		}
-		base = g->base;
-		from = page_down((uintptr_t)base + g->done);
-		to = (uintptr_t)base + (g->want - g->done > PREFAULT_STEP ? g->done + PREFAULT_STEP : g->want);
-		to = page_down(to);
-		g->done = g->want - g->done > PREFAULT_STEP ? g->done + PREFAULT_STEP : g->want;
+		end = g->want - g->done > PREFAULT_STEP ? g->done + PREFAULT_STEP : g->want;
+		from = page_down((uintptr_t)g->base + g->done);
+		to = page_down((uintptr_t)g->base + end);
+		g->done = end;
 		pthread_mutex_unlock(&pf->lock);
 		/* The region may be freed or moved by now: populating changes no byte either way. */
 		if (to > from && madvise((void *)from, to - from, MADV_POPULATE_WRITE) == -1 &&
@@ -88,19 +86,12 @@ static void *prefault_thread(void *arg)
 struct prefault *prefault_start(void)
 {
 	struct prefault *pf = calloc(1, sizeof *pf);
-	sigset_t all, old;
-	int rc;
 
 	if (!pf)
 		return NULL;
 	pthread_mutex_init(&pf->lock, NULL);
 	pthread_cond_init(&pf->changed, NULL);
-	/* The thread takes no signals: they stay with the threads that handle them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&pf->thread, NULL, prefault_thread, pf);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (thread_start_quiet(&pf->thread, prefault_thread, pf) != 0) {
 		pthread_mutex_destroy(&pf->lock);
 		pthread_cond_destroy(&pf->changed);
 		free(pf);

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,18 @@ void thread_nice(int increment)
 	now = getpriority(PRIO_PROCESS, self);
 	if (errno == 0)
 		(void)setpriority(PRIO_PROCESS, self, now + increment > 19 ? 19 : now + increment);
+}
+
+int thread_start_quiet(pthread_t *thread, void *(*run)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(thread, NULL, run, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 char *file_read_text(const char *path, size_t max_bytes, char *err, size_t errlen)

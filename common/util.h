@@ -8,6 +8,7 @@
 #ifndef ACKLAB_UTIL_H
 #define ACKLAB_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,12 @@ static inline bool str_is(const char *a, const char *b)
  * should have a core whenever they compete for one. Best effort.
  */
 void thread_nice(int increment);
+/*
+ * pthread_create(thread, NULL, run, arg) with every signal blocked in the
+ * new thread, so signals stay with the threads that handle them. Returns
+ * pthread_create's result.
+ */
+int thread_start_quiet(pthread_t *thread, void *(*run)(void *), void *arg);
 
 /* Copy at most dstlen-1 bytes and always terminate; returns strlen(src). */
 size_t str_copy(char *dst, const char *src, size_t dstlen);

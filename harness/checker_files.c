@@ -112,7 +112,7 @@ static int files_feed_store(struct files_check *x)
 	int got, rc = -1;
 
 	x->store_fed = true;
-	if (!(r = history_lines_open_with(x->store_path, 0, -1, files_prepare)))
+	if (!(r = history_lines_open(x->store_path, 0, -1, files_prepare)))
 		return errno == ENOENT ? 0 : -1;
 	while ((got = history_lines_next(r, &l)) == 1) {
 		struct history_fields *f;
@@ -149,7 +149,7 @@ static int files_feed_history(struct files_check *x, const char *history_path)
 	int64_t prev = INT64_MIN;
 	int got, rc = -1;
 
-	if (!(r = history_lines_open_with(history_path, 0, -1, files_prepare_history)))
+	if (!(r = history_lines_open(history_path, 0, -1, files_prepare_history)))
 		return -1;
 	while ((got = history_lines_next(r, &l)) == 1) {
 		struct history_fields *f;

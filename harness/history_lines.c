@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,11 +232,10 @@ static int lines_readers_wanted(void)
 	return cpus < 1 ? 1 : cpus > LINES_READERS_MAX ? LINES_READERS_MAX : (int)cpus;
 }
 
-struct history_lines *history_lines_open_with(const char *path, size_t block, int readers,
-					      history_line_prepare_fn *prepare)
+struct history_lines *history_lines_open(const char *path, size_t block, int readers,
+					 history_line_prepare_fn *prepare)
 {
 	struct history_lines *r = calloc(1, sizeof *r);
-	sigset_t all, old;
 	int e;
 
 	if (!r)
@@ -260,18 +258,9 @@ struct history_lines *history_lines_open_with(const char *path, size_t block, in
 	r->last_block = SIZE_MAX;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->changed, NULL);
-	/* The readers take no signals: they stay with the threads that handle them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (r->nthreads < readers && pthread_create(&r->thread[r->nthreads], NULL, lines_reader, r) == 0)
+	while (r->nthreads < readers && thread_start_quiet(&r->thread[r->nthreads], lines_reader, r) == 0)
 		r->nthreads++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
-}
-
-struct history_lines *history_lines_open(const char *path)
-{
-	return history_lines_open_with(path, 0, -1, NULL);
 }
 
 int history_lines_next(struct history_lines *r, struct history_line **line)

@@ -33,18 +33,17 @@ struct history_line {
 	struct history_fields f;
 };
 
-/* Open path and start reading ahead. NULL with errno set when it cannot be opened (or no memory). */
-struct history_lines *history_lines_open(const char *path);
 /* More work on a line that depends on its bytes alone, done by the reader right after scanning it. */
 typedef void history_line_prepare_fn(struct history_line *line);
 /*
- * The same with blocks of `block` bytes (0: 1 MiB; small blocks put many
- * block ends in a small file, for tests), `readers` threads (-1: one per
- * core, at most 4; 0: none, the caller reads) and prepare (may be NULL)
- * run on every line.
+ * Open path and start reading ahead, in blocks of `block` bytes (0: 1 MiB;
+ * small blocks put many block ends in a small file, for tests) with
+ * `readers` threads (-1: one per core, at most 4; 0: none, the caller
+ * reads), running prepare (may be NULL) on every line. NULL with errno set
+ * when it cannot be opened (or no memory).
  */
-struct history_lines *history_lines_open_with(const char *path, size_t block, int readers,
-					      history_line_prepare_fn *prepare);
+struct history_lines *history_lines_open(const char *path, size_t block, int readers,
+					 history_line_prepare_fn *prepare);
 /*
  * The next line, empty ones included: 1 with *line (the line and its
  * strings stay valid until the next call; the caller may change them), 0

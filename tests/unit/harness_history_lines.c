@@ -89,7 +89,7 @@ static void check_file(const char *path, const size_t *sizes, size_t nsizes)
 			int got;
 
 			prepared = 0;         /* before the readers start */
-			r = history_lines_open_with(path, sizes[s], readers[k], count_prepared);
+			r = history_lines_open(path, sizes[s], readers[k], count_prepared);
 			assert_non_null(r);
 			while ((got = history_lines_next(r, &l)) == 1) {
 				if (n >= x.n || l->len != x.len[n] || (!l->scanned && memcmp(l->text, x.text[n], l->len)))
@@ -181,7 +181,7 @@ static void test_many_lines_of_every_length(void **state)
 static void test_missing_file(void **state)
 {
 	(void)state;
-	assert_null(history_lines_open_with("/nonexistent/acklab/history.jsonl", 0, -1, NULL));
+	assert_null(history_lines_open("/nonexistent/acklab/history.jsonl", 0, -1, NULL));
 }
 
 int main(void)
