@@ -11,12 +11,30 @@
 # prints figures and exits 0 (1 when a run failed to ack every message).
 #
 # What the disk allows: before each disk run bench/flush_probe times a 4 KiB
-# overwrite + fdatasync in the same folder ("flush ms", the median of 100),
-# and chatd reports the mean time of its own syncs ("chatd fsync ms"). With n
-# closed-loop senders each message costs a sender c = n / (tmpfs msgs/s)
-# without durability, and its ack waits for at least one whole flush that
-# started after it came, so the disk/tmpfs ratio cannot pass
-# c / (c + flush): the "ceiling" column, whatever the server does.
+# overwrite + fdatasync in the same folder ("flush ms": the median of 100;
+# their mean goes into the bound), and chatd reports the mean time of its
+# group commits' fsyncs ("chatd fsync ms"; from a chatd without
+# group_sync_ms_mean, the mean of all its syncs, checkpoints included). A
+# second table shows where a batch's time went on disk (chatd --stats). Two columns read the ratio against them:
+#   bound    n / (flush mean + t1) / (tmpfs msgs/s), t1 = 1 / (tmpfs msgs/s
+#            with 1 sender): no server with chatd's cost per message passes
+#            it on this disk. Each of n closed-loop senders has one message
+#            in flight; its ack waits for a whole flush begun after the
+#            message came, and the rest of its turn costs at least what a
+#            lone sender's whole turn costs on tmpfs. (The 1-sender tmpfs
+#            run is made for it when SENDERS has no 1.) Generous: under load
+#            a flush takes longer than the idle probe's.
+#   schedule max(n / (F + n / T), (n / 2) / F) / T, T = tmpfs msgs/s, F =
+#            chatd's fsync under its load (the probe's flush at that load is
+#            close to it): the better of the two ways to share flushes among
+#            n closed-loop senders when one flush runs at a time. One batch
+#            of all n waits for them all to send again (n / T at best, the
+#            tmpfs turn) and then for its flush; a batch started without
+#            them leaves them to the next flush, so each sender is in every
+#            second flush at best, n / 2 a flush. Mixing the two lies in
+#            between; overlapping flushes (2 or 3 at once) made each flush
+#            slower here than it saved. A model of the schedule, not of
+#            chatd's costs: chatd's own stages (second table) come on top.
 #
 # fsyncs come from the store's own counter (chatd --stats prints a final
 # {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for and every fdatasync
@@ -68,10 +86,11 @@ echo "cpus: $(nproc); $MESSAGES messages per run after $WARMUP unmeasured; fsync
 run_one() {
 	local name=$1 dir=$2 transport=$3 senders=$4
 	local out="$dir/chatd.out" db="$dir/chat.db" port= deadline load_before load_after line rc
-	local syncs=- batch= pid= i flush= sync_ms=
+	local syncs=- batch= pid= i flush= sync_ms= turn= k v
 	rm -f "$db" "$db-wal" "$db-shm" "$out" "$dir/strace.txt"
 	# The disk's own floor under a durable ack, just before the run: one 4 KiB overwrite + fdatasync.
-	[ "$name" != tmpfs ] && flush=$(bin/bench/flush_probe "$dir" 100 | grep -o 'flush_p50_ms=[0-9.]*')
+	[ "$name" != tmpfs ] &&
+		flush=$(bin/bench/flush_probe "$dir" 100 | grep -o 'flush_\(p50\|mean\)_ms=[0-9.]*' | tr '\n' ' ')
 	local cmd=("$CHATD" --listen 127.0.0.1:0 --db "$db" "${stats[@]}")
 	# shellcheck disable=SC2206
 	cmd+=($CHATD_ARGS)
@@ -105,12 +124,16 @@ run_one() {
 		batch=$(sed -n 's/.*"ev":"stats".*"messages":\([0-9]*\),"batches":\([0-9]*\).*/\1 \2/p' "$out" |
 			awk '$2 {printf "%.1f", $1 / $2}')
 		sync_ms=$(sed -n 's/.*"ev":"stats".*"sync_ms_mean":\([0-9.]*\).*/\1/p' "$out")
+		for k in group_sync write wake answer gather; do
+			v=$(sed -n "s/.*\"ev\":\"stats\".*\"${k}_ms_mean\":\([0-9.]*\).*/\1/p" "$out")
+			[ -n "$v" ] && turn="$turn${k}_ms=$v "
+		done
 	fi
 	# Syncs are counted over the whole life of chatd: per message of the warm-up and the run.
 	[ "$syncs" != - ] && [ -n "$syncs" ] &&
 		syncs=$(awk -v s="$syncs" -v m="$line" -v w="$WARMUP" \
 			'BEGIN{match(m, /acked=[0-9]+/); a = substr(m, RSTART + 6, RLENGTH - 6); printf "%.3f", s / (a + w)}')
-	echo "$name $line fsyncs_per_msg=${syncs:--} batch=${batch:--} sync_ms=${sync_ms:--} ${flush:+$flush }load=$load_before-$load_after" |
+	echo "$name $line fsyncs_per_msg=${syncs:--} batch=${batch:--} sync_ms=${sync_ms:--} ${turn}${flush}load=$load_before-$load_after" |
 		tee -a "$results"
 	return $rc
 }
@@ -122,12 +145,14 @@ for ((r = 1; r <= REPEAT; r++)); do
 			run_one "$fstype" "$disk_root" "$transport" "$n" || status=1
 			run_one tmpfs "$shm_root" "$transport" "$n" || status=1
 		done
+		# The bound needs a lone sender's turn on tmpfs.
+		case " $SENDERS " in *" 1 "*) ;; *) run_one tmpfs "$shm_root" "$transport" 1 || status=1 ;; esac
 	done
 done
 
 echo
-echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | ceiling | flush ms | chatd fsync ms | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | bound | schedule | flush ms | chatd fsync ms | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for transport in $TRANSPORTS; do
 	for n in $SENDERS; do
 		awk -v t="$transport" -v n="$n" -v disk="$fstype" '
@@ -136,11 +161,14 @@ for transport in $TRANSPORTS; do
 			for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
 			return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
 		}
+		kv($0, "transport") == t && kv($0, "senders") == 1 && $1 == "tmpfs" { one[++oc] = kv($0, "rate") + 0 }
 		kv($0, "transport") == t && kv($0, "senders") == n {
 			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate") + 0; tp99[tc] = kv($0, "p99_ms") + 0 }
 			else { dr[++dc] = kv($0, "rate") + 0; d50[dc] = kv($0, "p50_ms") + 0; d99[dc] = kv($0, "p99_ms") + 0
 			       f = kv($0, "flush_p50_ms"); if (f != "") fl[++fc] = f + 0
-			       f = kv($0, "sync_ms"); if (f != "" && f != "-") cs[++csc] = f + 0
+			       f = kv($0, "flush_mean_ms"); if (f != "") fmean[++fmc] = f + 0
+			       f = kv($0, "group_sync_ms"); if (f == "") f = kv($0, "sync_ms")
+			       if (f != "" && f != "-") cs[++csc] = f + 0
 			       s = kv($0, "fsyncs_per_msg"); if (s != "-" && s != "") { sy += s; sc++ } }
 		}
 		END {
@@ -148,16 +176,50 @@ for transport in $TRANSPORTS; do
 			for (i = 1; i <= dc; i++) { dmin = (i == 1 || dr[i] < dmin) ? dr[i] : dmin; dmax = (i == 1 || dr[i] > dmax) ? dr[i] : dmax }
 			spread = dc > 1 ? sprintf(" (%d-%d)", dmin, dmax) : ""
 			dm = median(dr, dc); tm = median(tr, tc)
-			# Each of n closed-loop senders spends n / tm per message without a flush, and a durable
-			# ack waits for at least one whole flush after its message came: ratio <= c / (c + flush).
-			c = tm ? n / tm * 1000 : 0
-			ceiling = "-"; flush = "-"
-			if (fc) { fm = median(fl, fc); flush = sprintf("%.3f", fm); if (c) ceiling = sprintf("%.2f", c / (c + fm)) }
-			printf "| %s | %d | %.0f%s | %.0f | %.2f | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", t, n, dm, spread, tm,
-				tm ? dm / tm : 0, ceiling, flush, csc ? sprintf("%.3f", median(cs, csc)) : "-",
+			flush = fc ? sprintf("%.3f", median(fl, fc)) : "-"
+			# The better of one batch of all n and two alternating batches, with the fsync chatd got.
+			sched = "-"
+			if (csc && tm) { F = median(cs, csc); whole = n / (F + n / tm * 1000); halves = n / 2 / F
+				sched = sprintf("%.2f", (whole > halves ? whole : halves) * 1000 / tm) }
+			# A sender turn is at least a whole flush plus a lone sender turn on tmpfs: at most
+			# n / (flush + t1) messages a second, whatever the server does.
+			bound = "-"
+			if (fmc && oc && tm) { t1 = 1000 / median(one, oc); bound = sprintf("%.2f", n / (median(fmean, fmc) + t1) * 1000 / tm) }
+			printf "| %s | %d | %.0f%s | %.0f | %.2f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %s |\n", t, n, dm, spread, tm,
+				tm ? dm / tm : 0, bound, sched, flush, csc ? sprintf("%.3f", median(cs, csc)) : "-",
 				median(d50, dc), median(d99, dc), median(tp99, tc),
 				sc ? sprintf("%.3f", sy / sc) : "-"
 		}' "$results"
 	done
 done
+
+# Where a batch's time went on disk (chatd --stats, means in ms, medians over the runs): with
+# one batch at a time (8 senders) gather + write + sync + wake + answer is one turn of every
+# sender in it, so batch / turn is the rate; with many senders the stages overlap.
+if grep -q 'gather_ms=' "$results"; then
+	echo
+	echo "| transport | senders | msgs/batch | gather ms | write ms | $fstype fsync ms | wake ms | answer ms | turn ms | batch / turn msgs/s | $fstype msgs/s |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	for transport in $TRANSPORTS; do
+		for n in $SENDERS; do
+			awk -v t="$transport" -v n="$n" '
+			function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
+			function median(arr, c,   i, j, x) {
+				for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
+				return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
+			}
+			$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "gather_ms") != "" {
+				c++; b[c] = kv($0, "batch") + 0; g[c] = kv($0, "gather_ms") + 0; w[c] = kv($0, "write_ms") + 0
+				s[c] = kv($0, "group_sync_ms") + 0; k[c] = kv($0, "wake_ms") + 0; a[c] = kv($0, "answer_ms") + 0
+				r[c] = kv($0, "rate") + 0; turn[c] = g[c] + w[c] + s[c] + k[c] + a[c]; per[c] = turn[c] ? b[c] / turn[c] * 1000 : 0
+			}
+			END {
+				if (!c) exit
+				printf "| %s | %d | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f |\n", t, n, median(b, c),
+					median(g, c), median(w, c), median(s, c), median(k, c), median(a, c), median(turn, c),
+					median(per, c), median(r, c)
+			}' "$results"
+		done
+	done
+fi
 exit $status

@@ -8,7 +8,8 @@
  * immediate commits each message alone; SIGKILL at random moments under
  * load never loses an acked message (a seeded kill loop); a slow fsync
  * (the sync failpoint's delay) holds the answers of what it syncs but not
- * the event loop; and a failed fsync stops chatd without an answer.
+ * the event loop; a failed fsync stops chatd without an answer; and
+ * --stats times a batch's way around the loop.
  *
  * Senders are threads with their own sockets (tests/support/rawhttp, one
  * keep-alive connection each); they only record what they saw, and the main
@@ -285,6 +286,56 @@ static void test_batch_bound_and_immediate_mode(void **state)
 	free(r);
 }
 
+static double stat_ms(json_t *stats, const char *key)
+{
+	json_t *v = json_object_get(stats, key);
+
+	if (!json_is_number(v))
+		fail_msg("the stats line has no number %s", key);
+	return json_number_value(v);
+}
+
+/*
+ * --stats follows a batch around the loop: a sender that pauses PAUSE_MS
+ * between its answer and its next send shows as a gather of at least that
+ * long; each of the two sends is one batch, written once and made durable
+ * by one group sync of its own; waking, answering and writing take far less
+ * than the pause. With --commit immediate there is no sync thread, so no
+ * group sync, wake or gather.
+ */
+static void test_stats_follow_a_batch_around_the_loop(void **state)
+{
+	enum { PAUSE_MS = 300 };
+	struct timespec pause = { 0, PAUSE_MS * 1000000L };
+	json_t *stats;
+
+	ct_start(&srv, "--stats", NULL);
+	assert_int_equal(ct_post(srv.port, "{\"channel\":\"general\",\"text\":\"turn-1\"}", NULL), 200);
+	nanosleep(&pause, NULL);
+	assert_int_equal(ct_post(srv.port, "{\"channel\":\"general\",\"text\":\"turn-2\"}", NULL), 200);
+	stats = ct_stop_stats(&srv);
+	assert_int_equal(json_integer_value(json_object_get(stats, "batches")), 2);
+	assert_int_equal(json_integer_value(json_object_get(stats, "group_syncs")), 2);
+	if (stat_ms(stats, "gather_ms_mean") < PAUSE_MS || stat_ms(stats, "gather_ms_mean") > 20 * PAUSE_MS)
+		fail_msg("gather_ms_mean %.3f after a pause of %d ms", stat_ms(stats, "gather_ms_mean"), PAUSE_MS);
+	if (stat_ms(stats, "write_ms_mean") <= 0 || stat_ms(stats, "write_ms_mean") > PAUSE_MS ||
+	    stat_ms(stats, "wake_ms_mean") > PAUSE_MS || stat_ms(stats, "answer_ms_mean") > PAUSE_MS)
+		fail_msg("write %.3f, wake %.3f, answer %.3f ms: each should be well under the %d ms pause",
+			 stat_ms(stats, "write_ms_mean"), stat_ms(stats, "wake_ms_mean"),
+			 stat_ms(stats, "answer_ms_mean"), PAUSE_MS);
+	json_decref(stats);
+
+	ct_start(&srv, "--stats", "--commit", "immediate", NULL);
+	assert_int_equal(ct_post(srv.port, "{\"channel\":\"general\",\"text\":\"alone-1\"}", NULL), 200);
+	nanosleep(&pause, NULL);
+	assert_int_equal(ct_post(srv.port, "{\"channel\":\"general\",\"text\":\"alone-2\"}", NULL), 200);
+	stats = ct_stop_stats(&srv);
+	assert_int_equal(json_integer_value(json_object_get(stats, "group_syncs")), 0);
+	assert_true(stat_ms(stats, "write_ms_mean") > 0);
+	assert_true(stat_ms(stats, "gather_ms_mean") == 0 && stat_ms(stats, "wake_ms_mean") == 0);
+	json_decref(stats);
+}
+
 /* A GET pipelined after a POST waits for the POST's commit: it sees the message. */
 static void test_history_pipelined_after_send_sees_it(void **state)
 {
@@ -505,6 +556,7 @@ int main(void)
 		CT_TEST(test_duplicate_in_the_same_batch_gets_the_first_ts, &srv),
 		CT_TEST(test_failed_batch_answers_every_message_500_stores_none, &srv),
 		CT_TEST(test_batch_bound_and_immediate_mode, &srv),
+		CT_TEST(test_stats_follow_a_batch_around_the_loop, &srv),
 		CT_TEST(test_history_pipelined_after_send_sees_it, &srv),
 		CT_TEST(test_kill_loop_loses_no_acked_message, &srv),
 		CT_TEST(test_slow_sync_holds_answers_not_the_loop, &srv),
