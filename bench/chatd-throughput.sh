@@ -90,7 +90,7 @@ run_one() {
 	rm -f "$db" "$db-wal" "$db-shm" "$out" "$dir/strace.txt"
 	# The disk's own floor under a durable ack, just before the run: one 4 KiB overwrite + fdatasync.
 	[ "$name" != tmpfs ] &&
-		flush=$(bin/bench/flush_probe "$dir" 100 | grep -o 'flush_\(p50\|mean\)_ms=[0-9.]*' | tr '\n' ' ')
+		flush=$(bin/bench/flush_probe "$dir" 100 | grep -o '\(flush_p50\|flush_mean\|idle_gap_mean\|busy_core_mean\)_ms=[0-9.]*' | tr '\n' ' ')
 	local cmd=("$CHATD" --listen 127.0.0.1:0 --db "$db" "${stats[@]}")
 	# shellcheck disable=SC2206
 	cmd+=($CHATD_ARGS)
@@ -219,6 +219,28 @@ if grep -q 'gather_ms=' "$results"; then
 					median(g, c), median(w, c), median(s, c), median(k, c), median(a, c), median(turn, c),
 					median(per, c), median(r, c)
 			}' "$results"
+		done
+	done
+fi
+# The same flush three ways (bench/flush_probe, just before each disk run; medians of the means):
+# one after the other, after a 0.4 ms sleep, and beside a spinning core; then chatd's own.
+if grep -q 'busy_core_mean_ms=' "$results"; then
+	echo
+	echo "| transport | senders | flush back to back ms | after 0.4 ms idle ms | beside a busy core ms | chatd fsync ms |"
+	echo "| --- | --- | --- | --- | --- | --- |"
+	for transport in $TRANSPORTS; do
+		for n in $SENDERS; do
+			awk -v t="$transport" -v n="$n" '
+			function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
+			function median(arr, c,   i, j, x) {
+				for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
+				return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
+			}
+			$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "busy_core_mean_ms") != "" {
+				c++; b[c] = kv($0, "flush_mean_ms") + 0; g[c] = kv($0, "idle_gap_mean_ms") + 0
+				u[c] = kv($0, "busy_core_mean_ms") + 0; f = kv($0, "group_sync_ms"); s[c] = f == "" ? kv($0, "sync_ms") + 0 : f + 0
+			}
+			END { if (c) printf "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", t, n, median(b, c), median(g, c), median(u, c), median(s, c) }' "$results"
 		done
 	done
 fi
