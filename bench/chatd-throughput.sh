@@ -24,17 +24,20 @@
 #            lone sender's whole turn costs on tmpfs. (The 1-sender tmpfs
 #            run is made for it when SENDERS has no 1.) Generous: under load
 #            a flush takes longer than the idle probe's.
-#   schedule max(n / (F + n / T), (n / 2) / F) / T, T = tmpfs msgs/s, F =
-#            chatd's fsync under its load (the probe's flush at that load is
-#            close to it): the better of the two ways to share flushes among
-#            n closed-loop senders when one flush runs at a time. One batch
-#            of all n waits for them all to send again (n / T at best, the
-#            tmpfs turn) and then for its flush; a batch started without
-#            them leaves them to the next flush, so each sender is in every
-#            second flush at best, n / 2 a flush. Mixing the two lies in
-#            between; overlapping flushes (2 or 3 at once) made each flush
-#            slower here than it saved. A model of the schedule, not of
-#            chatd's costs: chatd's own stages (second table) come on top.
+#   schedule max(n / (Fidle + n / T), (n / 2) / Fbusy) / T, T = tmpfs
+#            msgs/s: the better of the two ways to share flushes among n
+#            closed-loop senders when one flush runs at a time, on this disk
+#            at this moment, whatever the server. One batch of all n waits
+#            for them all to send again (n / T at best, the tmpfs turn) while
+#            the disk idles, then for its flush with the cores idle (Fidle:
+#            the probe's flush after a 0.4 ms sleep); a batch started
+#            without them leaves them to the next flush, so each sender is
+#            in every second flush at best, n / 2 a flush, and the disk
+#            flushes back to back while the cores work on the other half
+#            (Fbusy: the probe's flush beside a spinning core). Mixing the
+#            two lies in between; overlapping flushes (2 or 3 at once) made
+#            each flush slower here than it saved. Nothing but flushes is on
+#            its critical path: a server's own stages come on top.
 #
 # fsyncs come from the store's own counter (chatd --stats prints a final
 # {"ev":"stats",...,"syncs":N} line; every xSync SQLite asks for and every fdatasync
@@ -167,6 +170,8 @@ for transport in $TRANSPORTS; do
 			else { dr[++dc] = kv($0, "rate") + 0; d50[dc] = kv($0, "p50_ms") + 0; d99[dc] = kv($0, "p99_ms") + 0
 			       f = kv($0, "flush_p50_ms"); if (f != "") fl[++fc] = f + 0
 			       f = kv($0, "flush_mean_ms"); if (f != "") fmean[++fmc] = f + 0
+			       f = kv($0, "idle_gap_mean_ms"); if (f != "") fgap[++fgc] = f + 0
+			       f = kv($0, "busy_core_mean_ms"); if (f != "") fbusy[++fbc] = f + 0
 			       f = kv($0, "group_sync_ms"); if (f == "") f = kv($0, "sync_ms")
 			       if (f != "" && f != "-") cs[++csc] = f + 0
 			       s = kv($0, "fsyncs_per_msg"); if (s != "-" && s != "") { sy += s; sc++ } }
@@ -177,9 +182,10 @@ for transport in $TRANSPORTS; do
 			spread = dc > 1 ? sprintf(" (%d-%d)", dmin, dmax) : ""
 			dm = median(dr, dc); tm = median(tr, tc)
 			flush = fc ? sprintf("%.3f", median(fl, fc)) : "-"
-			# The better of one batch of all n and two alternating batches, with the fsync chatd got.
+			# The better of one batch of all n (after an idle gap) and two alternating batches
+			# (back to back, beside busy cores), with the flushes the probe got.
 			sched = "-"
-			if (csc && tm) { F = median(cs, csc); whole = n / (F + n / tm * 1000); halves = n / 2 / F
+			if (fgc && fbc && tm) { whole = n / (median(fgap, fgc) + n / tm * 1000); halves = n / 2 / median(fbusy, fbc)
 				sched = sprintf("%.2f", (whole > halves ? whole : halves) * 1000 / tm) }
 			# A sender turn is at least a whole flush plus a lone sender turn on tmpfs: at most
 			# n / (flush + t1) messages a second, whatever the server does.
