@@ -153,17 +153,29 @@ for ((r = 1; r <= REPEAT; r++)); do
 	done
 done
 
-echo
-echo "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | bound | schedule | flush ms | chatd fsync ms | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for transport in $TRANSPORTS; do
-	for n in $SENDERS; do
-		awk -v t="$transport" -v n="$n" -v disk="$fstype" '
-		function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
-		function median(arr, c,   i, j, x) {
-			for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
-			return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
-		}
+# Shared by the tables below: kv(line, key) is key's value in a result line, median(arr, c) of arr[1..c].
+awk_lib='
+function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
+function median(arr, c,   i, j, x) {
+	for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
+	return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
+}
+'
+# table HEADER PROGRAM: a markdown table, one row per transport and number of senders: PROGRAM (awk,
+# with awk_lib, t and n set to the cell) reads the result lines and prints the cell's row.
+table() {
+	local transport n
+	echo
+	echo "$1"
+	echo "$1" | sed 's/[^|]*|/ --- |/g; s/^ --- |/|/'
+	for transport in $TRANSPORTS; do
+		for n in $SENDERS; do
+			awk -v t="$transport" -v n="$n" "$awk_lib$2" "$results"
+		done
+	done
+}
+
+table "| transport | senders | $fstype msgs/s | tmpfs msgs/s | ratio | bound | schedule | flush ms | chatd fsync ms | $fstype p50 ms | $fstype p99 ms | tmpfs p99 ms | fsyncs/msg |" '
 		kv($0, "transport") == t && kv($0, "senders") == 1 && $1 == "tmpfs" { one[++oc] = kv($0, "rate") + 0 }
 		kv($0, "transport") == t && kv($0, "senders") == n {
 			if ($1 == "tmpfs") { tr[++tc] = kv($0, "rate") + 0; tp99[tc] = kv($0, "p99_ms") + 0 }
@@ -195,59 +207,33 @@ for transport in $TRANSPORTS; do
 				tm ? dm / tm : 0, bound, sched, flush, csc ? sprintf("%.3f", median(cs, csc)) : "-",
 				median(d50, dc), median(d99, dc), median(tp99, tc),
 				sc ? sprintf("%.3f", sy / sc) : "-"
-		}' "$results"
-	done
-done
+		}'
 
 # Where a batch's time went on disk (chatd --stats, means in ms, medians over the runs): with
 # one batch at a time (8 senders) gather + write + sync + wake + answer is one turn of every
 # sender in it, so batch / turn is the rate; with many senders the stages overlap.
 if grep -q 'gather_ms=' "$results"; then
-	echo
-	echo "| transport | senders | msgs/batch | gather ms | write ms | $fstype fsync ms | wake ms | answer ms | turn ms | batch / turn msgs/s | $fstype msgs/s |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-	for transport in $TRANSPORTS; do
-		for n in $SENDERS; do
-			awk -v t="$transport" -v n="$n" '
-			function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
-			function median(arr, c,   i, j, x) {
-				for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
-				return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
-			}
-			$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "gather_ms") != "" {
-				c++; b[c] = kv($0, "batch") + 0; g[c] = kv($0, "gather_ms") + 0; w[c] = kv($0, "write_ms") + 0
-				s[c] = kv($0, "group_sync_ms") + 0; k[c] = kv($0, "wake_ms") + 0; a[c] = kv($0, "answer_ms") + 0
-				r[c] = kv($0, "rate") + 0; turn[c] = g[c] + w[c] + s[c] + k[c] + a[c]; per[c] = turn[c] ? b[c] / turn[c] * 1000 : 0
-			}
-			END {
-				if (!c) exit
-				printf "| %s | %d | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f |\n", t, n, median(b, c),
-					median(g, c), median(w, c), median(s, c), median(k, c), median(a, c), median(turn, c),
-					median(per, c), median(r, c)
-			}' "$results"
-		done
-	done
+	table "| transport | senders | msgs/batch | gather ms | write ms | $fstype fsync ms | wake ms | answer ms | turn ms | batch / turn msgs/s | $fstype msgs/s |" '
+		$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "gather_ms") != "" {
+			c++; b[c] = kv($0, "batch") + 0; g[c] = kv($0, "gather_ms") + 0; w[c] = kv($0, "write_ms") + 0
+			s[c] = kv($0, "group_sync_ms") + 0; k[c] = kv($0, "wake_ms") + 0; a[c] = kv($0, "answer_ms") + 0
+			r[c] = kv($0, "rate") + 0; turn[c] = g[c] + w[c] + s[c] + k[c] + a[c]; per[c] = turn[c] ? b[c] / turn[c] * 1000 : 0
+		}
+		END {
+			if (!c) exit
+			printf "| %s | %d | %.1f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.0f |\n", t, n, median(b, c),
+				median(g, c), median(w, c), median(s, c), median(k, c), median(a, c), median(turn, c),
+				median(per, c), median(r, c)
+		}'
 fi
 # The same flush three ways (bench/flush_probe, just before each disk run; medians of the means):
 # one after the other, after a 0.4 ms sleep, and beside a spinning core; then chatd's own.
 if grep -q 'busy_core_mean_ms=' "$results"; then
-	echo
-	echo "| transport | senders | flush back to back ms | after 0.4 ms idle ms | beside a busy core ms | chatd fsync ms |"
-	echo "| --- | --- | --- | --- | --- | --- |"
-	for transport in $TRANSPORTS; do
-		for n in $SENDERS; do
-			awk -v t="$transport" -v n="$n" '
-			function kv(s, k,   a) { if (match(s, k "=[^ ]*")) { a = substr(s, RSTART + length(k) + 1, RLENGTH - length(k) - 1); return a } return "" }
-			function median(arr, c,   i, j, x) {
-				for (i = 2; i <= c; i++) { x = arr[i]; for (j = i - 1; j >= 1 && arr[j] > x; j--) arr[j + 1] = arr[j]; arr[j + 1] = x }
-				return c % 2 ? arr[(c + 1) / 2] : (arr[c / 2] + arr[c / 2 + 1]) / 2
-			}
-			$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "busy_core_mean_ms") != "" {
-				c++; b[c] = kv($0, "flush_mean_ms") + 0; g[c] = kv($0, "idle_gap_mean_ms") + 0
-				u[c] = kv($0, "busy_core_mean_ms") + 0; f = kv($0, "group_sync_ms"); s[c] = f == "" ? kv($0, "sync_ms") + 0 : f + 0
-			}
-			END { if (c) printf "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", t, n, median(b, c), median(g, c), median(u, c), median(s, c) }' "$results"
-		done
-	done
+	table "| transport | senders | flush back to back ms | after 0.4 ms idle ms | beside a busy core ms | chatd fsync ms |" '
+		$1 != "tmpfs" && kv($0, "transport") == t && kv($0, "senders") == n && kv($0, "busy_core_mean_ms") != "" {
+			c++; b[c] = kv($0, "flush_mean_ms") + 0; g[c] = kv($0, "idle_gap_mean_ms") + 0
+			u[c] = kv($0, "busy_core_mean_ms") + 0; f = kv($0, "group_sync_ms"); s[c] = f == "" ? kv($0, "sync_ms") + 0 : f + 0
+		}
+		END { if (c) printf "| %s | %d | %.3f | %.3f | %.3f | %.3f |\n", t, n, median(b, c), median(g, c), median(u, c), median(s, c) }'
 fi
 exit $status
